@@ -1,0 +1,70 @@
+"""Plain (non-secret) device settings kept as JSON beside the store.
+
+Only preferences live here: never record content or anything about people.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from outreach import paths
+
+log = logging.getLogger(__name__)
+
+
+class Settings(msgspec.Struct, kw_only=True):
+    auto_lock_minutes: int = 5
+    default_site: str | None = None
+    default_area: str | None = None
+    default_setting: str | None = None
+    last_user: str | None = None
+    retention_days: int = 30
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings; a missing or damaged file falls back to defaults (and says so in the log)."""
+    path = path or paths.settings_path()
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=Settings)
+    except FileNotFoundError:
+        return Settings()
+    except (msgspec.DecodeError, msgspec.ValidationError, OSError) as exc:
+        log.warning("settings file unreadable, using defaults: %s", exc)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically so a crash never leaves half a file."""
+    path = path or paths.settings_path()
+    write_atomic(path, msgspec.json.format(msgspec.json.encode(settings)))
+
+
+def update_settings(**changes: Any) -> Settings:
+    settings = msgspec.structs.replace(load_settings(), **changes)
+    save_settings(settings)
+    return settings
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temp file, fsync, rename: readers see the old or the new file, never a mix."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def dump_json(data: Any) -> bytes:
+    return json.dumps(data, indent=2, sort_keys=True).encode()

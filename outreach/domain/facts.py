@@ -1,0 +1,149 @@
+"""A flat, queryable projection of records, shared by the laptop store and the hub.
+
+Records are kept whole and immutable; counts run over this projection instead: one row per
+countable record (scalar fields as columns) and one item row per value of a list field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from outreach.domain.records import Contact, NaloxoneUse, Record, Void
+from outreach.domain.risk import assess_risk
+
+# Scalar fields that can be counted, in column order of the facts table.
+FACT_COLUMNS: tuple[str, ...] = (
+    "site",
+    "area",
+    "setting",
+    "age_band",
+    "gender",
+    "in_treatment",
+    "injecting",
+    "product",
+    "recipient",
+    "supply",
+    "resupply_reason",
+    "training",
+    "location_type",
+    "administered_by",
+    "ambulance_called",
+    "stayed_with_person",
+    "outcome",
+    "movement",
+    "reason",
+    "batch",
+    "expiry",
+    "risk_level",
+)
+NUMERIC_COLUMNS: tuple[str, ...] = ("quantity", "doses")
+PERIOD_FIELDS: tuple[str, ...] = ("day", "week", "month", "year")
+ITEM_FIELDS: tuple[str, ...] = ("substances", "risk_factors", "interventions", "referrals")
+# Fields per record type that `counts --by` accepts (plus the period fields).
+COUNT_FIELDS: dict[str, tuple[str, ...]] = {
+    "contact": (
+        "site",
+        "area",
+        "setting",
+        "age_band",
+        "gender",
+        "in_treatment",
+        "injecting",
+        "risk_level",
+        "substances",
+        "risk_factors",
+        "interventions",
+        "referrals",
+    ),
+    "kit_issue": (
+        "site",
+        "product",
+        "recipient",
+        "supply",
+        "resupply_reason",
+        "training",
+        "in_treatment",
+    ),
+    "naloxone_use": (
+        "site",
+        "location_type",
+        "administered_by",
+        "product",
+        "ambulance_called",
+        "stayed_with_person",
+        "outcome",
+    ),
+    "stock_movement": ("site", "product", "movement", "reason", "batch", "expiry"),
+}
+
+
+class Fact:
+    """One row of the projection plus its list items."""
+
+    __slots__ = ("items", "row")
+
+    def __init__(self, row: dict[str, Any], items: list[tuple[str, str]]) -> None:
+        self.row = row
+        self.items = items
+
+
+def period_keys(day: dt.date) -> dict[str, str]:
+    iso = day.isocalendar()
+    return {
+        "day": day.isoformat(),
+        "week": f"{iso.year}-W{iso.week:02d}",
+        "month": day.strftime("%Y-%m"),
+        "year": f"{day.year:04d}",
+    }
+
+
+def project(record: Record) -> Fact | None:
+    """The facts row for a record; None for voids, which only retire other records."""
+    if isinstance(record, Void):
+        return None
+    day = record.occurred_at.date()
+    if isinstance(record, NaloxoneUse):
+        day = record.occurred_on
+    row: dict[str, Any] = dict.fromkeys(FACT_COLUMNS)
+    row.update({key: None for key in NUMERIC_COLUMNS})
+    row.update(
+        id=record.id,
+        type=record.type,
+        client_code=getattr(record, "client_code", None),
+        **period_keys(day),
+    )
+    for column in (*FACT_COLUMNS, *NUMERIC_COLUMNS):
+        value = getattr(record, column, None)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if value is not None:
+            row[column] = value
+    items: list[tuple[str, str]] = []
+    if isinstance(record, Contact):
+        row["risk_level"] = assess_risk(
+            record.risk_factors, record.substances, record.injecting, record.age_band
+        ).level.value
+        for field in ("substances", "risk_factors", "interventions"):
+            items.extend((field, value) for value in getattr(record, field))
+        items.extend(("referrals", referral.to) for referral in record.referrals)
+    return Fact(row, items)
+
+
+def retired_id(record: Record) -> str | None:
+    """The id a record takes out of the counts: a void's target or a correction's original."""
+    if isinstance(record, Void):
+        return record.target
+    return record.supersedes
+
+
+def infer_count_type(fields: list[str]) -> str:
+    """The record type whose fields include all of `fields` (first match in dictionary order)."""
+    wanted = [field for field in fields if field not in PERIOD_FIELDS]
+    for kind, allowed in COUNT_FIELDS.items():
+        if all(field in allowed for field in wanted):
+            return kind
+    unknown = [f for f in wanted if not any(f in allowed for allowed in COUNT_FIELDS.values())]
+    if unknown:
+        raise ValueError(f"cannot count by '{unknown[0]}'")
+    raise ValueError(f"no single record type has all of: {', '.join(wanted)}")

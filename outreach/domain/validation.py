@@ -1,0 +1,266 @@
+"""Turn untrusted input (CLI JSON lines, form values, synced batches) into valid records.
+
+Errors are `InvalidRecord` naming the field, in words a person can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import msgspec
+
+from outreach.domain import ids
+from outreach.domain.records import (
+    BaseRecord,
+    Contact,
+    KitIssue,
+    NaloxoneUse,
+    Record,
+    StockMovement,
+    Void,
+)
+from outreach.domain.vocab import Vocabulary, base_vocabulary
+from outreach.errors import InvalidRecord
+
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CLOCK_SKEW = dt.timedelta(days=1)  # device clocks drift; anything further ahead is a typo
+MAX_CODE_TEXT = 20  # GS1 batch and serial are at most 20 characters
+MAX_DOSES = 20
+MAX_QUANTITY = 100_000
+
+_POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
+_FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$")
+_GS1_TEXT = re.compile(r"^[!-~]{1,20}$")
+_USER = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+NO_FIXED_ABODE = "NFA"
+_NFA_SPELLINGS = {"NFA", "NO FIXED ABODE", "NO_FIXED_ABODE"}
+_MSGSPEC_PATH = re.compile(r"at `\$\.?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def build_record(
+    data: dict[str, Any],
+    *,
+    recorded_by: str,
+    now: dt.datetime | None = None,
+    vocab: Vocabulary | None = None,
+) -> Record:
+    """Fill the fields a person never types (id, time, user), then decode and validate."""
+    if not isinstance(data, dict):
+        raise InvalidRecord("expected a JSON object")
+    now = now or dt.datetime.now().astimezone()
+    filled = dict(data)
+    filled.setdefault("id", ids.uuid7())
+    filled.setdefault("occurred_at", now.isoformat())
+    filled.setdefault("recorded_by", recorded_by)
+    return parse_record(filled, now=now, vocab=vocab)
+
+
+def parse_record(
+    data: Any, *, now: dt.datetime | None = None, vocab: Vocabulary | None = None
+) -> Record:
+    """Decode a complete record (all fields present) and validate it."""
+    if not isinstance(data, dict):
+        raise InvalidRecord("expected a JSON object")
+    kind = data.get("type")
+    if kind is None:
+        raise InvalidRecord("missing record type", field="type")
+    try:
+        record: Record = msgspec.convert(data, type=Record, strict=False)
+    except msgspec.ValidationError as exc:
+        raise _from_msgspec(exc) from None
+    validate(record, now=now, vocab=vocab)
+    return record
+
+
+def _from_msgspec(exc: msgspec.ValidationError) -> InvalidRecord:
+    text = str(exc)
+    match = _MSGSPEC_PATH.search(text)
+    field = match.group(1) if match else None
+    if text.startswith("Object missing required field"):
+        missing = re.search(r"`([^`]+)`", text)
+        field = missing.group(1) if missing else field
+        return InvalidRecord("this field is required", field=field)
+    if text.startswith("Object contains unknown field"):
+        unknown = re.search(r"`([^`]+)`", text)
+        return InvalidRecord(
+            "unknown field (free text about people is never stored)",
+            field=unknown.group(1) if unknown else None,
+        )
+    if "Invalid value" in text and "type" in text and field in (None, "type"):
+        return InvalidRecord("unknown record type", field="type")
+    message = _MSGSPEC_PATH.sub("", text).replace(" - ", " ").strip(" -")
+    return InvalidRecord(message or text, field=field)
+
+
+def validate(
+    record: Record, *, now: dt.datetime | None = None, vocab: Vocabulary | None = None
+) -> None:
+    """Check codes against the code lists and the rules of each record type."""
+    vocab = vocab or base_vocabulary()
+    now = now or dt.datetime.now().astimezone()
+    _check_common(record, now)
+    _check_codes(record, vocab)
+    match record:
+        case Contact():
+            _check_contact(record)
+        case KitIssue():
+            _check_kit_issue(record, vocab)
+        case NaloxoneUse():
+            _check_naloxone_use(record, now)
+        case StockMovement():
+            _check_stock_movement(record)
+        case Void():
+            _check_uuid(record.target, "target")
+            if record.supersedes:
+                raise InvalidRecord("a void cannot supersede a record", field="supersedes")
+
+
+def _check_common(record: BaseRecord, now: dt.datetime) -> None:
+    _check_uuid(record.id, "id")
+    if record.occurred_at.tzinfo is None:
+        raise InvalidRecord("needs a time-zone offset, e.g. +01:00", field="occurred_at")
+    if record.occurred_at < EARLIEST:
+        raise InvalidRecord("is before the year 2000", field="occurred_at")
+    if record.occurred_at > now + CLOCK_SKEW:
+        raise InvalidRecord("is in the future", field="occurred_at")
+    if not _USER.match(record.recorded_by):
+        raise InvalidRecord("must be a user id (letters, digits, . _ -)", field="recorded_by")
+    if record.supersedes is not None:
+        _check_uuid(record.supersedes, "supersedes")
+        if record.supersedes == record.id:
+            raise InvalidRecord("a record cannot supersede itself", field="supersedes")
+
+
+def _check_codes(record: BaseRecord, vocab: Vocabulary) -> None:
+    for field, list_name in record.CODED.items():
+        value = getattr(record, field)
+        if value is not None and value not in vocab.codes(list_name):
+            raise InvalidRecord(f"unknown code '{value}' (not in list '{list_name}')", field=field)
+    for field, list_name in record.CODED_LISTS.items():
+        values = getattr(record, field)
+        allowed = vocab.codes(list_name)
+        for value in values:
+            if value not in allowed:
+                raise InvalidRecord(
+                    f"unknown code '{value}' (not in list '{list_name}')", field=field
+                )
+        if len(set(values)) != len(values):
+            raise InvalidRecord("lists a code twice", field=field)
+
+
+def _check_contact(record: Contact) -> None:
+    check_area(record.area)
+    if record.client_code is not None:
+        _check_client_code(record.client_code)
+    vocab_to = base_vocabulary().codes("referral_to")
+    seen = set()
+    for referral in record.referrals:
+        if referral.to not in vocab_to:
+            raise InvalidRecord(f"unknown referral destination '{referral.to}'", field="referrals")
+        if referral.to in seen:
+            raise InvalidRecord(f"refers to '{referral.to}' twice", field="referrals")
+        seen.add(referral.to)
+        if referral.referral_code is not None and not ids.is_referral_code(referral.referral_code):
+            raise InvalidRecord("referral code must look like R-XXXX-XXXX", field="referrals")
+
+
+def _check_kit_issue(record: KitIssue, vocab: Vocabulary) -> None:
+    _check_gs1_text(record.batch, "batch")
+    if record.serial is not None:
+        _check_gs1_text(record.serial, "serial")
+    if record.gtin is not None:
+        check_gtin(record.gtin)
+        known = vocab.product_for_gtin(record.gtin)
+        if known is not None and known != record.product:
+            raise InvalidRecord(f"GTIN {record.gtin} is {known}, not {record.product}", field="gtin")
+    if record.expiry < record.occurred_at.date():
+        raise InvalidRecord(
+            f"kit expired on {record.expiry.isoformat()}: do not issue it", field="expiry"
+        )
+    if record.supply == "repeat" and record.resupply_reason is None:
+        raise InvalidRecord("a repeat supply needs a resupply reason", field="resupply_reason")
+    if record.supply == "first" and record.resupply_reason is not None:
+        raise InvalidRecord("a first supply has no resupply reason", field="resupply_reason")
+    if record.client_code is not None:
+        _check_client_code(record.client_code)
+    if record.contact_id is not None:
+        _check_uuid(record.contact_id, "contact_id")
+
+
+def _check_naloxone_use(record: NaloxoneUse, now: dt.datetime) -> None:
+    if record.occurred_on > now.date() + CLOCK_SKEW:
+        raise InvalidRecord("is in the future", field="occurred_on")
+    if record.occurred_on < EARLIEST.date():
+        raise InvalidRecord("is before the year 2000", field="occurred_on")
+    if not 1 <= record.doses <= MAX_DOSES:
+        raise InvalidRecord(f"must be between 1 and {MAX_DOSES}", field="doses")
+    if record.kit_issue_id is not None:
+        _check_uuid(record.kit_issue_id, "kit_issue_id")
+
+
+def _check_stock_movement(record: StockMovement) -> None:
+    _check_gs1_text(record.batch, "batch")
+    if record.gtin is not None:
+        check_gtin(record.gtin)
+    if record.movement == "count_adjustment":
+        if record.quantity == 0 or abs(record.quantity) > MAX_QUANTITY:
+            raise InvalidRecord("an adjustment must change the count", field="quantity")
+    elif not 0 < record.quantity <= MAX_QUANTITY:
+        raise InvalidRecord(
+            "must be a positive number of packs (only a count adjustment can be negative)",
+            field="quantity",
+        )
+    if record.kit_issue_id is not None:
+        _check_uuid(record.kit_issue_id, "kit_issue_id")
+
+
+def check_area(area: str) -> None:
+    """Areas are coarse on purpose: a postcode district (LS6) or NFA, never a full postcode."""
+    if area in _NFA_SPELLINGS:
+        return
+    if _FULL_POSTCODE.match(area.upper()) and not _POSTCODE_DISTRICT.match(area.upper()):
+        raise InvalidRecord(
+            "looks like a full postcode: record only the district (e.g. 'LS6')", field="area"
+        )
+    if not _POSTCODE_DISTRICT.match(area):
+        raise InvalidRecord(
+            "must be a postcode district in capitals (e.g. 'LS6') or 'NFA'", field="area"
+        )
+
+
+def normalise_area(text: str) -> str:
+    """What a person types → the stored form (upper case, NFA for no fixed abode)."""
+    cleaned = " ".join(text.strip().upper().split())
+    return NO_FIXED_ABODE if cleaned in _NFA_SPELLINGS else cleaned
+
+
+def check_gtin(gtin: str) -> None:
+    if not (len(gtin) == 14 and gtin.isdigit()):
+        raise InvalidRecord("a GTIN has 14 digits", field="gtin")
+    digits = [int(c) for c in gtin]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits[:-1])))
+    if (10 - total % 10) % 10 != digits[-1]:
+        raise InvalidRecord("GTIN check digit is wrong (mistyped or misread)", field="gtin")
+
+
+def _check_gs1_text(value: str, field: str) -> None:
+    if not _GS1_TEXT.match(value):
+        raise InvalidRecord(
+            f"must be 1–{MAX_CODE_TEXT} printable characters with no spaces", field=field
+        )
+
+
+def _check_uuid(value: str, field: str) -> None:
+    if not ids.is_uuid(value):
+        raise InvalidRecord("must be a record id (UUID)", field=field)
+
+
+def _check_client_code(code: str) -> None:
+    from outreach.domain.client_code import is_valid_client_code
+
+    if not is_valid_client_code(code):
+        raise InvalidRecord(
+            "is not a valid client code (a character was mistyped)", field="client_code"
+        )

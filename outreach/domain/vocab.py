@@ -1,0 +1,68 @@
+"""Versioned code lists, loaded from data (resources/vocab) and extensible by the hub's reference data.
+
+The UI builds its choices from here; nothing else hard-codes a list of codes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+
+import msgspec
+
+from outreach.paths import resources_dir
+
+VOCAB_VERSION = 1
+
+
+class Code(msgspec.Struct, frozen=True):
+    code: str
+    label: str
+
+
+class Product(msgspec.Struct, frozen=True):
+    code: str
+    gtins: list[str] = []
+    route: str = "other"
+
+
+class Vocabulary(msgspec.Struct, frozen=True):
+    version: int
+    lists: dict[str, list[Code]]
+    products: list[Product] = []
+
+    def codes(self, list_name: str) -> list[str]:
+        return [entry.code for entry in self.lists[list_name]]
+
+    def label(self, list_name: str, code: str) -> str:
+        """Human label for a code; the code itself when the list does not know it."""
+        for entry in self.lists.get(list_name, ()):
+            if entry.code == code:
+                return entry.label
+        return code
+
+    def product_for_gtin(self, gtin: str) -> str | None:
+        for product in self.products:
+            if gtin in product.gtins:
+                return product.code
+        return None
+
+    def merged(self, extra: Mapping[str, Iterable[Code]], products: Iterable[Product] = ()) -> Vocabulary:
+        """Add the hub's reference entries; codes are only ever added, never removed or renamed."""
+        lists = {name: list(entries) for name, entries in self.lists.items()}
+        for name, entries in extra.items():
+            known = {entry.code for entry in lists.setdefault(name, [])}
+            lists[name].extend(entry for entry in entries if entry.code not in known)
+        by_code = {product.code: product for product in self.products}
+        for product in products:
+            old = by_code.get(product.code)
+            gtins = sorted({*(old.gtins if old else ()), *product.gtins})
+            by_code[product.code] = Product(product.code, gtins, product.route)
+        return Vocabulary(self.version, lists, list(by_code.values()))
+
+
+@functools.cache
+def base_vocabulary() -> Vocabulary:
+    """The code lists shipped with this version of the app."""
+    path = resources_dir() / "vocab" / f"v{VOCAB_VERSION}.json"
+    return msgspec.json.decode(path.read_bytes(), type=Vocabulary)

@@ -1,0 +1,111 @@
+"""Numbered, explicit schema migrations. The store file is copied aside before any migration runs.
+
+sqlite-utils' `alter=True` paths only catch the stdlib's exceptions, so every change is plain SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from outreach.errors import StoreError
+from outreach.domain.facts import FACT_COLUMNS, NUMERIC_COLUMNS, PERIOD_FIELDS
+from outreach.store.connection import Connection
+
+log = logging.getLogger(__name__)
+
+
+def _v1(conn: Connection) -> None:
+    scalar = ",\n  ".join(f"{name} TEXT" for name in (*PERIOD_FIELDS, *FACT_COLUMNS))
+    numeric = ",\n  ".join(f"{name} INTEGER" for name in NUMERIC_COLUMNS)
+    _run_script(
+        conn,
+        f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Every record this device made, whole and immutable; device_seq is gap-free.
+CREATE TABLE records (
+  device_seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  occurred_at TEXT NOT NULL,
+  recorded_by TEXT NOT NULL,
+  body BLOB NOT NULL
+);
+-- Query copy of countable records; active = 0 once voided or superseded.
+CREATE TABLE facts (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  client_code TEXT,
+  serial TEXT,
+  {scalar},
+  {numeric}
+);
+CREATE INDEX facts_type_day ON facts (type, day);
+CREATE INDEX facts_client ON facts (client_code) WHERE client_code IS NOT NULL;
+CREATE INDEX facts_serial ON facts (serial) WHERE serial IS NOT NULL;
+CREATE TABLE fact_items (
+  fact INTEGER NOT NULL REFERENCES facts (rowid) ON DELETE CASCADE,
+  field TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (fact, field, value)
+) WITHOUT ROWID;
+CREATE INDEX fact_items_field ON fact_items (field, value);
+-- Ids taken out of the counts by a void or a correction, and by which record.
+CREATE TABLE retired (id TEXT PRIMARY KEY, by_id TEXT NOT NULL, reason TEXT) WITHOUT ROWID;
+-- Sync receipts from the hub, newest last.
+CREATE TABLE receipts (
+  batch_id TEXT PRIMARY KEY,
+  received_at TEXT NOT NULL,
+  acked_through INTEGER NOT NULL,
+  accepted INTEGER NOT NULL,
+  quarantined INTEGER NOT NULL,
+  body BLOB NOT NULL
+) WITHOUT ROWID;
+""",
+    )
+
+
+def _run_script(conn: Connection, script: str) -> None:
+    """Statement by statement: `executescript` would commit the migration's transaction early."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: Connection, path: Path | None) -> int:
+    """Bring the schema to LATEST, one numbered step per transaction; returns the new version."""
+    current = schema_version(conn)
+    if current > LATEST:
+        raise StoreError(
+            f"this store was written by a newer version of Outreach (schema {current})"
+        )
+    if current == LATEST:
+        return current
+    if path is not None and current > 0:
+        backup = path.with_name(f"{path.name}.before-v{LATEST}")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(path, backup)
+        log.info("copied store to %s before migrating", backup.name)
+    for version in range(current + 1, LATEST + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version - 1](conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        log.info("store migrated to schema %d", version)
+    return LATEST

@@ -1,0 +1,101 @@
+"""Create, unlock and recover a store in a data directory: the only way code gets a `Store`."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from outreach.errors import NoStore, StoreError, StoreExists
+from outreach.store.connection import open_encrypted
+from outreach.store.migrations import migrate
+from outreach.store.store import Store
+from outreach.store.vault import KdfParams, Vault
+
+log = logging.getLogger(__name__)
+STORE_FILE = "outreach.db"
+SLOTS_FILE = "keyslots.json"
+
+
+def store_exists(data_dir: Path) -> bool:
+    return (data_dir / SLOTS_FILE).exists()
+
+
+def load_vault(data_dir: Path) -> Vault:
+    if not store_exists(data_dir):
+        raise NoStore(f"no store in {data_dir}: run 'outreach init' or the set-up wizard first")
+    return Vault.load(data_dir / SLOTS_FILE)
+
+
+def create_store(
+    data_dir: Path, user: str, role: str, passphrase: str, kdf: KdfParams | None = None
+) -> tuple[Store, str]:
+    """New store and key slots; returns the open store and the recovery key (show it once)."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db_path = data_dir / STORE_FILE
+    if store_exists(data_dir) or db_path.exists():
+        raise StoreExists(f"a store already exists in {data_dir}")
+    # Build the database first: a crash before the slots are saved leaves no half-made store.
+    key = secrets.token_bytes(32)
+    tmp = db_path.with_name(db_path.name + ".new")
+    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    conn = open_encrypted(tmp, key, create=True)
+    migrate(conn, None)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?)", (secrets.token_hex(16),))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    vault, _, recovery = Vault.create(data_dir / SLOTS_FILE, user, role, passphrase, kdf, db_key=key)
+    tmp.rename(db_path)
+    store = _open(data_dir, key, user, role)
+    store.set_meta("store_id", vault.store_id)
+    log.info("created store for role %s", role)
+    return store, recovery
+
+
+def _open(data_dir: Path, key: bytes, user: str, role: str) -> Store:
+    db_path = data_dir / STORE_FILE
+    if not db_path.exists():
+        raise StoreError(f"the key slots exist but the store file {db_path} is missing")
+    conn = open_encrypted(db_path, key)
+    migrate(conn, db_path)
+    return Store(conn, db_path, user, role)
+
+
+def unlock_store(data_dir: Path, user: str, passphrase: str) -> Store:
+    unlocked = load_vault(data_dir).unlock(user, passphrase)
+    return _open(data_dir, unlocked.key, unlocked.user, unlocked.role)
+
+
+def recover_store(
+    data_dir: Path, recovery_key: str, user: str, new_passphrase: str, kdf: KdfParams | None = None
+) -> Store:
+    """Open with the recovery key and set a new passphrase for `user` (forgotten passphrase)."""
+    vault = load_vault(data_dir)
+    key = vault.unlock_with_recovery(recovery_key)
+    vault.set_passphrase(key, user, new_passphrase, kdf)
+    role = dict(vault.users())[user]
+    return _open(data_dir, key, user, role)
+
+
+def change_passphrase(
+    data_dir: Path, user: str, old: str, new: str, kdf: KdfParams | None = None
+) -> None:
+    vault = load_vault(data_dir)
+    unlocked = vault.unlock(user, old)
+    vault.set_passphrase(unlocked.key, user, new, kdf)
+
+
+def add_user(
+    data_dir: Path,
+    admin: str,
+    admin_passphrase: str,
+    user: str,
+    role: str,
+    passphrase: str,
+    kdf: KdfParams | None = None,
+) -> None:
+    """A user already on the device vouches for a new one by unlocking the key for them."""
+    vault = load_vault(data_dir)
+    unlocked = vault.unlock(admin, admin_passphrase)
+    vault.add_user(unlocked.key, user, role, passphrase, kdf)

@@ -1,0 +1,258 @@
+"""The unlocked store: append records (all-or-nothing), void them, and read them back.
+
+Writes return `Changes` so that a UI can refresh from one signal (STYLE 3). One `Store` belongs to
+one thread: the connection refuses use from any other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from outreach.domain import facts
+from outreach.domain.records import Record, Void, decode_record, encode_record
+from outreach.domain.validation import build_record
+from outreach.errors import InvalidRecord, VaultLocked
+from outreach.store.connection import Connection, verify_integrity
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Changes:
+    """What a write changed, so views refresh only what they show."""
+
+    added: tuple[str, ...] = ()
+    types: frozenset[str] = frozenset()
+    retired: tuple[str, ...] = ()
+
+    def touches(self, *types: str) -> bool:
+        return bool(self.types.intersection(types))
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredRecord:
+    device_seq: int
+    record: Record
+    active: bool
+
+
+class Store:
+    def __init__(self, conn: Connection, path: Path | None, user: str, role: str) -> None:
+        self._conn: Connection | None = conn
+        self.path = path
+        self.user = user
+        self.role = role
+        self.db = sqlite_utils.Database(conn)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise VaultLocked("the store is locked")
+        return self._conn
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def close(self) -> None:
+        """Close the connection; the key goes with it."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- meta --------------------------------------------------------------------------------
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def device_id(self) -> str:
+        return self.meta("device_id") or ""
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def add(self, records: Sequence[Record]) -> Changes:
+        """Append records in one transaction: all are stored with consecutive seqs, or none."""
+        with self.transaction() as conn:
+            self._insert(conn, records)
+        return Changes(
+            added=tuple(r.id for r in records),
+            types=frozenset(r.type for r in records),
+            retired=tuple(rid for r in records if (rid := facts.retired_id(r))),
+        )
+
+    def add_new(self, data: dict[str, Any]) -> tuple[Record, Changes]:
+        """Build a record from form values (id, time and user filled in), validate and save it."""
+        record = build_record(data, recorded_by=self.user)
+        return record, self.add([record])
+
+    def _insert(self, conn: Connection, records: Sequence[Record]) -> None:
+        row = conn.execute("SELECT coalesce(max(device_seq), 0) FROM records").fetchone()
+        seq = max(int(row[0]), int(self.meta("purged_through", "0") or 0))
+        for index, record in enumerate(records, start=1):
+            self._check_references(conn, record, index)
+            seq += 1
+            try:
+                conn.execute(
+                    "INSERT INTO records (device_seq, id, type, occurred_at, recorded_by, body) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        seq,
+                        record.id,
+                        record.type,
+                        record.occurred_at.isoformat(),
+                        record.recorded_by,
+                        encode_record(record),
+                    ),
+                )
+            except Exception as exc:
+                if "UNIQUE" in str(exc):
+                    raise InvalidRecord(
+                        f"record {record.id} is already stored", field="id", line=index
+                    ) from None
+                raise
+            write_fact(conn, record)
+
+    def _check_references(self, conn: Connection, record: Record, index: int) -> None:
+        target = facts.retired_id(record)
+        if target is None:
+            return
+        field = "target" if isinstance(record, Void) else "supersedes"
+        found = conn.execute("SELECT type FROM records WHERE id = ?", (target,)).fetchone()
+        if found is None:
+            raise InvalidRecord(f"no record {target} on this device", field=field, line=index)
+        if found[0] == "void":
+            raise InvalidRecord("a void cannot be voided or corrected", field=field, line=index)
+        if not isinstance(record, Void) and found[0] != record.type:
+            raise InvalidRecord(
+                f"a {record.type} cannot correct a {found[0]}", field=field, line=index
+            )
+        if conn.execute("SELECT 1 FROM retired WHERE id = ?", (target,)).fetchone():
+            raise InvalidRecord("that record was already voided or corrected", field=field)
+
+    def void(self, target: str, reason: str) -> Changes:
+        """Take a record out of the counts with a reason; the original stays for the audit."""
+        record = build_record(
+            {"type": "void", "target": target, "reason": reason}, recorded_by=self.user
+        )
+        return self.add([record])
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> StoredRecord | None:
+        row = self.conn.execute(
+            "SELECT device_seq, body, id NOT IN (SELECT id FROM retired) "
+            "FROM records WHERE id = ?",
+            (record_id,),
+        ).fetchone()
+        return StoredRecord(row[0], decode_record(row[1]), bool(row[2])) if row else None
+
+    def recent(
+        self,
+        *,
+        limit: int = 200,
+        types: Sequence[str] = (),
+        client_code: str | None = None,
+        since: dt.date | None = None,
+    ) -> list[StoredRecord]:
+        """Newest first; filter by type, client code (via the facts) or date."""
+        where, params = [], []
+        if types:
+            where.append(f"r.type IN ({','.join('?' * len(types))})")
+            params.extend(types)
+        if client_code:
+            where.append("r.id IN (SELECT id FROM facts WHERE client_code = ?)")
+            params.append(client_code)
+        if since:
+            where.append("r.occurred_at >= ?")
+            params.append(since.isoformat())
+        sql = (
+            "SELECT r.device_seq, r.body, r.id NOT IN (SELECT id FROM retired) FROM records r"
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY r.device_seq DESC LIMIT ?"
+        )
+        rows = self.conn.execute(sql, [*params, limit]).fetchall()
+        return [StoredRecord(seq, decode_record(body), bool(active)) for seq, body, active in rows]
+
+    def serial_issued(self, serial: str) -> StoredRecord | None:
+        """The active kit issue that already handed out this pack serial, if any."""
+        row = self.conn.execute(
+            "SELECT id FROM facts WHERE serial = ? AND type = 'kit_issue' AND active "
+            "ORDER BY rowid DESC LIMIT 1",
+            (serial,),
+        ).fetchone()
+        return self.get(row[0]) if row else None
+
+    def record_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM records").fetchone()[0])
+
+    def last_seq(self) -> int:
+        row = self.conn.execute("SELECT coalesce(max(device_seq), 0) FROM records").fetchone()
+        return max(int(row[0]), int(self.meta("purged_through", "0") or 0))
+
+    def verify(self) -> list[str]:
+        return verify_integrity(self.conn)
+
+
+def write_fact(conn: Connection, record: Record) -> None:
+    """Project one record into the facts tables and retire what it voids or corrects."""
+    retired = facts.retired_id(record)
+    if retired is not None:
+        reason = record.reason if isinstance(record, Void) else "superseded"
+        conn.execute(
+            "INSERT OR IGNORE INTO retired (id, by_id, reason) VALUES (?, ?, ?)",
+            (retired, record.id, reason),
+        )
+        conn.execute("UPDATE facts SET active = 0 WHERE id = ?", (retired,))
+    fact = facts.project(record)
+    if fact is None:
+        return
+    row = dict(fact.row, serial=getattr(record, "serial", None))
+    active = conn.execute("SELECT 1 FROM retired WHERE id = ?", (record.id,)).fetchone() is None
+    row["active"] = int(active)
+    columns = ", ".join(row)
+    cursor = conn.execute(
+        f"INSERT INTO facts ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
+    if fact.items:
+        conn.executemany(
+            "INSERT OR IGNORE INTO fact_items (fact, field, value) VALUES (?, ?, ?)",
+            [(cursor.lastrowid, field, value) for field, value in fact.items],
+        )

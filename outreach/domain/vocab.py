@@ -1,4 +1,4 @@
-"""Versioned code lists, loaded from data (resources/vocab) and extensible by the hub's reference data.
+"""Versioned code lists, loaded from data (resources/vocab), extensible by hub reference data.
 
 The UI builds its choices from here; nothing else hard-codes a list of codes.
 """
@@ -47,7 +47,9 @@ class Vocabulary(msgspec.Struct, frozen=True):
                 return product.code
         return None
 
-    def merged(self, extra: Mapping[str, Iterable[Code]], products: Iterable[Product] = ()) -> Vocabulary:
+    def merged(
+        self, extra: Mapping[str, Iterable[Code]], products: Iterable[Product] = ()
+    ) -> Vocabulary:
         """Add the hub's reference entries; codes are only ever added, never removed or renamed."""
         lists = {name: list(entries) for name, entries in self.lists.items()}
         for name, entries in extra.items():

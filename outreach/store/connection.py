@@ -26,6 +26,7 @@ def open_encrypted(path: Path, key: bytes, *, create: bool = False) -> Connectio
         raise StoreCorrupt(f"the store file {path} is missing")
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)
     try:
+        conn.execute("PRAGMA cipher_log_level = NONE")  # errors reach the user via exceptions
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("PRAGMA cipher_memory_security = OFF")
         # Reading the schema decrypts page 1: a wrong key or a damaged header fails here.

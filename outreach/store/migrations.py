@@ -10,8 +10,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from outreach.errors import StoreError
 from outreach.domain.facts import FACT_COLUMNS, NUMERIC_COLUMNS, PERIOD_FIELDS
+from outreach.errors import StoreError
 from outreach.store.connection import Connection
 
 log = logging.getLogger(__name__)

@@ -45,7 +45,9 @@ def create_store(
     conn.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?)", (secrets.token_hex(16),))
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    vault, _, recovery = Vault.create(data_dir / SLOTS_FILE, user, role, passphrase, kdf, db_key=key)
+    vault, _, recovery = Vault.create(
+        data_dir / SLOTS_FILE, user, role, passphrase, kdf, db_key=key
+    )
     tmp.rename(db_path)
     store = _open(data_dir, key, user, role)
     store.set_meta("store_id", vault.store_id)

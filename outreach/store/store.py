@@ -9,20 +9,39 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlite_utils
 
 from outreach.domain import facts
 from outreach.domain.records import Record, Void, decode_record, encode_record
 from outreach.domain.validation import build_record
-from outreach.errors import InvalidRecord, VaultLocked
-from outreach.store.connection import Connection, verify_integrity
+from outreach.errors import InvalidRecord, StoreCorrupt, VaultLocked
+from outreach.store.connection import Connection, DatabaseError, verify_integrity
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _corruption_is_an_error(method: Callable[P, T]) -> Callable[P, T]:
+    """A page that fails its HMAC surfaces as StoreCorrupt, which the UI and CLI explain."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except DatabaseError as exc:
+            if type(exc) is not DatabaseError:  # operational and integrity errors are not damage
+                raise
+            log.error("store read failed its integrity check: %s", exc)
+            raise StoreCorrupt(f"the store is damaged: {exc}") from None
+
+    return guarded
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +127,7 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------------
 
+    @_corruption_is_an_error
     def add(self, records: Sequence[Record]) -> Changes:
         """Append records in one transaction: all are stored with consecutive seqs, or none."""
         with self.transaction() as conn:
@@ -176,14 +196,15 @@ class Store:
 
     # -- reads -------------------------------------------------------------------------------
 
+    @_corruption_is_an_error
     def get(self, record_id: str) -> StoredRecord | None:
         row = self.conn.execute(
-            "SELECT device_seq, body, id NOT IN (SELECT id FROM retired) "
-            "FROM records WHERE id = ?",
+            "SELECT device_seq, body, id NOT IN (SELECT id FROM retired) FROM records WHERE id = ?",
             (record_id,),
         ).fetchone()
         return StoredRecord(row[0], decode_record(row[1]), bool(row[2])) if row else None
 
+    @_corruption_is_an_error
     def recent(
         self,
         *,
@@ -211,6 +232,7 @@ class Store:
         rows = self.conn.execute(sql, [*params, limit]).fetchall()
         return [StoredRecord(seq, decode_record(body), bool(active)) for seq, body, active in rows]
 
+    @_corruption_is_an_error
     def serial_issued(self, serial: str) -> StoredRecord | None:
         """The active kit issue that already handed out this pack serial, if any."""
         row = self.conn.execute(
@@ -220,9 +242,11 @@ class Store:
         ).fetchone()
         return self.get(row[0]) if row else None
 
+    @_corruption_is_an_error
     def record_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM records").fetchone()[0])
 
+    @_corruption_is_an_error
     def last_seq(self) -> int:
         row = self.conn.execute("SELECT coalesce(max(device_seq), 0) FROM records").fetchone()
         return max(int(row[0]), int(self.meta("purged_through", "0") or 0))

@@ -281,4 +281,3 @@ class Vault:
             raise StoreError(f"user '{user}' already exists")
         self._data.slots.insert(-1, self._user_slot(db_key, user, role, passphrase, kdf))
         self.save()
-

@@ -1,0 +1,196 @@
+"""CLI commands for the local store: init, record, counts, status."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from outreach import config, paths
+from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
+from outreach.domain.facts import COUNT_FIELDS
+from outreach.domain.records import Record
+from outreach.domain.validation import build_record
+from outreach.errors import InvalidRecord
+from outreach.store import counts as store_counts
+from outreach.store.session import create_store, load_vault, store_exists
+from outreach.store.vault import ROLES
+
+log = logging.getLogger(__name__)
+MAX_REPORTED_ERRORS = 50
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(9999, 12, 31)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser("init", help="create the encrypted store and the first user")
+    init.add_argument("--user", required=True, help="user id (letters, digits, . _ -)")
+    init.add_argument("--role", required=True, choices=ROLES)
+    init.set_defaults(func=cmd_init)
+
+    record = commands.add_parser(
+        "record", help="save records from JSON lines (all-or-nothing)", description=RECORD_HELP
+    )
+    record.add_argument("--file", default="-", help="JSON-lines file, or - for stdin (default)")
+    record.add_argument("--user", help="who records (default: the only or last user)")
+    record.set_defaults(func=cmd_record)
+
+    count = commands.add_parser("counts", help="counts grouped by fields and period")
+    count.add_argument("--from", dest="start", type=parse_date, default=EARLIEST)
+    count.add_argument("--to", dest="end", type=parse_date, default=LATEST)
+    count.add_argument("--by", type=parse_fields, default=[], help="e.g. product,recipient,month")
+    count.add_argument("--type", choices=list(COUNT_FIELDS), help="record type (default: inferred)")
+    count.add_argument("--format", choices=("json", "csv"), default="json")
+    count.add_argument("--publish", action="store_true", help="apply disclosure control")
+    count.add_argument("--user")
+    count.set_defaults(func=cmd_counts)
+
+    status = commands.add_parser("status", help="store, users, records and integrity (JSON)")
+    status.add_argument("--check", action="store_true", help="verify every page (slower)")
+    status.add_argument("--user")
+    status.set_defaults(func=cmd_status)
+
+
+RECORD_HELP = """Each line is one JSON object with a "type" (contact, kit_issue, naloxone_use,
+stock_movement, void) and its fields; id, occurred_at and recorded_by are filled in when absent.
+If any line is invalid nothing is saved and every bad line is reported."""
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def parse_fields(text: str) -> list[str]:
+    return [field.strip() for field in text.split(",") if field.strip()]
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    data_dir = paths.data_dir()
+    if store_exists(data_dir):
+        raise CommandError(f"a store already exists in {data_dir}")
+    passphrase = read_passphrase("New passphrase: ", confirm=True)
+    store, recovery = create_store(data_dir, args.user, args.role, passphrase)
+    store.close()
+    config.update_settings(last_user=args.user)
+    sys.stderr.write(
+        "Store created. Write down this recovery key and keep it safe: it is shown only once\n"
+        "and opens the store if every passphrase is forgotten.\n"
+    )
+    json.dump({"data_dir": str(data_dir), "user": args.user, "recovery_key": recovery}, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    source: TextIO
+    if args.file == "-":
+        source = sys.stdin
+        lines = source.read().splitlines()
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as source:
+                lines = source.read().splitlines()
+        except OSError as exc:
+            raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise CommandError(f"{args.file} is not UTF-8 text") from None
+    store = open_store_from_args(args)
+    try:
+        records, errors = parse_lines(lines, store.user)
+        if errors:
+            for error in errors[:MAX_REPORTED_ERRORS]:
+                sys.stderr.write(f"outreach: {error}\n")
+            if len(errors) > MAX_REPORTED_ERRORS:
+                sys.stderr.write(f"outreach: … and {len(errors) - MAX_REPORTED_ERRORS} more\n")
+            sys.stderr.write("outreach: nothing was saved\n")
+            return 1
+        if not records:
+            raise CommandError("no records in the input")
+        try:
+            store.add(records)
+        except InvalidRecord as exc:
+            sys.stderr.write(f"outreach: {exc}\noutreach: nothing was saved\n")
+            return 1
+        json.dump({"saved": len(records), "last_seq": store.last_seq()}, sys.stdout)
+        sys.stdout.write("\n")
+    finally:
+        store.close()
+    return 0
+
+
+def parse_lines(lines: Iterable[str], user: str) -> tuple[list[Record], list[InvalidRecord]]:
+    """Decode and validate every line; return the records and every line's error."""
+    records: list[Record] = []
+    errors: list[InvalidRecord] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(InvalidRecord(f"not valid JSON ({exc.msg})", line=number))
+            continue
+        try:
+            records.append(build_record(data, recorded_by=user))
+        except InvalidRecord as exc:
+            errors.append(exc.at_line(number))
+    return records, errors
+
+
+def cmd_counts(args: argparse.Namespace) -> int:
+    if args.start > args.end:
+        raise CommandError("--from is after --to")
+    store = open_store_from_args(args)
+    try:
+        rows = store_counts.counts(store.conn, args.by, args.start, args.end, args.type)
+    finally:
+        store.close()
+    if args.publish:
+        from outreach.reports.disclosure import publish_rows
+
+        rows = publish_rows(rows)
+    write_rows(rows, [*args.by, "count"], args.format, sys.stdout)
+    return 0
+
+
+def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str, out: TextIO) -> None:
+    if fmt == "json":
+        json.dump(rows, out, indent=1)
+        out.write("\n")
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    out.write(buffer.getvalue())
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    data_dir = paths.data_dir()
+    status: dict[str, Any] = {"data_dir": str(data_dir), "store": store_exists(data_dir)}
+    if status["store"]:
+        status["users"] = [{"user": u, "role": r} for u, r in load_vault(data_dir).users()]
+        store = open_store_from_args(args)
+        try:
+            status.update(
+                device_id=store.device_id,
+                records=store.record_count(),
+                last_seq=store.last_seq(),
+            )
+            if args.check:
+                problems = store.verify()
+                status["integrity"] = problems or "ok"
+        finally:
+            store.close()
+    json.dump(status, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return 0 if status.get("integrity", "ok") == "ok" else 1

@@ -1,0 +1,129 @@
+"""The `outreach` command end to end, as a script would use it (real processes, real store)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PASSPHRASE = "correct horse battery staple"
+KIT = {
+    "type": "kit_issue",
+    "site": "outreach_van",
+    "product": "nyxoid_1_8mg_nasal",
+    "batch": "AB12",
+    "expiry": "2030-05-31",
+    "recipient": "person_at_risk",
+    "supply": "first",
+    "training": "full",
+}
+
+
+def run(
+    data_dir: Path, *args: str, stdin: str = "", passphrase: str = PASSPHRASE
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OUTREACH_PASSPHRASE": passphrase}
+    return subprocess.run(
+        [sys.executable, "-m", "outreach", "--data-dir", str(data_dir), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def jsonl(*records: dict[str, object]) -> str:
+    return "\n".join(json.dumps(r) for r in records) + "\n"
+
+
+@pytest.fixture(scope="module")
+def cli_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli")
+    result = run(data_dir, "init", "--user", "alice", "--role", "worker")
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["recovery_key"]) == 35
+    return data_dir
+
+
+def test_record_then_counts_gives_the_right_numbers(cli_dir: Path) -> None:
+    """init → record (stdin) → counts --by product,recipient gives the recorded numbers."""
+    sample = jsonl(
+        KIT,
+        KIT,
+        {**KIT, "recipient": "family_friend"},
+        {**KIT, "product": "prenoxad_2mg_syringe", "recipient": "family_friend"},
+        {"type": "contact", "site": "outreach_van", "area": "LS6", "setting": "street"},
+    )
+    result = run(cli_dir, "record", stdin=sample)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["saved"] == 5
+    result = run(cli_dir, "counts", "--by", "product,recipient")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        {"product": "nyxoid_1_8mg_nasal", "recipient": "family_friend", "count": 1},
+        {"product": "nyxoid_1_8mg_nasal", "recipient": "person_at_risk", "count": 2},
+        {"product": "prenoxad_2mg_syringe", "recipient": "family_friend", "count": 1},
+    ]
+    result = run(cli_dir, "counts", "--by", "product", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows == [
+        {"product": "nyxoid_1_8mg_nasal", "count": "3"},
+        {"product": "prenoxad_2mg_syringe", "count": "1"},
+    ]
+
+
+def test_one_bad_line_writes_nothing_and_names_line_and_field(
+    cli_dir: Path, tmp_path: Path
+) -> None:
+    """A file with one bad line is refused whole, and the error names the line and field."""
+    before = json.loads(run(cli_dir, "status").stdout)["records"]
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text(jsonl(KIT, {**KIT, "recipient": "neighbour"}, KIT))
+    result = run(cli_dir, "record", "--file", str(sample))
+    assert result.returncode == 1
+    assert "line 2" in result.stderr and "'recipient'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(run(cli_dir, "status").stdout)["records"] == before
+
+
+def test_not_json_and_unknown_files_are_clear_errors(cli_dir: Path, tmp_path: Path) -> None:
+    """Garbage input and missing files give one-line errors, never a traceback."""
+    result = run(cli_dir, "record", stdin='{"type": "kit_issue"\n')
+    assert result.returncode == 1 and "line 1: not valid JSON" in result.stderr
+    result = run(cli_dir, "record", "--file", str(tmp_path / "missing.jsonl"))
+    assert result.returncode == 1 and "cannot read" in result.stderr
+    result = run(cli_dir, "counts", "--by", "shoe_size")
+    assert result.returncode == 1 and "shoe_size" in result.stderr
+    for result in (
+        run(cli_dir, "record", stdin='{"type": "kit_issue"\n'),
+        run(cli_dir, "counts", "--from", "yesterday"),
+    ):
+        assert "Traceback" not in result.stderr
+
+
+def test_wrong_passphrase_is_a_clean_error(cli_dir: Path) -> None:
+    """A wrong passphrase exits 1 with one line, no stack trace."""
+    result = run(cli_dir, "status", passphrase="this is not it")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "outreach: error: wrong passphrase"
+
+
+def test_status_checks_integrity(cli_dir: Path) -> None:
+    """`status --check` verifies every page and reports ok."""
+    result = run(cli_dir, "status", "--check")
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["integrity"] == "ok" and status["users"] == [{"user": "alice", "role": "worker"}]
+
+
+def test_commands_without_a_store_say_how_to_start(tmp_path: Path) -> None:
+    """Using a data dir with no store points to `outreach init`."""
+    result = run(tmp_path, "counts")
+    assert result.returncode == 1 and "outreach init" in result.stderr

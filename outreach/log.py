@@ -13,10 +13,16 @@ from outreach import paths
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+_configured = False
+
+
 def setup_logging(verbose: bool = False) -> None:
-    root = logging.getLogger()
-    if any(getattr(h, "_outreach", False) for h in root.handlers):
+    """Idempotent: a second call (tests, GUI started from the CLI) adds no handlers."""
+    global _configured
+    if _configured:
         return
+    _configured = True
+    root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     file_handler = logging.handlers.RotatingFileHandler(
         paths.log_dir() / "outreach.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8"
@@ -25,6 +31,5 @@ def setup_logging(verbose: bool = False) -> None:
     stderr = logging.StreamHandler()
     stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
     stderr.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    for handler in (file_handler, stderr):
-        handler._outreach = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+    root.addHandler(file_handler)
+    root.addHandler(stderr)

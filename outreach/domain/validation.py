@@ -174,7 +174,9 @@ def _check_kit_issue(record: KitIssue, vocab: Vocabulary) -> None:
         check_gtin(record.gtin)
         known = vocab.product_for_gtin(record.gtin)
         if known is not None and known != record.product:
-            raise InvalidRecord(f"GTIN {record.gtin} is {known}, not {record.product}", field="gtin")
+            raise InvalidRecord(
+                f"GTIN {record.gtin} is {known}, not {record.product}", field="gtin"
+            )
     if record.expiry < record.occurred_at.date():
         raise InvalidRecord(
             f"kit expired on {record.expiry.isoformat()}: do not issue it", field="expiry"

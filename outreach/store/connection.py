@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlcipher3
 from sqlcipher3 import dbapi2
@@ -16,7 +17,10 @@ from outreach.errors import StoreCorrupt
 
 log = logging.getLogger(__name__)
 
-Connection = dbapi2.Connection
+if TYPE_CHECKING:  # sqlcipher3 mirrors the stdlib API but ships no type hints
+    from sqlite3 import Connection
+else:
+    Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError
 
 

@@ -38,7 +38,7 @@ def _corruption_is_an_error(method: Callable[P, T]) -> Callable[P, T]:
         except DatabaseError as exc:
             if type(exc) is not DatabaseError:  # operational and integrity errors are not damage
                 raise
-            log.error("store read failed its integrity check: %s", exc)
+            log.exception("store read failed its integrity check")
             raise StoreCorrupt(f"the store is damaged: {exc}") from None
 
     return guarded
@@ -214,7 +214,8 @@ class Store:
         since: dt.date | None = None,
     ) -> list[StoredRecord]:
         """Newest first; filter by type, client code (via the facts) or date."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if types:
             where.append(f"r.type IN ({','.join('?' * len(types))})")
             params.extend(types)

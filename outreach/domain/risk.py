@@ -1,38 +1,44 @@
-"""Explainable overdose risk level from what a contact records.
+"""Explainable opioid overdose risk level for one contact.
 
-An additive score over weighted factors, each with the sentence that explains it, so a worker can
-see *why* someone is flagged. The weights follow the evidence on opioid overdose deaths: loss of
-tolerance after prison or hospital, and a previous overdose, are the strongest predictors; mixing
-opioids with other depressants and using alone make an overdose likelier to be fatal.
+Workers need to see *why* someone is flagged, and reports ("high-risk contacts without a
+kit") need one consistent rule, so the score is a plain weighted sum over the table below
+and every point counted comes with a sentence saying where it came from.
 
-Thresholds: score >= 7 very high, >= 4 high, >= 2 raised, else low.
+Weights follow the evidence behind UK take-home naloxone guidance (PHE/OHID, ACMD):
+
+* 4 — the strongest single predictors of a fatal overdose: release from prison in the last
+  two weeks and discharge from hospital in the last four (both mean lost tolerance and
+  disrupted supply), known loss of tolerance (e.g. after detox or abstinence), and a
+  previous overdose. Any one of these alone reaches HIGH.
+* 3 — opioids taken with other depressants (benzodiazepines, gabapentinoids, alcohol),
+  which multiply respiratory depression and feature in most UK drug deaths.
+* 2 — current injecting; using alone (nobody to respond); synthetic opioids such as
+  nitazenes or fentanyl, whose strength is unpredictable.
+* 1 — homelessness, respiratory illness (COPD, asthma) and age 45 or over.
+
+Thresholds on the total: 0-1 LOW, 2-3 RAISED, 4-7 HIGH, 8 or more VERY_HIGH.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from outreach.errors import InvalidRecord
 
-# factor -> (weight, explanation)
-WEIGHTS: dict[str, tuple[int, str]] = {
-    "prison_release_2w": (3, "Released from prison in the last 2 weeks: tolerance is likely lost"),
-    "hospital_discharge_4w": (3, "Left hospital in the last 4 weeks: tolerance may be lost"),
-    "lost_tolerance": (3, "Reduced tolerance (a break from using)"),
-    "previous_overdose": (3, "Has overdosed before: the strongest sign of another"),
-    "polysubstance": (2, "Mixes opioids with other depressants (benzos, gabapentinoids, alcohol)"),
-    "using_alone": (2, "Uses alone: nobody to give naloxone or call 999"),
-    "injecting": (1, "Injects: faster onset, higher overdose risk"),
-    "respiratory_illness": (1, "Respiratory illness (COPD, asthma) worsens opioid overdose"),
-    "homeless": (1, "Homeless or rough sleeping"),
-    "aged_45_plus": (1, "Aged 45 or over: overdose deaths are concentrated in older users"),
-}
-OPIOIDS = frozenset({"heroin", "illicit_methadone", "synthetic_opioids"})
-DEPRESSANTS = frozenset({"benzodiazepines", "gabapentinoids", "alcohol"})
-OLDER_BANDS = frozenset({"45_54", "55_64", "65_plus"})
-THRESHOLDS = ((7, "very_high"), (4, "high"), (2, "raised"))
+__all__ = [
+    "FACTORS",
+    "RiskAssessment",
+    "RiskLevel",
+    "assess_risk",
+    "is_high_risk",
+    "level_for_score",
+]
+
+log = logging.getLogger(__name__)
 
 
 class RiskLevel(enum.StrEnum):
@@ -42,11 +48,84 @@ class RiskLevel(enum.StrEnum):
     VERY_HIGH = "very_high"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
+class Factor:
+    """One row of the risk table: its weight and the sentence shown to the worker."""
+
+    weight: int
+    explanation: str
+
+
+FACTORS: Mapping[str, Factor] = MappingProxyType(
+    {
+        "prison_release_2w": Factor(
+            4, "Released from prison in the last 2 weeks: tolerance is likely lost"
+        ),
+        "hospital_discharge_4w": Factor(
+            4, "Discharged from hospital in the last 4 weeks: tolerance is likely lost"
+        ),
+        "lost_tolerance": Factor(
+            4, "Lost tolerance (e.g. after detox or a break in use): a usual dose can be fatal"
+        ),
+        "previous_overdose": Factor(
+            4, "Has overdosed before: the strongest predictor of a future overdose"
+        ),
+        "polysubstance": Factor(
+            3,
+            "Uses opioids with other depressants (benzodiazepines, gabapentinoids or alcohol): "
+            "together they stop breathing more easily",
+        ),
+        "injecting": Factor(2, "Currently injecting: the drug acts faster and more strongly"),
+        "using_alone": Factor(2, "Uses alone: nobody is there to give naloxone or call 999"),
+        "synthetic_opioids": Factor(
+            2,
+            "Uses synthetic opioids (e.g. nitazenes, fentanyl): far stronger than heroin "
+            "and of unpredictable strength",
+        ),
+        "homeless": Factor(1, "Homeless: more likely to use alone, in a hurry or in hiding"),
+        "respiratory_illness": Factor(
+            1, "Has a respiratory illness (e.g. COPD, asthma): breathing is already weakened"
+        ),
+        "aged_45_plus": Factor(1, "Aged 45 or over: physical health raises overdose risk"),
+    }
+)
+"""The risk table, strongest first. `synthetic_opioids` is derived from substances only."""
+
+RISK_FACTOR_CODES = frozenset(FACTORS) - {"synthetic_opioids"}
+"""Codes a worker can tick in a contact's risk_factors[]."""
+
+OPIOIDS = frozenset({"heroin", "illicit_methadone", "synthetic_opioids"})
+DEPRESSANTS = frozenset({"benzodiazepines", "gabapentinoids", "alcohol"})
+INJECTING_VALUES = frozenset({"current", "past", "never", "unknown"})
+AGE_BANDS = frozenset(
+    {"under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus", "unknown"}
+)
+AGED_45_PLUS_BANDS = frozenset({"45_54", "55_64", "65_plus"})
+
+THRESHOLDS: tuple[tuple[int, RiskLevel], ...] = (
+    (8, RiskLevel.VERY_HIGH),
+    (4, RiskLevel.HIGH),
+    (2, RiskLevel.RAISED),
+    (0, RiskLevel.LOW),
+)
+"""Lowest score for each level, checked from the top."""
+
+
+@dataclass(frozen=True)
 class RiskAssessment:
+    """The level, the score behind it, and one sentence per counted factor (heaviest first)."""
+
     level: RiskLevel
     score: int
     reasons: tuple[str, ...]
+
+
+def level_for_score(score: int) -> RiskLevel:
+    """Return the risk level a total score falls in."""
+    for minimum, level in THRESHOLDS:
+        if score >= minimum:
+            return level
+    return RiskLevel.LOW
 
 
 def assess_risk(
@@ -55,26 +134,63 @@ def assess_risk(
     injecting: str | None = None,
     age_band: str | None = None,
 ) -> RiskAssessment:
-    """Score the ticked factors plus those the rest of the record implies, with a reason each."""
-    factors = dict.fromkeys(risk_factors, "")
-    unknown = [f for f in factors if f not in WEIGHTS]
+    """Score a contact's overdose risk and explain every point.
+
+    Ticked factors count as given. Polysubstance, injecting and aged 45+ are also derived
+    from the substances, injecting and age band fields when not ticked (the reason says
+    so); each factor counts once however it was found. Unknown risk-factor, injecting or
+    age-band codes raise `InvalidRecord`; unknown substances are ignored because that list
+    is extensible reference data and only its opioid and depressant groups matter here.
+    """
+    if isinstance(risk_factors, str):
+        raise InvalidRecord("risk factors must be a list of codes", field="risk_factors")
+    ticked = set(risk_factors)
+    unknown = sorted(ticked - RISK_FACTOR_CODES)
     if unknown:
-        raise InvalidRecord(f"unknown risk factor '{unknown[0]}'", field="risk_factors")
+        raise InvalidRecord(f"unknown risk factor code: {', '.join(unknown)}", field="risk_factors")
+    if injecting is not None and injecting not in INJECTING_VALUES:
+        raise InvalidRecord(f"unknown injecting value: {injecting}", field="injecting")
+    if age_band is not None and age_band not in AGE_BANDS:
+        raise InvalidRecord(f"unknown age band: {age_band}", field="age_band")
+    if isinstance(substances, str):
+        raise InvalidRecord("substances must be a list of codes", field="substances")
+
     used = set(substances)
-    if used & OPIOIDS and used & DEPRESSANTS and "polysubstance" not in factors:
-        factors["polysubstance"] = " (from the substances recorded)"
-    if injecting == "current" and "injecting" not in factors:
-        factors["injecting"] = " (from injecting status)"
-    if age_band in OLDER_BANDS and "aged_45_plus" not in factors:
-        factors["aged_45_plus"] = " (from age band)"
-    ranked = sorted(factors.items(), key=lambda item: -WEIGHTS[item[0]][0])
-    score = sum(WEIGHTS[factor][0] for factor, _ in ranked)
-    reasons = tuple(
-        f"{WEIGHTS[factor][1]}{note} (weight {WEIGHTS[factor][0]})" for factor, note in ranked
+    derived = _derived_factors(used, injecting, age_band)
+    counted: list[tuple[str, str]] = []
+    for code, factor in FACTORS.items():
+        if code in ticked:
+            counted.append((code, f"{factor.explanation} (weight {factor.weight})"))
+        elif code in derived:
+            counted.append(
+                (code, f"{factor.explanation} (weight {factor.weight}; {derived[code]})")
+            )
+    counted.sort(key=lambda item: -FACTORS[item[0]].weight)  # stable: table order within a weight
+    score = sum(FACTORS[code].weight for code, _ in counted)
+    return RiskAssessment(
+        level=level_for_score(score), score=score, reasons=tuple(reason for _, reason in counted)
     )
-    level = next((RiskLevel(name) for limit, name in THRESHOLDS if score >= limit), RiskLevel.LOW)
-    return RiskAssessment(level, score, reasons)
 
 
 def is_high_risk(assessment: RiskAssessment) -> bool:
+    """Return whether the contact should be followed up for a kit (HIGH or VERY_HIGH)."""
     return assessment.level in (RiskLevel.HIGH, RiskLevel.VERY_HIGH)
+
+
+def _derived_factors(
+    substances: set[str], injecting: str | None, age_band: str | None
+) -> dict[str, str]:
+    """Return factors implied by other fields, each with a note on where it came from."""
+    derived: dict[str, str] = {}
+    opioids = sorted(substances & OPIOIDS)
+    depressants = sorted(substances & DEPRESSANTS)
+    if opioids and depressants:
+        names = ", ".join(s.replace("_", " ") for s in (*opioids, *depressants))
+        derived["polysubstance"] = f"derived from substances used: {names}"
+    if "synthetic_opioids" in substances:
+        derived["synthetic_opioids"] = "from substances used"
+    if injecting == "current":
+        derived["injecting"] = "derived from injecting status: current"
+    if age_band in AGED_45_PLUS_BANDS:
+        derived["aged_45_plus"] = f"derived from age band {age_band.replace('_', '-')}"
+    return derived

@@ -18,7 +18,7 @@ import sqlcipher3
 
 from outreach.domain import ids
 from outreach.domain.records import Contact, KitIssue, Record
-from outreach.store.connection import Connection, open_encrypted
+from outreach.store.connection import CACHE_KIB, Connection, open_encrypted
 from outreach.store.counts import counts
 from outreach.store.migrations import migrate
 from outreach.store.session import create_store, unlock_store
@@ -72,6 +72,7 @@ def open_plain(path: Path) -> Connection:
     """The same engine and pragmas, without a key: the baseline for the ratio."""
     conn = sqlcipher3.connect(str(path), isolation_level=None)
     for pragma in (
+        f"cache_size = -{CACHE_KIB}",
         "journal_mode = WAL",
         "synchronous = FULL",
         "temp_store = MEMORY",

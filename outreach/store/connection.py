@@ -17,6 +17,8 @@ from outreach.errors import StoreCorrupt
 
 log = logging.getLogger(__name__)
 
+CACHE_KIB = 32 * 1024
+
 if TYPE_CHECKING:  # sqlcipher3 mirrors the stdlib API but ships no type hints
     from sqlite3 import Connection
 else:
@@ -41,6 +43,8 @@ def open_encrypted(path: Path, key: bytes, *, create: bool = False) -> Connectio
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
+        # Decrypted pages stay cached, so repeated counts do not pay for decryption again.
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     except DatabaseError as exc:
         conn.close()
         # The key came from an authenticated key slot, so a failure here means damage.

@@ -10,16 +10,14 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from outreach.domain.facts import FACT_COLUMNS, NUMERIC_COLUMNS, PERIOD_FIELDS
 from outreach.errors import StoreError
 from outreach.store.connection import Connection
+from outreach.store.fact_table import schema_sql
 
 log = logging.getLogger(__name__)
 
 
 def _v1(conn: Connection) -> None:
-    scalar = ",\n  ".join(f"{name} TEXT" for name in (*PERIOD_FIELDS, *FACT_COLUMNS))
-    numeric = ",\n  ".join(f"{name} INTEGER" for name in NUMERIC_COLUMNS)
     _run_script(
         conn,
         f"""
@@ -33,27 +31,7 @@ CREATE TABLE records (
   recorded_by TEXT NOT NULL,
   body BLOB NOT NULL
 );
--- Query copy of countable records; active = 0 once voided or superseded.
-CREATE TABLE facts (
-  rowid INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  type TEXT NOT NULL,
-  active INTEGER NOT NULL DEFAULT 1,
-  client_code TEXT,
-  serial TEXT,
-  {scalar},
-  {numeric}
-);
-CREATE INDEX facts_type_day ON facts (type, day);
-CREATE INDEX facts_client ON facts (client_code) WHERE client_code IS NOT NULL;
-CREATE INDEX facts_serial ON facts (serial) WHERE serial IS NOT NULL;
-CREATE TABLE fact_items (
-  fact INTEGER NOT NULL REFERENCES facts (rowid) ON DELETE CASCADE,
-  field TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (fact, field, value)
-) WITHOUT ROWID;
-CREATE INDEX fact_items_field ON fact_items (field, value);
+{schema_sql()}
 -- Ids taken out of the counts by a void or a correction, and by which record.
 CREATE TABLE retired (id TEXT PRIMARY KEY, by_id TEXT NOT NULL, reason TEXT) WITHOUT ROWID;
 -- Sync receipts from the hub, newest last.

@@ -22,6 +22,7 @@ from outreach.domain.records import Record, Void, decode_record, encode_record
 from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, StoreCorrupt, VaultLocked
 from outreach.store.connection import Connection, DatabaseError, verify_integrity
+from outreach.store.fact_table import FactWriter
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -70,6 +71,7 @@ class Store:
         self.user = user
         self.role = role
         self.db = sqlite_utils.Database(conn)
+        self.fact_writer = FactWriter()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -105,6 +107,7 @@ class Store:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
+            self.fact_writer.forget()
             raise
         conn.execute("COMMIT")
 
@@ -168,7 +171,24 @@ class Store:
                         f"record {record.id} is already stored", field="id", line=index
                     ) from None
                 raise
-            write_fact(conn, record)
+            self._write_fact(conn, seq, record)
+
+    def _write_fact(self, conn: Connection, seq: int, record: Record) -> None:
+        """Project one record for counting and retire what it voids or corrects."""
+        retired = facts.retired_id(record)
+        if retired is not None:
+            reason = record.reason if isinstance(record, Void) else "superseded"
+            conn.execute(
+                "INSERT OR IGNORE INTO retired (id, by_id, reason) VALUES (?, ?, ?)",
+                (retired, record.id, reason),
+            )
+            conn.execute(
+                "UPDATE fact_data SET active = 0 "
+                "WHERE seq = (SELECT device_seq FROM records WHERE id = ?)",
+                (retired,),
+            )
+        active = conn.execute("SELECT 1 FROM retired WHERE id = ?", (record.id,)).fetchone()
+        self.fact_writer.write(conn, seq, record, active is None)
 
     def _check_references(self, conn: Connection, record: Record, index: int) -> None:
         target = facts.retired_id(record)
@@ -220,8 +240,8 @@ class Store:
             where.append(f"r.type IN ({','.join('?' * len(types))})")
             params.extend(types)
         if client_code:
-            where.append("r.id IN (SELECT id FROM facts WHERE client_code = ?)")
-            params.append(client_code)
+            where.append("r.device_seq IN (SELECT seq FROM fact_data WHERE client_code = ?)")
+            params.append(self.fact_writer.lookup(self.conn, client_code))
         if since:
             where.append("r.occurred_at >= ?")
             params.append(since.isoformat())
@@ -237,9 +257,12 @@ class Store:
     def serial_issued(self, serial: str) -> StoredRecord | None:
         """The active kit issue that already handed out this pack serial, if any."""
         row = self.conn.execute(
-            "SELECT id FROM facts WHERE serial = ? AND type = 'kit_issue' AND active "
-            "ORDER BY rowid DESC LIMIT 1",
-            (serial,),
+            "SELECT r.id FROM fact_data f JOIN records r ON r.device_seq = f.seq "
+            "WHERE f.serial = ? AND f.type = ? AND f.active ORDER BY f.seq DESC LIMIT 1",
+            (
+                self.fact_writer.lookup(self.conn, serial),
+                self.fact_writer.lookup(self.conn, "kit_issue"),
+            ),
         ).fetchone()
         return self.get(row[0]) if row else None
 
@@ -254,30 +277,3 @@ class Store:
 
     def verify(self) -> list[str]:
         return verify_integrity(self.conn)
-
-
-def write_fact(conn: Connection, record: Record) -> None:
-    """Project one record into the facts tables and retire what it voids or corrects."""
-    retired = facts.retired_id(record)
-    if retired is not None:
-        reason = record.reason if isinstance(record, Void) else "superseded"
-        conn.execute(
-            "INSERT OR IGNORE INTO retired (id, by_id, reason) VALUES (?, ?, ?)",
-            (retired, record.id, reason),
-        )
-        conn.execute("UPDATE facts SET active = 0 WHERE id = ?", (retired,))
-    fact = facts.project(record)
-    if fact is None:
-        return
-    row = dict(fact.row, serial=getattr(record, "serial", None))
-    active = conn.execute("SELECT 1 FROM retired WHERE id = ?", (record.id,)).fetchone() is None
-    row["active"] = int(active)
-    columns = ", ".join(row)
-    cursor = conn.execute(
-        f"INSERT INTO facts ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-    )
-    if fact.items:
-        conn.executemany(
-            "INSERT OR IGNORE INTO fact_items (fact, field, value) VALUES (?, ?, ?)",
-            [(cursor.lastrowid, field, value) for field, value in fact.items],
-        )

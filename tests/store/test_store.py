@@ -162,3 +162,61 @@ def test_closed_store_says_it_is_locked(store: Store) -> None:
     store.close()
     with pytest.raises(VaultLocked):
         store.record_count()
+
+
+@pytest.mark.parametrize(
+    "by",
+    [
+        ["product", "recipient"],
+        ["day", "supply"],
+        ["week"],
+        ["month", "setting"],
+        ["substances", "risk_level"],
+        ["area", "referrals"],
+        [],
+    ],
+)
+def test_coded_counts_match_the_text_layout_the_hub_uses(store: Store, by: list[str]) -> None:
+    """The fast coded tables and the text views (the hub's layout) give the same counts."""
+    from outreach.store.counts import count_query
+
+    for day in ("2026-10-02", "2026-10-09", "2026-11-01"):
+        when = f"{day}T10:00:00+00:00"
+        store.add_new({**KIT, "occurred_at": when, "supply": "repeat", "resupply_reason": "lost"})
+        store.add_new({**KIT, "occurred_at": when, "recipient": "carer"})
+        store.add_new(
+            {
+                **CONTACT,
+                "occurred_at": when,
+                "substances": ["heroin", "alcohol"],
+                "referrals": [{"to": "gp"}],
+            }
+        )
+    voided, _ = store.add_new({**KIT, "occurred_at": "2026-10-02T11:00:00+00:00"})
+    store.void(voided.id, "duplicate")
+    kind = "contact" if {"substances", "setting", "area"} & set(by) else "kit_issue"
+    span = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    sql, params, _ = count_query(by, *span, kind, layout="text")
+    text_rows = [list(row) for row in store.conn.execute(sql, params)]
+    coded_rows = [list(row.values()) for row in counts(store.conn, by, *span, kind)]
+    assert coded_rows == text_rows
+    assert coded_rows
+
+
+def test_facts_view_shows_text_values(store: Store) -> None:
+    """The facts view decodes every coded column back to the recorded text."""
+    record, _ = store.add_new({**KIT, "serial": "SER9", "occurred_at": "2026-10-02T23:30:00+01:00"})
+    row = store.conn.execute(
+        "SELECT id, type, day, month, product, serial, batch, expiry, active FROM facts"
+    ).fetchone()
+    assert row == (
+        record.id,
+        "kit_issue",
+        "2026-10-02",
+        "2026-10",
+        "nyxoid_1_8mg_nasal",
+        "SER9",
+        "AB12",
+        "2030-05-31",
+        1,
+    )

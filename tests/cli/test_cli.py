@@ -127,3 +127,20 @@ def test_commands_without_a_store_say_how_to_start(tmp_path: Path) -> None:
     """Using a data dir with no store points to `outreach init`."""
     result = run(tmp_path, "counts")
     assert result.returncode == 1 and "outreach init" in result.stderr
+
+
+def test_the_shipped_sample_records_and_counts(tmp_path: Path) -> None:
+    """The README's sample file records whole and counts kits by product and recipient."""
+    sample = Path(__file__).resolve().parents[2] / "examples" / "sample.jsonl"
+    assert run(tmp_path, "init", "--user", "sam", "--role", "worker").returncode == 0
+    result = run(tmp_path, "record", stdin=sample.read_text())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["saved"] == 7
+    counted = json.loads(run(tmp_path, "counts", "--by", "product,recipient").stdout)
+    assert counted == [
+        {"product": "nyxoid_1_8mg_nasal", "recipient": "family_friend", "count": 1},
+        {"product": "nyxoid_1_8mg_nasal", "recipient": "person_at_risk", "count": 2},
+        {"product": "prenoxad_2mg_syringe", "recipient": "person_at_risk", "count": 1},
+    ]
+    by_risk = json.loads(run(tmp_path, "counts", "--by", "risk_level").stdout)
+    assert by_risk == [{"risk_level": "high", "count": 1}, {"risk_level": "very_high", "count": 1}]

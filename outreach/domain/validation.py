@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from outreach.domain import ids
+from outreach.domain.client_code import is_valid_client_code
 from outreach.domain.records import (
     BaseRecord,
     Contact,
@@ -260,8 +261,6 @@ def _check_uuid(value: str, field: str) -> None:
 
 
 def _check_client_code(code: str) -> None:
-    from outreach.domain.client_code import is_valid_client_code
-
     if not is_valid_client_code(code):
         raise InvalidRecord(
             "is not a valid client code (a character was mistyped)", field="client_code"

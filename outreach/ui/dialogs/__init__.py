@@ -1,0 +1,1 @@
+"""Dialogs: errors, enrolment, passphrase and user management, void reason."""

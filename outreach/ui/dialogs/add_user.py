@@ -1,0 +1,89 @@
+"""Add a user: an existing user vouches with their passphrase (their key slot opens the key)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from outreach.store.session import add_user
+from outreach.store.vault import ROLES
+from outreach.ui.context import AppContext
+from outreach.ui.messages import explain
+from outreach.ui.widgets.passphrase import NewPassphrase, secret_field
+
+ROLE_LABELS = {"worker": "Outreach worker", "pharmacy": "Pharmacy", "coordinator": "Coordinator"}
+
+
+def role_combo() -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName("Role")
+    for role in ROLES:
+        combo.addItem(ROLE_LABELS.get(role, role), role)
+    return combo
+
+
+class AddUserDialog(QDialog):
+    done_adding = Signal()
+
+    def __init__(self, ctx: AppContext, admin: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.admin = admin
+        self.setWindowTitle("Add a user")
+        self.admin_passphrase = secret_field(f"Passphrase of {admin}")
+        self.name = QLineEdit()
+        self.name.setAccessibleName("New user name")
+        self.role = role_combo()
+        self.new = NewPassphrase()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        form = QFormLayout(self)
+        form.addRow(f"Passphrase of &{admin}", self.admin_passphrase)
+        form.addRow("New &user name", self.name)
+        form.addRow("&Role", self.role)
+        form.addRow(self.new)
+        form.addRow(self.message)
+        form.addRow(self.buttons)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.accepted.connect(self._go)
+
+    def _go(self) -> None:
+        passphrase = self.new.value()
+        if not self.name.text().strip() or passphrase is None:
+            self.message.setText("Type a user name and a good passphrase (twice).")
+            return
+        args = (
+            self.ctx.data_dir,
+            self.admin,
+            self.admin_passphrase.text(),
+            self.name.text().strip(),
+            str(self.role.currentData()),
+            passphrase,
+            self.ctx.kdf,
+        )
+        self.admin_passphrase.clear()
+        self.buttons.setEnabled(False)
+        self.ctx.ops.network(lambda: add_user(*args)).success(self._added).failure(
+            self._failed
+        ).run()
+
+    def _added(self, _: object) -> None:
+        self.new.clear()
+        self.done_adding.emit()
+        self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        info = explain(error)
+        self.message.setText(f"{info.title}: {info.message}")

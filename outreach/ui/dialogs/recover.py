@@ -1,0 +1,66 @@
+"""Forgotten passphrase: open with the recovery key and set a new passphrase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+
+from outreach.store.session import recover_store
+from outreach.store.store import Store
+from outreach.ui.context import AppContext
+from outreach.ui.messages import explain
+from outreach.ui.widgets.passphrase import NewPassphrase
+
+
+class RecoverDialog(QDialog):
+    def __init__(self, ctx: AppContext, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.user = user
+        self.setWindowTitle("Recover with the recovery key")
+        self.key = QLineEdit()
+        self.key.setAccessibleName("Recovery key")
+        self.new = NewPassphrase()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"Set a new passphrase for <b>{user}</b>."))
+        form.addRow("Recovery &key", self.key)
+        form.addRow(self.new)
+        form.addRow(self.message)
+        form.addRow(self.buttons)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.accepted.connect(self._go)
+        self._on_open: Callable[[Store], None] | None = None
+
+    def open_for(self, on_open: Callable[[Store], None]) -> None:
+        self._on_open = on_open
+        self.open()
+
+    def _go(self) -> None:
+        passphrase = self.new.value()
+        key = self.key.text().strip()
+        if not key or passphrase is None:
+            self.message.setText("Type the recovery key and a new passphrase (twice).")
+            return
+        args = (self.ctx.data_dir, key, self.user, passphrase, self.ctx.kdf)
+        self.buttons.setEnabled(False)
+        self.ctx.ops.open_store(lambda: recover_store(*args)).success(self._opened).failure(
+            self._failed
+        ).run()
+
+    def _opened(self, store: Store) -> None:
+        self.key.clear()
+        self.new.clear()
+        self.accept()
+        if self._on_open is not None:
+            self._on_open(store)
+
+    def _failed(self, error: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        info = explain(error)
+        self.message.setText(f"{info.title}: {info.message}")

@@ -1,0 +1,124 @@
+"""The main window: set-up on first run, unlock, then the workspace; locks on idle or Ctrl+L."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
+
+from outreach import APP_NAME, config
+from outreach.store.session import store_exists
+from outreach.store.vault import KdfParams
+from outreach.ui.context import AppContext
+from outreach.ui.dialogs.error_dialog import show_error
+from outreach.ui.idle import IdleWatcher
+from outreach.ui.ops import Ops
+from outreach.ui.screens.setup import SetupScreen
+from outreach.ui.screens.unlock import UnlockScreen
+from outreach.ui.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    unlocked = Signal()
+    locked = Signal()
+
+    def __init__(self, data_dir: Path, *, kdf: KdfParams | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME.capitalize() if APP_NAME.islower() else APP_NAME)
+        self.resize(1100, 760)
+        self.ops = Ops(self)
+        self.ops.progress_parent = self
+        self.ops.error_handler = self.show_error
+        self.ctx = AppContext(ops=self.ops, data_dir=data_dir, kdf=kdf)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.workspace: Workspace | None = None
+        self.status: QWidget | None = None
+        self.idle = IdleWatcher(self.ctx.settings.auto_lock_minutes, self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.idle.idle.connect(self.lock)
+        lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
+        lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        lock_key.activated.connect(self.lock)
+        self._screen: QWidget | None = None
+        self.start()
+
+    # -- screens -------------------------------------------------------------------------------
+
+    def _show(self, widget: QWidget) -> None:
+        old = self._screen
+        self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+        self._screen = widget
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
+
+    def start(self) -> None:
+        if store_exists(self.ctx.data_dir):
+            self.show_unlock()
+        else:
+            setup = SetupScreen(self.ctx)
+            setup.finished.connect(self._on_unlocked)
+            self._show(setup)
+
+    def show_unlock(self) -> None:
+        unlock = UnlockScreen(self.ctx)
+        unlock.unlocked.connect(self._on_unlocked)
+        self._show(unlock)
+        unlock.focus_passphrase()
+
+    def _on_unlocked(self, user: str, role: str) -> None:
+        self.ctx.user, self.ctx.role = user, role
+        self.ctx.settings = config.load_settings()
+        self.ctx.remember(last_user=user)
+        self.workspace = Workspace(self.ctx)
+        self._show(self.workspace)
+        self._install_status_bar()
+        self.idle.set_minutes(self.ctx.settings.auto_lock_minutes)
+        self.idle.start()
+        log.info("unlocked (role %s)", role)
+        self.unlocked.emit()
+
+    def _install_status_bar(self) -> None:
+        from outreach.ui.widgets.sync_status import SyncStatus
+
+        self.status = SyncStatus(self.ctx)
+        self.statusBar().addPermanentWidget(self.status, 1)
+        self.statusBar().show()
+
+    def lock(self) -> None:
+        """Close the store (key dropped), clear every page, and go back to the unlock screen."""
+        if self.workspace is None:
+            return
+        self.idle.stop()
+        self.workspace = None
+        if self.status is not None:
+            self.statusBar().removeWidget(self.status)
+            self.status.deleteLater()
+            self.status = None
+        self.statusBar().hide()
+        self.ctx.user = self.ctx.role = ""
+        self.ops.close_store().success(lambda _: self.locked.emit()).run()
+        self.show_unlock()
+        log.info("locked")
+
+    # -- errors and shutdown -------------------------------------------------------------------
+
+    def show_error(self, error: BaseException) -> None:
+        show_error(error, self)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+        self.idle.stop()
+        self.ops.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Full-window screens shown before the workspace: first-run set-up and unlock."""

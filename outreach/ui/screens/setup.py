@@ -1,0 +1,204 @@
+"""First run: role, user, defaults, passphrase, then the recovery key shown once."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from outreach.domain.validation import check_area, normalise_area
+from outreach.errors import InvalidRecord
+from outreach.reports.recovery_card import write_recovery_card
+from outreach.store.session import create_store
+from outreach.store.store import Store
+from outreach.ui.context import AppContext
+from outreach.ui.dialogs.add_user import role_combo
+from outreach.ui.messages import explain
+from outreach.ui.widgets.passphrase import NewPassphrase
+from outreach.ui.widgets.qr import qr_pixmap
+
+log = logging.getLogger(__name__)
+
+
+class SetupScreen(QWidget):
+    finished = Signal(str, str)  # user, role
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.steps = QStackedWidget()
+        self._recovery = ""
+        self._user = self._role = ""
+        self.steps.addWidget(self._about_step())
+        self.steps.addWidget(self._passphrase_step())
+        self.steps.addWidget(self._recovery_step())
+        box = QWidget()
+        box.setMaximumWidth(640)
+        inner = QVBoxLayout(box)
+        inner.addWidget(QLabel("<h2>Set up Outreach on this device</h2>"))
+        inner.addWidget(self.steps)
+        outer = QVBoxLayout(self)
+        outer.addStretch()
+        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch()
+
+    # -- step 1: who and where -----------------------------------------------------------------
+
+    def _about_step(self) -> QWidget:
+        page = QWidget()
+        self.role = role_combo()
+        self.user = QLineEdit()
+        self.user.setAccessibleName("User name")
+        self.user.setPlaceholderText("e.g. alice (letters, digits, . _ -)")
+        self.site = QComboBox()
+        self.site.setAccessibleName("Usual site")
+        for code in self.ctx.vocab.codes("site"):
+            self.site.addItem(self.ctx.vocab.label("site", code), code)
+        self.area = QLineEdit()
+        self.area.setAccessibleName("Usual area (postcode district)")
+        self.area.setPlaceholderText("e.g. LS6 or NFA")
+        self.about_message = QLabel()
+        self.about_message.setWordWrap(True)
+        self.next_button = QPushButton("&Next")
+        form = QFormLayout(page)
+        form.addRow("&Role", self.role)
+        form.addRow("&User name", self.user)
+        form.addRow("Usual &site", self.site)
+        form.addRow("Usual &area", self.area)
+        form.addRow(self.about_message)
+        form.addRow("", self.next_button)
+        self.next_button.clicked.connect(self._about_done)
+        self.user.returnPressed.connect(self._about_done)
+        return page
+
+    def _about_done(self) -> None:
+        name = self.user.text().strip()
+        area = normalise_area(self.area.text()) if self.area.text().strip() else ""
+        if not name:
+            self.about_message.setText("Type a user name.")
+            return
+        try:
+            if area:
+                check_area(area)
+        except InvalidRecord as exc:
+            self.about_message.setText(str(exc))
+            return
+        self.about_message.clear()
+        self.steps.setCurrentIndex(1)
+        self.new.first.setFocus()
+
+    # -- step 2: passphrase --------------------------------------------------------------------
+
+    def _passphrase_step(self) -> QWidget:
+        page = QWidget()
+        self.new = NewPassphrase()
+        self.create_button = QPushButton("&Create the encrypted store")
+        self.create_message = QLabel()
+        self.create_message.setWordWrap(True)
+        layout = QVBoxLayout(page)
+        layout.addWidget(
+            QLabel("Choose a passphrase: a short sentence is easiest. It unlocks this device.")
+        )
+        layout.addWidget(self.new)
+        layout.addWidget(self.create_message)
+        layout.addWidget(self.create_button)
+        self.create_button.clicked.connect(self._create)
+        self.new.second.returnPressed.connect(self._create)
+        return page
+
+    def _create(self) -> None:
+        passphrase = self.new.value()
+        if passphrase is None:
+            self.create_message.setText("The passphrase is too weak or the two do not match.")
+            return
+        user, role = self.user.text().strip(), str(self.role.currentData())
+        args = (self.ctx.data_dir, user, role, passphrase, self.ctx.kdf)
+        self.new.clear()
+        self.create_button.setEnabled(False)
+        self.create_message.setText("Creating the encrypted store…")
+        self.ctx.ops.open_store(lambda: create_store(*args)).success(self._created).failure(
+            self._failed
+        ).with_progress("Creating the encrypted store", cancellable=False).run()
+
+    def _created(self, result: tuple[Store, str]) -> None:
+        store, recovery = result
+        self._user, self._role, self._recovery = store.user, store.role, recovery
+        site = self.site.currentData()
+        area = normalise_area(self.area.text()) if self.area.text().strip() else None
+        self.ctx.remember(default_site=site, default_area=area, last_user=store.user)
+        self.recovery_text.setText(recovery)
+        self.recovery_qr.setPixmap(qr_pixmap(recovery))
+        self.steps.setCurrentIndex(2)
+        self.saved.setFocus()
+        log.info("set-up created a store")
+
+    def _failed(self, error: BaseException) -> None:
+        self.create_button.setEnabled(True)
+        info = explain(error)
+        self.create_message.setText(f"{info.title}: {info.message}")
+
+    # -- step 3: recovery key, shown once ------------------------------------------------------
+
+    def _recovery_step(self) -> QWidget:
+        page = QWidget()
+        self.recovery_text = QLabel()
+        self.recovery_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.recovery_text.setAccessibleName("Recovery key")
+        self.recovery_text.setStyleSheet("font-family: monospace; font-size: 16pt;")
+        self.recovery_qr = QLabel()
+        self.recovery_qr.setAccessibleName("Recovery key QR code")
+        self.pdf_button = QPushButton("Save as &PDF…")
+        self.saved = QCheckBox("I have &saved or written down the recovery key")
+        self.finish_button = QPushButton("&Start using Outreach")
+        self.finish_button.setEnabled(False)
+        self.saved.toggled.connect(self.finish_button.setEnabled)
+        self.pdf_button.clicked.connect(self._save_pdf)
+        self.finish_button.clicked.connect(self._finish)
+        layout = QVBoxLayout(page)
+        layout.addWidget(
+            QLabel(
+                "<b>Recovery key — shown only now.</b> It opens this device if every "
+                "passphrase is forgotten. Keep it apart from the device."
+            )
+        )
+        layout.addWidget(self.recovery_text)
+        row = QHBoxLayout()
+        row.addWidget(self.recovery_qr)
+        row.addWidget(self.pdf_button)
+        layout.addLayout(row)
+        layout.addWidget(self.saved)
+        layout.addWidget(self.finish_button)
+        return page
+
+    def save_pdf_to(self, path: Path) -> None:
+        write_recovery_card(path, self._recovery, user=self._user)
+
+    def _save_pdf(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the recovery card", "outreach-recovery-key.pdf", "PDF (*.pdf)"
+        )
+        if name:
+            try:
+                self.save_pdf_to(Path(name))
+            except OSError as exc:
+                self.ctx.ops.report_error(exc)
+
+    def _finish(self) -> None:
+        self._recovery = ""  # shown once: forget it
+        self.recovery_text.clear()
+        self.recovery_qr.clear()
+        self.finished.emit(self._user, self._role)

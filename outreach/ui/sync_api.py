@@ -1,0 +1,99 @@
+"""The sync core as seen by the UI: imported lazily, so the app works before sync exists.
+
+Every function here runs on the store thread (it takes the `Store`); none imports Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from outreach.domain.client_code import new_service_key
+from outreach.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"outreach.sync.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("outreach.sync"):
+            return None
+        raise
+
+
+def available() -> bool:
+    return _module("client") is not None and _module("enrolment") is not None
+
+
+@dataclass(frozen=True)
+class SyncStatusInfo:
+    available: bool
+    enrolled: bool
+    pending: int
+    last_sync: dt.datetime | None
+
+
+def status(store: Store) -> SyncStatusInfo:
+    enrolment = _module("enrolment")
+    if enrolment is None or not available():
+        return SyncStatusInfo(False, False, store.last_seq(), None)
+    last = enrolment.last_sync(store)
+    return SyncStatusInfo(
+        True, bool(enrolment.is_enrolled(store)), int(enrolment.pending_count(store)), last
+    )
+
+
+def sync_now(store: Store, progress: Any, cancel: Any) -> Any:
+    client = _module("client")
+    if client is None:
+        from outreach.errors import SyncError, SyncErrorKind
+
+        raise SyncError("sync is not part of this build", kind=SyncErrorKind.NOT_ENROLLED)
+    return client.sync_now(store, progress=progress, cancel=cancel)
+
+
+def enrol(store: Store, code: str) -> Any:
+    enrolment = _module("enrolment")
+    if enrolment is None:
+        from outreach.errors import SyncError, SyncErrorKind
+
+        raise SyncError("sync is not part of this build", kind=SyncErrorKind.NOT_ENROLLED)
+    return enrolment.enrol(store, code)
+
+
+def receipt_history(store: Store) -> list[Any]:
+    enrolment = _module("enrolment")
+    if enrolment is None or not hasattr(enrolment, "receipt_history"):
+        return []
+    return list(enrolment.receipt_history(store))
+
+
+def service_key(store: Store) -> bytes:
+    """The service key for client codes: from sync reference data, else a local one in meta."""
+    reference = _module("reference")
+    if reference is not None and hasattr(reference, "service_key"):
+        key = reference.service_key(store)
+        if key:
+            return bytes(key)
+    stored = store.meta("service_key")
+    if stored:
+        return bytes.fromhex(stored)
+    key = new_service_key()
+    with store.transaction():
+        store.set_meta("service_key", key.hex())
+    log.info("made a local service key (standalone device)")
+    return key
+
+
+def vocabulary(store: Store) -> Any:
+    """The code lists merged with the hub's reference data, or None to keep the base lists."""
+    reference = _module("reference")
+    if reference is None or not hasattr(reference, "current_vocabulary"):
+        return None
+    return reference.current_vocabulary(store)

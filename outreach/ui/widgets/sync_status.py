@@ -1,0 +1,82 @@
+"""Status bar: connection state, records waiting to sync, last sync, and "Sync now"."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from outreach.errors import SyncError, SyncErrorKind
+from outreach.ui import sync_api
+from outreach.ui.context import AppContext
+from outreach.ui.messages import explain
+
+log = logging.getLogger(__name__)
+
+
+class SyncStatus(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.connection = QLabel("Not synced yet")
+        self.connection.setAccessibleName("Connection state")
+        self.pending = QLabel()
+        self.pending.setAccessibleName("Records waiting to sync")
+        self.last = QLabel()
+        self.last.setAccessibleName("Last sync")
+        self.sync_button = QPushButton("S&ync now")
+        self.sync_button.setAccessibleName("Sync now")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.connection)
+        layout.addWidget(self.pending)
+        layout.addWidget(self.last)
+        layout.addStretch()
+        layout.addWidget(self.sync_button)
+        self.sync_button.clicked.connect(self.sync)
+        ctx.changes.connect(lambda _changes: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.ctx.ops.store(sync_api.status).success(self._show).failure(self._quiet).run()
+
+    def _quiet(self, error: BaseException) -> None:
+        log.info("sync status unavailable: %s", type(error).__name__)
+
+    def _show(self, info: sync_api.SyncStatusInfo) -> None:
+        if not info.available:
+            self.connection.setText("Sync: not available in this build")
+            self.pending.setText(f"{info.pending} records on this device")
+            self.sync_button.setEnabled(False)
+            return
+        if not info.enrolled:
+            self.connection.setText("Not enrolled")
+        self.pending.setText(f"{info.pending} waiting to sync")
+        self.last.setText(
+            f"Last sync {info.last_sync:%d %b %H:%M}" if info.last_sync else "Never synced"
+        )
+        self.sync_button.setEnabled(info.enrolled)
+
+    def sync(self) -> None:
+        self.sync_button.setEnabled(False)
+        self.connection.setText("Syncing…")
+        self.ctx.ops.store(
+            lambda store, task: sync_api.sync_now(store, task, task.cancel)
+        ).with_progress("Syncing with the hub").success(self._synced).failure(self._failed).run()
+
+    def _synced(self, result: Any) -> None:
+        self.connection.setText("Hub reachable")
+        sent = getattr(result, "sent", "?")
+        quarantined = getattr(result, "quarantined", 0)
+        note = f"; {quarantined} quarantined" if quarantined else ""
+        self.connection.setText(f"Hub reachable: sent {sent}{note}")
+        self.refresh()
+
+    def _failed(self, error: BaseException) -> None:
+        self.sync_button.setEnabled(True)
+        if isinstance(error, SyncError) and error.kind is SyncErrorKind.NETWORK:
+            self.connection.setText("Offline: records kept, will retry")
+            return
+        self.connection.setText(explain(error).title)
+        self.ctx.ops.report_error(error)

@@ -1,0 +1,92 @@
+"""The window shell: set-up, lock, unlock, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from outreach.errors import SyncError, SyncErrorKind, WrongPassphrase
+from outreach.store.session import load_vault
+from outreach.ui.dialogs.error_dialog import ErrorDialog
+from outreach.ui.screens.setup import SetupScreen
+from outreach.ui.screens.unlock import UnlockScreen
+from tests.ui.conftest import PASSPHRASE, unlock
+
+
+def test_setup_creates_store_and_shows_recovery_key_once(
+    make_window, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The wizard creates the store, shows the recovery key with a PDF card, then forgets it."""
+    window = make_window()
+    setup = window.stack.currentWidget()
+    assert isinstance(setup, SetupScreen)
+    qtbot.keyClicks(setup.user, "alice")
+    qtbot.keyClicks(setup.area, "ls6")
+    qtbot.mouseClick(setup.next_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(setup.new.first, "short")
+    assert setup.new.value() is None
+    setup.new.first.clear()
+    qtbot.keyClicks(setup.new.first, PASSPHRASE)
+    qtbot.keyClicks(setup.new.second, PASSPHRASE)
+    with qtbot.waitSignal(window.ops.store_state, timeout=20_000):
+        qtbot.mouseClick(setup.create_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: setup.steps.currentIndex() == 2)
+    key = setup.recovery_text.text()
+    assert len(key) > 20
+    setup.save_pdf_to(tmp_path / "card.pdf")
+    assert (tmp_path / "card.pdf").read_bytes().startswith(b"%PDF")
+    assert not setup.finish_button.isEnabled()
+    setup.saved.setChecked(True)
+    with qtbot.waitSignal(window.unlocked):
+        qtbot.mouseClick(setup.finish_button, Qt.MouseButton.LeftButton)
+    assert load_vault(window.ctx.data_dir).users() == [("alice", "worker")]
+    assert window.ctx.settings.default_area == "LS6"
+
+
+def test_lock_with_ctrl_l_then_unlock(unlocked, qtbot: QtBot) -> None:
+    """Ctrl+L closes the store and clears the workspace; the passphrase unlocks again."""
+    window = unlocked
+    assert window.workspace is not None
+    with qtbot.waitSignal(window.locked):
+        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is None
+    assert isinstance(window.stack.currentWidget(), UnlockScreen)
+    unlock(qtbot, window)
+    assert window.workspace is not None
+
+
+def test_wrong_passphrase_says_so(make_window, existing_store, qtbot: QtBot) -> None:
+    """A wrong passphrase leaves the window locked with a clear message, not a traceback."""
+    window = make_window()
+    screen = window.stack.currentWidget()
+    qtbot.keyClicks(screen.passphrase, "not the passphrase at all")
+    with qtbot.waitSignal(window.ops.finished, timeout=10_000):
+        qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    assert "Wrong passphrase" in screen.message.text()
+    assert window.workspace is None
+
+
+def test_idle_locks(unlocked, qtbot: QtBot) -> None:
+    """After the idle time the window locks by itself."""
+    window = unlocked
+    window.idle.set_minutes(0.001)
+    window.idle.start()
+    with qtbot.waitSignal(window.locked, timeout=5_000):
+        pass
+    assert window.workspace is None
+
+
+def test_error_dialog_maps_kinds_and_copies(qtbot: QtBot) -> None:
+    """The presenter names the action for a sync error kind and copies details to the clipboard."""
+    dialog = ErrorDialog(SyncError("boom", kind=SyncErrorKind.REVOKED))
+    qtbot.addWidget(dialog)
+    assert "revoked" in dialog.windowTitle().lower()
+    dialog.copy_details()
+    from PySide6.QtGui import QGuiApplication
+
+    assert "SyncError" in QGuiApplication.clipboard().text()
+    other = ErrorDialog(WrongPassphrase("wrong passphrase"))
+    qtbot.addWidget(other)
+    assert other.windowTitle() == "Wrong passphrase"

@@ -1,0 +1,1 @@
+"""Counts, disclosure control, CSV and PDF exports, printable cards (no Qt here)."""

@@ -37,9 +37,21 @@ class Workspace(QWidget):
             if number <= 9:
                 shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
                 shortcut.activated.connect(lambda index=number - 1: self.show_index(index))
+        self._link_pages()
         self.nav.currentRowChanged.connect(self._on_row)
         if self.pages:
             self.nav.setCurrentRow(0)
+
+    def _link_pages(self) -> None:
+        """A saved contact with "naloxone supplied" goes straight on to the kit form."""
+        source, kit = self.page("RecordContactPage"), self.page("IssueKitPage")
+        if source is not None and kit is not None:
+
+            def go(contact_id: str, code: object) -> None:
+                self.show_page("IssueKitPage")
+                kit.prefill(contact_id, code)  # type: ignore[attr-defined]
+
+            source.kit_requested.connect(go)  # type: ignore[attr-defined]
 
     def _on_row(self, row: int) -> None:
         if row < 0:

@@ -1,0 +1,1 @@
+"""Table models of our own (QAbstractTableModel; no QStandardItemModel.setItem)."""

@@ -1,0 +1,117 @@
+"""History: recent records, search by client code, void with a reason."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from outreach.domain.client_code import normalise_client_code
+from outreach.errors import InvalidRecord
+from outreach.store.store import Changes, StoredRecord
+from outreach.ui.context import AppContext
+from outreach.ui.dialogs.void_dialog import VoidDialog
+from outreach.ui.models.records_model import TYPE_LABELS, RecordsModel
+
+LIMIT = 300
+
+
+class HistoryPage(QWidget):
+    title: ClassVar[str] = "History"
+    roles: ClassVar[frozenset[str]] = frozenset({"worker", "pharmacy", "coordinator"})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Search by client code")
+        self.search.setPlaceholderText("Client code (Enter to search, empty for all)")
+        self.message = QLabel()
+        self.message.setAccessibleName("History message")
+        self.model = RecordsModel(ctx.vocab)
+        self.table = QTableView()
+        self.table.setAccessibleName("Recent records")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.void_button = QPushButton("&Void…")
+        self.void_button.setAccessibleName("Void selected record")
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.void_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        self.search.returnPressed.connect(self.refresh)
+        self.void_button.clicked.connect(self.void_selected)
+        ctx.changes.connect(self._on_changes)
+        self._code: str | None = None
+        self.refresh()
+
+    def first_field(self) -> QWidget:
+        return self.search
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.added or changes.retired:
+            self.refresh()
+
+    def refresh(self) -> None:
+        text = self.search.text().strip()
+        code = None
+        if text:
+            try:
+                code = normalise_client_code(text)
+            except InvalidRecord as exc:
+                self.message.setText(exc.message)
+                return
+        self._code = code
+        self.ctx.ops.store(lambda store: store.recent(limit=LIMIT, client_code=code)).success(
+            self._show
+        ).run()
+
+    def _show(self, rows: list[StoredRecord]) -> None:
+        self.model.set_rows(rows)
+        what = "for this client code" if self._code else "on this device"
+        self.message.setText(f"{len(rows)} record(s) {what} (newest first).")
+        self.table.resizeColumnsToContents()
+
+    def selected(self) -> StoredRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.stored(rows[0].row()) if rows else None
+
+    def void_selected(self) -> VoidDialog | None:
+        stored = self.selected()
+        if stored is None:
+            self.message.setText("Select a record to void.")
+            return None
+        if not stored.active or stored.record.type == "void":
+            self.message.setText("That record is already voided (or is a void).")
+            return None
+        what = TYPE_LABELS.get(stored.record.type, stored.record.type).lower()
+        dialog = VoidDialog(self.ctx.vocab, f"this {what}", self)
+        record_id = stored.record.id
+
+        def go() -> None:
+            reason = dialog.chosen()
+            self.ctx.ops.store(lambda store: store.void(record_id, reason)).success(
+                lambda _: self.message.setText("Voided.")
+            ).run()
+
+        dialog.accepted.connect(go)
+        dialog.open()
+        return dialog

@@ -1,0 +1,301 @@
+"""Record contact: keyboard-first form; saves off the UI thread; undo within 10 s."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from outreach.domain.ids import new_referral_code
+from outreach.domain.records import Record
+from outreach.domain.risk import assess_risk
+from outreach.domain.validation import normalise_area
+from outreach.errors import InvalidRecord
+from outreach.reports.referral_card import write_referral_card
+from outreach.store.store import Changes
+from outreach.ui import sync_api
+from outreach.ui.context import AppContext
+from outreach.ui.queries import ClientSummary, client_summary
+from outreach.ui.widgets.chips import ChipGroup
+from outreach.ui.widgets.client_code import ClientCodeBox
+from outreach.ui.widgets.confirmation import SavedBanner
+
+log = logging.getLogger(__name__)
+RISK_COLOURS = {"low": "#2e7d32", "raised": "#b26a00", "high": "#c62828", "very_high": "#8e0000"}
+
+
+class RecordContactPage(QWidget):
+    title: ClassVar[str] = "Record contact"
+    roles: ClassVar[frozenset[str]] = frozenset({"worker", "coordinator"})
+    kit_requested = Signal(str, object)  # contact id, client code
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        vocab = ctx.vocab
+        self.client = ClientCodeBox()
+        self.client_history = QLabel()
+        self.client_history.setAccessibleName("Client history")
+        self.client_history.setWordWrap(True)
+        self.site = QComboBox()
+        self.site.setAccessibleName("Site")
+        for code in vocab.codes("site"):
+            self.site.addItem(vocab.label("site", code), code)
+        self.area = QLineEdit()
+        self.area.setAccessibleName("Area (postcode district or NFA)")
+        self.area.setPlaceholderText("e.g. LS6 or NFA")
+        self.setting = ChipGroup(vocab, "setting", name="Setting", exclusive=True)
+        self.age_band = ChipGroup(vocab, "age_band", name="Age band", exclusive=True)
+        self.gender = ChipGroup(vocab, "gender", name="Gender", exclusive=True, columns=5)
+        self.in_treatment = ChipGroup(vocab, "in_treatment", name="In treatment", exclusive=True)
+        self.injecting = ChipGroup(vocab, "injecting", name="Injecting", exclusive=True)
+        self.substances = ChipGroup(vocab, "substance", name="Substances", columns=5)
+        self.risk_factors = ChipGroup(vocab, "risk_factor", name="Risk factors")
+        self.interventions = ChipGroup(vocab, "intervention", name="Interventions")
+        self.referrals = ChipGroup(vocab, "referral_to", name="Referrals", columns=6)
+        self.referral_codes: dict[str, str] = {}
+        self.referral_text = QLabel()
+        self.referral_text.setAccessibleName("Referral codes")
+        self.print_button = QPushButton("&Print referral card…")
+        self.print_button.setEnabled(False)
+        self.risk = QLabel()
+        self.risk.setAccessibleName("Risk level")
+        self.risk.setWordWrap(True)
+        self.save_button = QPushButton("&Save contact (Ctrl+S)")
+        self.save_button.setAccessibleName("Save contact")
+        self.banner = SavedBanner()
+        self._build_layout()
+        self._connect()
+        self._restore_defaults()
+        self.ctx.ops.store(sync_api.service_key).success(self._got_key).run()
+
+    def _build_layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("&Client code", self.client)
+        form.addRow("", self.client_history)
+        where = QHBoxLayout()
+        where.addWidget(self.site, 2)
+        where.addWidget(self.area, 1)
+        form.addRow("Si&te / area", where)
+        form.addRow("Setting", self.setting)
+        form.addRow("Age band", self.age_band)
+        form.addRow("Gender", self.gender)
+        form.addRow("In treatment", self.in_treatment)
+        form.addRow("Injecting", self.injecting)
+        form.addRow("Substances", self.substances)
+        form.addRow("Risk factors", self.risk_factors)
+        form.addRow("Risk", self.risk)
+        form.addRow("Interventions", self.interventions)
+        form.addRow("Referrals", self.referrals)
+        referral_row = QHBoxLayout()
+        referral_row.addWidget(self.referral_text, 1)
+        referral_row.addWidget(self.print_button)
+        form.addRow("", referral_row)
+        inner = QWidget()
+        inner.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.save_button)
+
+    def _connect(self) -> None:
+        self.client.code_changed.connect(self._code_changed)
+        for group in (self.substances, self.risk_factors, self.injecting, self.age_band):
+            group.changed.connect(self._update_risk)
+        self.referrals.changed.connect(self._update_referrals)
+        self.print_button.clicked.connect(self._print_card)
+        self.save_button.clicked.connect(self.save)
+        self.banner.undo_requested.connect(self.undo)
+        for keys in (QKeySequence.StandardKey.Save, QKeySequence("Ctrl+Return")):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.save)
+        self.area.returnPressed.connect(self.save)
+        self.client.code.returnPressed.connect(self.save)
+
+    def first_field(self) -> QWidget:
+        return self.client.initials
+
+    def _got_key(self, key: bytes) -> None:
+        self.client.service_key = key
+
+    def _restore_defaults(self) -> None:
+        settings = self.ctx.settings
+        index = self.site.findData(settings.default_site)
+        if index >= 0:
+            self.site.setCurrentIndex(index)
+        self.area.setText(settings.default_area or "")
+        self.setting.set_selected([settings.default_setting or "street"])
+        self._update_risk()
+
+    # -- live feedback -------------------------------------------------------------------------
+
+    def _code_changed(self, code: str | None) -> None:
+        self.client_history.clear()
+        if code:
+            self.ctx.ops.store(lambda store: client_summary(store, code)).success(
+                self._show_history
+            ).run()
+
+    def _show_history(self, summary: ClientSummary) -> None:
+        if summary.code != self.client.value():
+            return
+        if not summary.contacts and summary.last_kit is None:
+            self.client_history.setText("New client code: no earlier records on this device.")
+            return
+        parts = [f"{summary.contacts} earlier contact(s)"]
+        if summary.last_contact:
+            parts.append(f"last {summary.last_contact:%d %b %Y}")
+        if summary.last_kit:
+            when, product = summary.last_kit
+            parts.append(f"last kit {when:%d %b %Y} ({self.ctx.vocab.label('product', product)})")
+        else:
+            parts.append("no kit yet")
+        if summary.last_risk:
+            parts.append(f"last risk {summary.last_risk.value.replace('_', ' ')}")
+        self.client_history.setText(" · ".join(parts))
+
+    def _update_risk(self) -> None:
+        assessment = assess_risk(
+            self.risk_factors.selected(),
+            self.substances.selected(),
+            self.injecting.value(),
+            self.age_band.value(),
+        )
+        level = assessment.level.value
+        colour = RISK_COLOURS.get(level, "black")
+        reasons = "".join(f"<li>{reason}</li>" for reason in assessment.reasons)
+        self.risk.setText(
+            f"<b style='color:{colour}'>{level.replace('_', ' ').upper()}</b> "
+            f"(score {assessment.score})" + (f"<ul>{reasons}</ul>" if reasons else "")
+        )
+        self.risk.setAccessibleDescription(f"Risk {level}, score {assessment.score}")
+        self.current_risk = assessment
+
+    def _update_referrals(self) -> None:
+        chosen = self.referrals.selected()
+        self.referral_codes = {
+            to: self.referral_codes.get(to) or new_referral_code() for to in chosen
+        }
+        self.referral_text.setText(
+            ", ".join(
+                f"{self.ctx.vocab.label('referral_to', to)}: {code}"
+                for to, code in self.referral_codes.items()
+            )
+        )
+        self.print_button.setEnabled(bool(self.referral_codes))
+
+    def print_card_to(self, path: Path) -> None:
+        """Write one card per referral (several destinations: numbered files)."""
+        items = list(self.referral_codes.items())
+        for number, (to, code) in enumerate(items, start=1):
+            target = path if len(items) == 1 else path.with_stem(f"{path.stem}-{number}")
+            write_referral_card(target, code, self.ctx.vocab.label("referral_to", to))
+
+    def _print_card(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the referral card", "referral-card.pdf", "PDF (*.pdf)"
+        )
+        if name:
+            try:
+                self.print_card_to(Path(name))
+            except (OSError, InvalidRecord) as exc:
+                self.ctx.ops.report_error(exc)
+
+    # -- save / undo ---------------------------------------------------------------------------
+
+    def form_data(self) -> dict[str, Any]:
+        area_text = self.area.text().strip()
+        return {
+            "type": "contact",
+            "site": self.site.currentData(),
+            "area": normalise_area(area_text) if area_text else "",
+            "setting": self.setting.value() or "other",
+            "age_band": self.age_band.value() or "unknown",
+            "gender": self.gender.value() or "not_stated",
+            "in_treatment": self.in_treatment.value() or "unknown",
+            "injecting": self.injecting.value() or "unknown",
+            "client_code": self.client.value(),
+            "substances": self.substances.selected(),
+            "risk_factors": self.risk_factors.selected(),
+            "interventions": self.interventions.selected(),
+            "referrals": [{"to": to, "referral_code": c} for to, c in self.referral_codes.items()],
+        }
+
+    def save(self) -> None:
+        if not self.save_button.isEnabled():
+            return
+        data = self.form_data()
+        if not data["area"]:
+            self.banner.show_message("Type the area (postcode district such as LS6, or NFA).")
+            self.area.setFocus()
+            return
+        self.save_button.setEnabled(False)
+        self.ctx.ops.store(lambda store: store.add_new(data)).success(self._saved).failure(
+            self._failed
+        ).run()
+
+    def _saved(self, result: tuple[Record, Changes]) -> None:
+        record, _ = result
+        self.save_button.setEnabled(True)
+        data = self.form_data()
+        self.ctx.remember(
+            default_site=data["site"], default_area=data["area"], default_setting=data["setting"]
+        )
+        wants_kit = "naloxone_supplied" in data["interventions"]
+        code = self.client.value()
+        self.banner.show_saved(
+            f"Saved contact at {record.occurred_at:%H:%M}.", lambda: self.undo(record.id)
+        )
+        self.reset()
+        if wants_kit:
+            self.kit_requested.emit(record.id, code)
+
+    def _failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(error, InvalidRecord):
+            self.banner.show_message(f"Not saved: {error}")
+        else:
+            self.ctx.ops.report_error(error)
+
+    def undo(self, record_id: str | None = None) -> None:
+        if record_id is None:
+            return
+        self.ctx.ops.store(lambda store: store.void(record_id, "entered_in_error")).success(
+            lambda _: self.banner.show_message("Undone: the contact was voided.")
+        ).run()
+
+    def reset(self) -> None:
+        """Clear everything except the remembered site, area and setting."""
+        self.client.reset()
+        for group in (
+            self.age_band,
+            self.gender,
+            self.in_treatment,
+            self.injecting,
+            self.substances,
+            self.risk_factors,
+            self.interventions,
+            self.referrals,
+        ):
+            group.set_selected([])
+        self._restore_defaults()
+        self.client.initials.setFocus()

@@ -11,11 +11,12 @@ from outreach import __version__, paths
 from outreach.errors import InvalidRecord, OutreachError
 from outreach.log import setup_logging
 from outreach.store import commands as store_commands
+from outreach.store import user_commands
 
 log = logging.getLogger(__name__)
 
 # Each module exposes `register(subparsers)`; its sub-commands set `func(args) -> int`.
-COMMAND_GROUPS = (store_commands,)
+COMMAND_GROUPS = (store_commands, user_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,12 +20,14 @@ class CommandError(OutreachError):
     """A command was used wrongly (bad dates, missing input)."""
 
 
-def read_passphrase(prompt: str = "Passphrase: ", *, confirm: bool = False) -> str:
-    """From OUTREACH_PASSPHRASE, else an interactive prompt (never echoed)."""
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
+def read_passphrase(
+    prompt: str = "Passphrase: ", *, confirm: bool = False, env: str = PASSPHRASE_ENV
+) -> str:
+    """From the environment variable `env` (scripts), else an interactive prompt (not echoed)."""
+    if os.environ.get(env):
+        return os.environ[env]
     if not sys.stdin.isatty():
-        raise CommandError(f"no passphrase: set {PASSPHRASE_ENV} or run in a terminal")
+        raise CommandError(f"no passphrase: set {env} or run in a terminal")
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("Repeat passphrase: ") != first:
         raise CommandError("the two passphrases differ")

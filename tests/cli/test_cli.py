@@ -144,3 +144,34 @@ def test_the_shipped_sample_records_and_counts(tmp_path: Path) -> None:
     ]
     by_risk = json.loads(run(tmp_path, "counts", "--by", "risk_level").stdout)
     assert by_risk == [{"risk_level": "high", "count": 1}, {"risk_level": "very_high", "count": 1}]
+
+
+def test_users_passphrases_and_recovery_from_the_command_line(tmp_path: Path) -> None:
+    """add-user, passphrase and recover work from scripts; the old passphrase stops working."""
+    created = run(tmp_path, "init", "--user", "ann", "--role", "coordinator")
+    recovery = json.loads(created.stdout)["recovery_key"]
+    new = {"OUTREACH_NEW_PASSPHRASE": "bobs own passphrase"}
+    env = {**os.environ, "OUTREACH_PASSPHRASE": PASSPHRASE, **new}
+    base = [sys.executable, "-m", "outreach", "--data-dir", str(tmp_path)]
+    added = subprocess.run(
+        [*base, "add-user", "bob", "--role", "pharmacy", "--user", "ann"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert added.returncode == 0, added.stderr
+    assert (
+        run(tmp_path, "status", "--user", "bob", passphrase="bobs own passphrase").returncode == 0
+    )
+    env["OUTREACH_NEW_PASSPHRASE"] = "ann changed it"
+    changed = subprocess.run(
+        [*base, "passphrase", "--user", "ann"], env=env, capture_output=True, text=True
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert run(tmp_path, "status", "--user", "ann").returncode == 1
+    env.update(OUTREACH_RECOVERY_KEY=recovery, OUTREACH_NEW_PASSPHRASE="ann recovered it")
+    recovered = subprocess.run(
+        [*base, "recover", "--user", "ann"], env=env, capture_output=True, text=True
+    )
+    assert recovered.returncode == 0, recovered.stderr
+    assert run(tmp_path, "status", "--user", "ann", passphrase="ann recovered it").returncode == 0

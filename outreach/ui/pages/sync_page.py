@@ -1,0 +1,105 @@
+"""Sync: enrolment, "Sync now", receipts from the hub and how many records it quarantined."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from outreach.store.store import Store
+from outreach.ui import sync_api
+from outreach.ui.context import AppContext
+from outreach.ui.dialogs.enrol_dialog import EnrolDialog
+from outreach.ui.models.receipts_model import ReceiptsModel
+
+
+def _load(store: Store) -> tuple[sync_api.SyncStatusInfo, list[Any]]:
+    return sync_api.status(store), sync_api.receipt_history(store)
+
+
+class SyncPage(QWidget):
+    title: ClassVar[str] = "Sync"
+    roles: ClassVar[frozenset[str]] = frozenset({"worker", "pharmacy", "coordinator"})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.state = QLabel()
+        self.state.setAccessibleName("Sync state")
+        self.state.setWordWrap(True)
+        self.enrol_button = QPushButton("&Enrol this device…")
+        self.sync_button = QPushButton("Sync &now")
+        self.quarantined = QLabel()
+        self.quarantined.setAccessibleName("Quarantined records")
+        self.model = ReceiptsModel()
+        self.table = QTableView()
+        self.table.setAccessibleName("Receipts from the hub")
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.enrol_button)
+        buttons.addWidget(self.sync_button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.state)
+        layout.addLayout(buttons)
+        layout.addWidget(self.quarantined)
+        layout.addWidget(QLabel("Receipts (newest first)"))
+        layout.addWidget(self.table, 1)
+        self.enrol_button.clicked.connect(self.open_enrol)
+        self.sync_button.clicked.connect(self.sync)
+        self.refresh()
+
+    def first_field(self) -> QWidget:
+        return self.sync_button if self.sync_button.isEnabled() else self.enrol_button
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.ctx.ops.store(_load).success(self._show).run()
+
+    def _show(self, loaded: tuple[sync_api.SyncStatusInfo, list[Any]]) -> None:
+        info, receipts = loaded
+        if not info.available:
+            self.state.setText("Sync is not available in this build.")
+            self.enrol_button.setEnabled(False)
+            self.sync_button.setEnabled(False)
+        else:
+            enrolled = "Enrolled" if info.enrolled else "Not enrolled yet"
+            last = f"{info.last_sync:%d %b %Y %H:%M}" if info.last_sync else "never"
+            self.state.setText(f"{enrolled}. {info.pending} waiting to sync; last sync {last}.")
+            self.sync_button.setEnabled(info.enrolled)
+        self.model.set_rows(receipts)
+        total = self.model.quarantined_total()
+        self.quarantined.setText(
+            f"{total} record(s) quarantined by the hub: your coordinator can review them."
+            if total
+            else "No records quarantined."
+        )
+
+    def open_enrol(self) -> EnrolDialog:
+        dialog = EnrolDialog(self.ctx, self)
+        dialog.enrolled.connect(lambda _: self.refresh())
+        dialog.open()
+        return dialog
+
+    def sync(self) -> None:
+        self.sync_button.setEnabled(False)
+        self.ctx.ops.store(
+            lambda store, task: sync_api.sync_now(store, task, task.cancel)
+        ).with_progress("Syncing with the hub").success(lambda _: self.refresh()).failure(
+            self._failed
+        ).run()
+
+    def _failed(self, error: BaseException) -> None:
+        self.refresh()
+        self.ctx.ops.report_error(error)

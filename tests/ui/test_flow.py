@@ -85,8 +85,8 @@ def test_setup_lock_unlock_contact_kit_history_void(make_window, qtbot: QtBot) -
 
     history: HistoryPage = window.workspace.show_page("HistoryPage")
     qtbot.keyClicks(history.search, code)
-    with qtbot.waitSignal(window.ops.finished, timeout=10_000):
-        qtbot.keyClick(history.search, Qt.Key.Key_Return)
+    qtbot.keyClick(history.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "for this client code" in history.message.text())
     assert history.model.rowCount() == 2
     types = {history.model.stored(r).record.type for r in range(2)}
     assert types == {"contact", "kit_issue"}

@@ -58,6 +58,7 @@ class HistoryPage(QWidget):
         self.void_button.clicked.connect(self.void_selected)
         ctx.changes.connect(self._on_changes)
         self._code: str | None = None
+        self._asked = 0
         self.refresh()
 
     def first_field(self) -> QWidget:

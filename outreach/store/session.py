@@ -55,18 +55,27 @@ def create_store(
     return store, recovery
 
 
-def _open(data_dir: Path, key: bytes, user: str, role: str) -> Store:
+def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") -> Store:
     db_path = data_dir / STORE_FILE
+    pending = db_path.with_name(db_path.name + ".new")
+    if not db_path.exists() and pending.exists():
+        # create_store was killed between saving the slots and the rename: the file is whole.
+        log.warning("finishing a store creation that was interrupted")
+        pending.rename(db_path)
     if not db_path.exists():
         raise StoreError(f"the key slots exist but the store file {db_path} is missing")
     conn = open_encrypted(db_path, key)
     migrate(conn, db_path)
-    return Store(conn, db_path, user, role)
+    store = Store(conn, db_path, user, role)
+    if store_id and store.meta("store_id") is None:
+        store.set_meta("store_id", store_id)
+    return store
 
 
 def unlock_store(data_dir: Path, user: str, passphrase: str) -> Store:
-    unlocked = load_vault(data_dir).unlock(user, passphrase)
-    return _open(data_dir, unlocked.key, unlocked.user, unlocked.role)
+    vault = load_vault(data_dir)
+    unlocked = vault.unlock(user, passphrase)
+    return _open(data_dir, unlocked.key, unlocked.user, unlocked.role, vault.store_id)
 
 
 def recover_store(
@@ -77,7 +86,7 @@ def recover_store(
     key = vault.unlock_with_recovery(recovery_key)
     vault.set_passphrase(key, user, new_passphrase, kdf)
     role = dict(vault.users())[user]
-    return _open(data_dir, key, user, role)
+    return _open(data_dir, key, user, role, vault.store_id)
 
 
 def change_passphrase(

@@ -58,7 +58,8 @@ def create_store(
 def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") -> Store:
     db_path = data_dir / STORE_FILE
     pending = db_path.with_name(db_path.name + ".new")
-    if not db_path.exists() and pending.exists():
+    interrupted = not db_path.exists() and pending.exists()
+    if interrupted:
         # create_store was killed between saving the slots and the rename: the file is whole.
         log.warning("finishing a store creation that was interrupted")
         pending.rename(db_path)
@@ -67,7 +68,7 @@ def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") 
     conn = open_encrypted(db_path, key)
     migrate(conn, db_path)
     store = Store(conn, db_path, user, role)
-    if store_id and store.meta("store_id") is None:
+    if interrupted and store_id:
         store.set_meta("store_id", store_id)
     return store
 

@@ -1,0 +1,286 @@
+"""The commissioner's count set, over the laptop store or the hub (all devices).
+
+Every query goes through a `run_query(sql, params) -> rows` callable with named parameters, so the
+same code runs on the laptop's dictionary-coded tables (layout "coded") and on a hub's plain
+`facts` / `fact_items` tables on SQLite or PostgreSQL (layout "text"). A few wide grouped counts
+(one scan per record type) are split into the published tables in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from outreach.reports.countset import Cell, CountSet, Headline, Table
+from outreach.store.counts import Layout, count_query
+
+RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
+USE_REASONS = ("used_on_self", "used_on_other")
+HIGH_RISK = ("high", "very_high")
+
+KIT_FIELDS = ("site", "product", "recipient", "supply", "resupply_reason", "training")
+USE_FIELDS = ("site", "outcome", "administered_by", "ambulance_called")
+_SETTINGS = ("site", "setting")
+_ACTIONS = ("site", "interventions")
+_REFERRALS = ("site", "referrals")
+
+
+def commissioner_counts(
+    run_query: RunQuery,
+    start: dt.date,
+    end: dt.date,
+    site: str | None = None,
+    *,
+    layout: Layout = "text",
+) -> CountSet:
+    """Counts for `start`..`end` (inclusive), optionally for one site; true values, unpublished."""
+    kits = _cube(run_query, KIT_FIELDS, start, end, "kit_issue", layout, site)
+    uses = _cube(run_query, USE_FIELDS, start, end, "naloxone_use", layout, site)
+    settings = _cube(run_query, _SETTINGS, start, end, "contact", layout, site)
+    actions = _cube(run_query, _ACTIONS, start, end, "contact", layout, site)
+    referrals = _cube(run_query, _REFERRALS, start, end, "contact", layout, site)
+    at_risk = high_risk_without_kit(run_query, start, end, site, layout=layout)
+    reached = people_reached(run_query, start, end, site, layout=layout)
+    repeats = [(key, n) for key, n in kits if key[KIT_FIELDS.index("supply")] == "repeat"]
+
+    def total(rows: Iterable[tuple[tuple[Cell, ...], int]]) -> int:
+        return sum(n for _, n in rows)
+
+    def by(name: str, title: str, rows: list[Any], fields: Sequence[str], field: str) -> Table:
+        return _margin(name, title, rows, fields, field)
+
+    training = by("kits_by_training", "Kits by training given", kits, KIT_FIELDS, "training")
+    interventions = by(
+        "interventions", "Contacts by intervention", actions, _ACTIONS, "interventions"
+    )
+    tables = (
+        by("kits_by_product", "Kits by product", kits, KIT_FIELDS, "product"),
+        by("kits_by_recipient", "Kits by recipient", kits, KIT_FIELDS, "recipient"),
+        by("kits_by_site", "Kits by site (outlet)", kits, KIT_FIELDS, "site"),
+        by("kits_by_supply", "Kits: first or repeat supply", kits, KIT_FIELDS, "supply"),
+        by(
+            "repeat_kits_by_reason",
+            "Repeat kits by reason",
+            repeats,
+            KIT_FIELDS,
+            "resupply_reason",
+        ),
+        training,
+        by(
+            "naloxone_use_by_outcome",
+            "Naloxone use reports by outcome",
+            uses,
+            USE_FIELDS,
+            "outcome",
+        ),
+        by(
+            "naloxone_use_by_administered_by",
+            "Naloxone use reports by who gave it",
+            uses,
+            USE_FIELDS,
+            "administered_by",
+        ),
+        by(
+            "naloxone_use_by_ambulance",
+            "Naloxone use reports: ambulance called",
+            uses,
+            USE_FIELDS,
+            "ambulance_called",
+        ),
+        by("contacts_by_setting", "Contacts by setting", settings, _SETTINGS, "setting"),
+        interventions,
+        by(
+            "referrals_by_destination",
+            "Referrals by destination",
+            referrals,
+            _REFERRALS,
+            "referrals",
+        ),
+        Table(
+            "high_risk_without_kit_by_area",
+            "High-risk people without a kit in the period, by area",
+            ("area", "risk_level"),
+            tuple(at_risk),
+            ("", "risk_level"),
+        ),
+    )
+    trained_kits = sum(int(n) for (code,), n in training.rows if code not in (None, "declined"))
+    trained_contacts = sum(
+        int(n) for (code,), n in interventions.rows if code == "naloxone_training"
+    )
+    headlines = (
+        Headline("contacts", "Contacts", total(settings)),
+        Headline("people_reached", "People reached (distinct client codes)", reached),
+        Headline("kits", "Kits supplied", total(kits)),
+        Headline("repeat_kits", "Repeat kits", total(repeats)),
+        Headline(
+            "repeats_due_to_use",
+            "Repeat kits because a kit was used",
+            sum(n for key, n in repeats if key[KIT_FIELDS.index("resupply_reason")] in USE_REASONS),
+        ),
+        Headline("naloxone_uses", "Naloxone use reports", total(uses)),
+        Headline("kits_with_training", "Kits given with training", trained_kits),
+        Headline("contacts_with_training", "Contacts with naloxone training", trained_contacts),
+        Headline("referrals", "Referrals made", total(referrals)),
+        Headline(
+            "high_risk_without_kit",
+            "High-risk people without a kit",
+            sum(int(n) for _, n in at_risk),
+        ),
+    )
+    return CountSet(start, end, site, headlines, tables)
+
+
+def _cube(
+    run_query: RunQuery,
+    fields: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+    kind: str,
+    layout: Layout,
+    site: str | None,
+) -> list[tuple[tuple[Cell, ...], int]]:
+    """One grouped scan of `kind` by all `fields` (site first), filtered to one site if asked."""
+    sql, params, _ = count_query(list(fields), start, end, kind, layout=layout)
+    rows = [(tuple(row[:-1]), int(row[-1])) for row in run_query(sql, params)]
+    if site is not None:
+        rows = [(key, n) for key, n in rows if key[0] == site]
+    return rows
+
+
+def _margin(
+    name: str,
+    title: str,
+    rows: list[tuple[tuple[Cell, ...], int]],
+    fields: Sequence[str],
+    field: str,
+) -> Table:
+    """Sum a cube down to one field; rows sorted by count (largest first), then code."""
+    index = list(fields).index(field)
+    sums: Counter[Cell] = Counter()
+    for key, n in rows:
+        sums[key[index]] += n
+    ordered = sorted(sums.items(), key=lambda item: (-item[1], item[0] or ""))
+    vocab = {
+        "interventions": "intervention",
+        "referrals": "referral_to",
+        "ambulance_called": "yes_no_unknown",
+    }.get(field, field)
+    return Table(name, title, (field,), tuple(((code,), n) for code, n in ordered), (vocab,))
+
+
+class _Sql:
+    """Table names and code matching for one layout."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.coded = layout == "coded"
+        self.table = "fact_data" if self.coded else "facts"
+        self.key = "seq" if self.coded else "fact"
+        self.items = "fact_item_data" if self.coded else "fact_items"
+
+    def code(self, param: str) -> str:
+        return f"(SELECT id FROM codes WHERE value = :{param})" if self.coded else f":{param}"
+
+    def day(self, value: dt.date) -> int | str:
+        return value.toordinal() if self.coded else value.isoformat()
+
+    def decoded(self, expression: str, alias: str) -> tuple[str, str]:
+        """(select expression, join) turning a grouped column back into text."""
+        if not self.coded:
+            return expression, ""
+        return f"c_{alias}.value", f"LEFT JOIN codes c_{alias} ON c_{alias}.id = {expression}"
+
+
+def people_reached(
+    run_query: RunQuery,
+    start: dt.date,
+    end: dt.date,
+    site: str | None = None,
+    *,
+    layout: Layout = "text",
+) -> int:
+    """Distinct client codes seen on contacts or kit issues in the period."""
+    q = _Sql(layout)
+    params: dict[str, Any] = {
+        "contact": "contact",
+        "kit": "kit_issue",
+        "start": q.day(start),
+        "end": q.day(end),
+    }
+    sql = (
+        f"SELECT count(DISTINCT f.client_code) FROM {q.table} f "
+        f"WHERE f.type IN ({q.code('contact')}, {q.code('kit')}) AND f.active = 1 "
+        "AND f.day BETWEEN :start AND :end AND f.client_code IS NOT NULL"
+    )
+    if site is not None:
+        params["site"] = site
+        sql += f" AND f.site = {q.code('site')}"
+    rows = run_query(sql, params)
+    return int(rows[0][0]) if rows else 0
+
+
+def high_risk_without_kit(
+    run_query: RunQuery,
+    start: dt.date,
+    end: dt.date,
+    site: str | None = None,
+    *,
+    layout: Layout = "text",
+) -> list[tuple[tuple[Cell, ...], int]]:
+    """People at high or very high risk seen in the period with no kit in the period, by area.
+
+    A person with a client code has a kit if any kit issue in the period (any site) carries that
+    code; a contact without a code has one if it recorded "naloxone supplied". People are counted
+    once per area and risk level by code; contacts without a code count one each.
+    """
+    q = _Sql(layout)
+    params: dict[str, Any] = {
+        "contact": "contact",
+        "kit": "kit_issue",
+        "high": HIGH_RISK[0],
+        "very_high": HIGH_RISK[1],
+        "interventions": "interventions",
+        "supplied": "naloxone_supplied",
+        "start": q.day(start),
+        "end": q.day(end),
+    }
+    site_match = ""
+    if site is not None:
+        params["site"] = site
+        site_match = f" AND f.site = {q.code('site')}"
+    inner = (
+        f"SELECT f.area AS area, f.risk_level AS risk, "
+        "count(DISTINCT f.client_code) + sum(CASE WHEN f.client_code IS NULL THEN 1 ELSE 0 END) "
+        f"AS n FROM {q.table} f "
+        f"WHERE f.type = {q.code('contact')} AND f.active = 1 "
+        f"AND f.day BETWEEN :start AND :end{site_match} "
+        f"AND f.risk_level IN ({q.code('high')}, {q.code('very_high')}) "
+        "AND ((f.client_code IS NOT NULL AND f.client_code NOT IN ("
+        f"SELECT k.client_code FROM {q.table} k WHERE k.type = {q.code('kit')} "
+        "AND k.active = 1 AND k.day BETWEEN :start AND :end AND k.client_code IS NOT NULL)) "
+        f"OR (f.client_code IS NULL AND NOT EXISTS (SELECT 1 FROM {q.items} i "
+        f"WHERE i.{q.key} = f.{q.key} AND i.field = {q.code('interventions')} "
+        f"AND i.value = {q.code('supplied')}))) "
+        "GROUP BY f.area, f.risk_level"
+    )
+    area, area_join = q.decoded("g.area", "area")
+    risk, risk_join = q.decoded("g.risk", "risk")
+    sql = f"SELECT {area}, {risk}, g.n FROM ({inner}) g {area_join} {risk_join}"
+    rows = [((row[0], row[1]), int(row[2])) for row in run_query(sql, params)]
+    return sorted(rows, key=lambda item: (-item[1], item[0][0] or "", item[0][1] or ""))
+
+
+def store_runner(conn: Any) -> RunQuery:
+    """A `run_query` over a DB-API connection (the laptop's SQLCipher connection)."""
+
+    def run(sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        return list(conn.execute(sql, params).fetchall())
+
+    return run
+
+
+def local_counts(conn: Any, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:
+    """The commissioner set from this laptop's store (its dictionary-coded tables)."""
+    return commissioner_counts(store_runner(conn), start, end, site, layout="coded")

@@ -24,6 +24,11 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -q
 
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m outreach.ui.screenshots docs/screenshots
+	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 $(BIN)/python -m outreach.ui.screenshots \
+		docs/screenshots --suffix @2x --only record-contact
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

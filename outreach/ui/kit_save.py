@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from outreach.domain.gs1 import is_expired
 from outreach.domain.records import KitIssue, Record
 from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord
@@ -18,6 +17,8 @@ def save_kit(
     store: Store, kit: dict[str, Any], use: dict[str, Any] | None, *, allow_repeat_serial: bool
 ) -> tuple[Record, Changes]:
     """Refuse an expired kit and (unless confirmed) a serial issued before; save in one go."""
+    from outreach.domain.gs1 import is_expired  # slow import (biip): only when first needed
+
     now = dt.datetime.now().astimezone()
     record = build_record(kit, recorded_by=store.user, now=now)
     if not isinstance(record, KitIssue):

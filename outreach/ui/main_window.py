@@ -16,7 +16,6 @@ from outreach.ui.context import AppContext
 from outreach.ui.dialogs.error_dialog import show_error
 from outreach.ui.idle import IdleWatcher
 from outreach.ui.ops import Ops
-from outreach.ui.screens.setup import SetupScreen
 from outreach.ui.screens.unlock import UnlockScreen
 from outreach.ui.workspace import Workspace
 
@@ -65,6 +64,8 @@ class MainWindow(QMainWindow):
         if store_exists(self.ctx.data_dir):
             self.show_unlock()
         else:
+            from outreach.ui.screens.setup import SetupScreen
+
             setup = SetupScreen(self.ctx)
             setup.finished.connect(self._on_unlocked)
             self._show(setup)

@@ -1,10 +1,15 @@
-"""The unlocked workspace: left navigation and the pages this role may see."""
+"""The unlocked workspace: left navigation and the pages this role may see.
+
+Pages are built the first time they are shown, so the window paints as soon as the first page
+exists (start-up budget: DESIGN §7).
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QWidget
 
@@ -12,6 +17,8 @@ from outreach.ui.context import AppContext
 from outreach.ui.pages import page_classes
 
 log = logging.getLogger(__name__)
+WARM_UP_MS = 1500
+WARM_UP_MODULES = ("outreach.domain.gs1",)  # slow imports a first scan would otherwise wait for
 
 
 class Workspace(QWidget):
@@ -25,11 +32,10 @@ class Workspace(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
-        self.pages: list[QWidget] = []
-        for number, cls in enumerate(page_classes(ctx.role), start=1):
-            page = cls(ctx)  # type: ignore[call-arg]
-            self.pages.append(page)
-            self.stack.addWidget(page)
+        self.classes = page_classes(ctx.role)
+        self._built: dict[int, QWidget] = {}
+        for number, cls in enumerate(self.classes, start=1):
+            self.stack.addWidget(QWidget())  # placeholder until first shown
             title = str(getattr(cls, "title", cls.__name__))
             self.nav.addItem(f"{title}  (Ctrl+{number})" if number <= 9 else title)
             item = self.nav.item(self.nav.count() - 1)
@@ -37,27 +43,52 @@ class Workspace(QWidget):
             if number <= 9:
                 shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
                 shortcut.activated.connect(lambda index=number - 1: self.show_index(index))
-        self._link_pages()
         self.nav.currentRowChanged.connect(self._on_row)
-        if self.pages:
+        if self.classes:
             self.nav.setCurrentRow(0)
+        QTimer.singleShot(WARM_UP_MS, self._warm_up)
 
-    def _link_pages(self) -> None:
+    def _warm_up(self) -> None:
+        for name in WARM_UP_MODULES:
+            self.ctx.ops.network(lambda name=name: importlib.import_module(name)).failure(
+                lambda exc: log.info("warm-up import failed: %s", exc)
+            ).run()
+
+    @property
+    def pages(self) -> list[QWidget]:
+        """Every page, built now if it was not yet."""
+        return [self._page_at(index) for index in range(len(self.classes))]
+
+    def _page_at(self, index: int) -> QWidget:
+        page = self._built.get(index)
+        if page is None:
+            page = self.classes[index](self.ctx)  # type: ignore[call-arg]
+            self._built[index] = page
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self._link(page)
+        return page
+
+    def _link(self, page: QWidget) -> None:
         """A saved contact with "naloxone supplied" goes straight on to the kit form."""
-        source, kit = self.page("RecordContactPage"), self.page("IssueKitPage")
-        if source is not None and kit is not None:
+        if hasattr(page, "kit_requested") and self._index_of("IssueKitPage") is not None:
 
             def go(contact_id: str, code: object) -> None:
-                self.show_page("IssueKitPage")
+                kit = self.show_page("IssueKitPage")
                 kit.prefill(contact_id, code)  # type: ignore[attr-defined]
 
-            source.kit_requested.connect(go)  # type: ignore[attr-defined]
+            page.kit_requested.connect(go)
+
+    def _index_of(self, cls_name: str) -> int | None:
+        return next((i for i, c in enumerate(self.classes) if c.__name__ == cls_name), None)
 
     def _on_row(self, row: int) -> None:
         if row < 0:
             return
+        page = self._page_at(row)
         self.stack.setCurrentIndex(row)
-        page = self.pages[row]
         activated = getattr(page, "activated", None)
         if callable(activated):
             activated()
@@ -65,15 +96,16 @@ class Workspace(QWidget):
         (focus() if callable(focus) else page).setFocus()
 
     def show_index(self, index: int) -> None:
-        if 0 <= index < len(self.pages):
+        if 0 <= index < len(self.classes):
             self.nav.setCurrentRow(index)
 
     def page(self, cls_name: str) -> QWidget | None:
-        return next((p for p in self.pages if type(p).__name__ == cls_name), None)
+        index = self._index_of(cls_name)
+        return None if index is None else self._page_at(index)
 
     def show_page(self, cls_name: str) -> QWidget:
-        page = self.page(cls_name)
-        if page is None:
+        index = self._index_of(cls_name)
+        if index is None:
             raise LookupError(cls_name)
-        self.show_index(self.pages.index(page))
-        return page
+        self.show_index(index)
+        return self._page_at(index)

@@ -20,7 +20,6 @@ from outreach.errors import InvalidRecord
 from outreach.ui import sync_api
 from outreach.ui.context import AppContext
 from outreach.ui.messages import explain
-from outreach.ui.qr_decode import decode_qr_image
 
 
 class EnrolDialog(QDialog):
@@ -52,6 +51,8 @@ class EnrolDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def load_image(self, path: Path) -> None:
+        from outreach.ui.qr_decode import decode_qr_image  # zxing + PIL: only when used
+
         try:
             self.code.setPlainText(decode_qr_image(path))
             self.message.setText("Code read from the image.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.client_code import format_client_code
-from outreach.domain.gs1 import PackScan, is_expired, parse_pack_scan
 from outreach.domain.records import Record
 from outreach.errors import InvalidRecord
 from outreach.store.store import Changes, StoredRecord
@@ -31,6 +30,9 @@ from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.confirmation import SavedBanner
 from outreach.ui.widgets.naloxone_use import NaloxoneUseBox
 from outreach.ui.widgets.scan_field import ScanField
+
+if TYPE_CHECKING:
+    from outreach.domain.gs1 import PackScan
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,7 @@ class IssueKitPage(QWidget):
         inner.setLayout(form)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
@@ -127,6 +130,8 @@ class IssueKitPage(QWidget):
     # -- scanning ------------------------------------------------------------------------------
 
     def read_scan(self) -> None:
+        from outreach.domain.gs1 import parse_pack_scan  # biip is slow to import: not at start
+
         text = self.scan.scan_text()
         try:
             pack = parse_pack_scan(text)
@@ -138,6 +143,8 @@ class IssueKitPage(QWidget):
         self.scan.clear()
 
     def fill_from(self, pack: PackScan) -> None:
+        from outreach.domain.gs1 import is_expired
+
         product = self.ctx.vocab.product_for_gtin(pack.gtin)
         if product:
             self.product.setCurrentIndex(self.product.findData(product))

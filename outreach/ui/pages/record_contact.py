@@ -26,7 +26,6 @@ from outreach.domain.records import Record
 from outreach.domain.risk import assess_risk
 from outreach.domain.validation import normalise_area
 from outreach.errors import InvalidRecord
-from outreach.reports.referral_card import write_referral_card
 from outreach.store.store import Changes
 from outreach.ui import sync_api
 from outreach.ui.context import AppContext
@@ -59,15 +58,15 @@ class RecordContactPage(QWidget):
         self.area = QLineEdit()
         self.area.setAccessibleName("Area (postcode district or NFA)")
         self.area.setPlaceholderText("e.g. LS6 or NFA")
-        self.setting = ChipGroup(vocab, "setting", name="Setting", exclusive=True)
+        self.setting = ChipGroup(vocab, "setting", name="Setting", exclusive=True, columns=4)
         self.age_band = ChipGroup(vocab, "age_band", name="Age band", exclusive=True)
         self.gender = ChipGroup(vocab, "gender", name="Gender", exclusive=True, columns=5)
         self.in_treatment = ChipGroup(vocab, "in_treatment", name="In treatment", exclusive=True)
         self.injecting = ChipGroup(vocab, "injecting", name="Injecting", exclusive=True)
-        self.substances = ChipGroup(vocab, "substance", name="Substances", columns=5)
-        self.risk_factors = ChipGroup(vocab, "risk_factor", name="Risk factors")
-        self.interventions = ChipGroup(vocab, "intervention", name="Interventions")
-        self.referrals = ChipGroup(vocab, "referral_to", name="Referrals", columns=6)
+        self.substances = ChipGroup(vocab, "substance", name="Substances", columns=3)
+        self.risk_factors = ChipGroup(vocab, "risk_factor", name="Risk factors", columns=3)
+        self.interventions = ChipGroup(vocab, "intervention", name="Interventions", columns=3)
+        self.referrals = ChipGroup(vocab, "referral_to", name="Referrals", columns=3)
         self.referral_codes: dict[str, str] = {}
         self.referral_text = QLabel()
         self.referral_text.setAccessibleName("Referral codes")
@@ -91,7 +90,7 @@ class RecordContactPage(QWidget):
         where = QHBoxLayout()
         where.addWidget(self.site, 2)
         where.addWidget(self.area, 1)
-        form.addRow("Si&te / area", where)
+        form.addRow("Site / area", where)
         form.addRow("Setting", self.setting)
         form.addRow("Age band", self.age_band)
         form.addRow("Gender", self.gender)
@@ -110,6 +109,7 @@ class RecordContactPage(QWidget):
         inner.setLayout(form)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
@@ -205,6 +205,8 @@ class RecordContactPage(QWidget):
 
     def print_card_to(self, path: Path) -> None:
         """Write one card per referral (several destinations: numbered files)."""
+        from outreach.reports.referral_card import write_referral_card  # reportlab: lazily
+
         items = list(self.referral_codes.items())
         for number, (to, code) in enumerate(items, start=1):
             target = path if len(items) == 1 else path.with_stem(f"{path.stem}-{number}")

@@ -22,14 +22,12 @@ from PySide6.QtWidgets import (
 
 from outreach.domain.validation import check_area, normalise_area
 from outreach.errors import InvalidRecord
-from outreach.reports.recovery_card import write_recovery_card
 from outreach.store.session import create_store
 from outreach.store.store import Store
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.add_user import role_combo
 from outreach.ui.messages import explain
 from outreach.ui.widgets.passphrase import NewPassphrase
-from outreach.ui.widgets.qr import qr_pixmap
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +138,8 @@ class SetupScreen(QWidget):
         site = self.site.currentData()
         area = normalise_area(self.area.text()) if self.area.text().strip() else None
         self.ctx.remember(default_site=site, default_area=area, last_user=store.user)
+        from outreach.ui.widgets.qr import qr_pixmap
+
         self.recovery_text.setText(recovery)
         self.recovery_qr.setPixmap(qr_pixmap(recovery))
         self.steps.setCurrentIndex(2)
@@ -185,6 +185,8 @@ class SetupScreen(QWidget):
         return page
 
     def save_pdf_to(self, path: Path) -> None:
+        from outreach.reports.recovery_card import write_recovery_card
+
         write_recovery_card(path, self._recovery, user=self._user)
 
     def _save_pdf(self) -> None:

@@ -43,6 +43,7 @@ class ClientCodeBox(QWidget):
         self.initials.setAccessibleName("Client initials (not kept)")
         self.initials.setPlaceholderText("Initials")
         self.initials.setMaxLength(2)
+        self.initials.setMaximumWidth(90)
         self.initials.setValidator(QRegularExpressionValidator(QRegularExpression(r"\p{L}{0,2}")))
         self.dob = QLineEdit()
         self.dob.setAccessibleName("Client date of birth (not kept)")

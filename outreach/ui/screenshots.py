@@ -1,0 +1,138 @@
+"""Write docs/screenshots/*.png from a throw-away store, offscreen (`make screenshots`).
+
+python -m outreach.ui.screenshots [OUT_DIR] [--suffix @2x]   # QT_SCALE_FACTOR=2 for 200%
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from outreach import paths  # noqa: E402
+from outreach.store.vault import KdfParams  # noqa: E402
+
+log = logging.getLogger(__name__)
+SCAN = "0105060097930012" + "17281231" + "10AB12" + "\x1d" + "21SN0001"
+QUICK_KDF = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)  # throw-away store only
+
+
+def settle(ms: int = 150) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_for(predicate: object, timeout_ms: int = 10_000) -> None:
+    waited = 0
+    while not predicate() and waited < timeout_ms:  # type: ignore[operator]
+        settle(20)
+        waited += 20
+
+
+ONLY: set[str] = set()
+
+
+def shot(widget: QWidget, out: Path, name: str, suffix: str) -> None:
+    settle()
+    if ONLY and name not in ONLY:
+        return
+    path = out / f"{name}{suffix}.png"
+    widget.grab().save(str(path))
+    log.info("wrote %s", path)
+
+
+def capture(out: Path, suffix: str) -> None:
+    from outreach.ui.main_window import MainWindow
+    from outreach.ui.pages.issue_kit import IssueKitPage
+    from outreach.ui.pages.record_contact import RecordContactPage
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        paths.set_data_dir(data)
+        window = MainWindow(data, kdf=QUICK_KDF)
+        window.resize(1100, 800)
+        window.show()
+        setup = window.stack.currentWidget()
+        setup.user.setText("alice")  # type: ignore[attr-defined]
+        setup.area.setText("LS6")  # type: ignore[attr-defined]
+        shot(window, out, "setup", suffix)
+        setup._about_done()  # type: ignore[attr-defined]
+        for field in (setup.new.first, setup.new.second):  # type: ignore[attr-defined]
+            field.setText("correct horse battery staple")
+        setup._create()  # type: ignore[attr-defined]
+        wait_for(lambda: setup.steps.currentIndex() == 2)  # type: ignore[attr-defined]
+        shot(window, out, "recovery-key", suffix)
+        setup.saved.setChecked(True)  # type: ignore[attr-defined]
+        setup._finish()  # type: ignore[attr-defined]
+        window.lock()
+        settle()
+        shot(window, out, "unlock", suffix)
+        unlock = window.stack.currentWidget()
+        unlock.passphrase.setText("correct horse battery staple")  # type: ignore[attr-defined]
+        unlock.try_unlock()  # type: ignore[attr-defined]
+        wait_for(lambda: window.workspace is not None)
+        assert window.workspace is not None
+        page = window.workspace.show_page("RecordContactPage")
+        assert isinstance(page, RecordContactPage)
+        wait_for(lambda: page.client.service_key is not None)
+        page.client.initials.setText("JS")
+        page.client.dob.setText("17/02/1990")
+        page.client.sex.setText("F")
+        page.client._maybe_make()
+        for group, codes in (
+            (page.age_band, ["35_44"]),
+            (page.gender, ["female"]),
+            (page.substances, ["heroin", "benzodiazepines"]),
+            (page.risk_factors, ["prison_release_2w", "using_alone"]),
+            (page.interventions, ["harm_reduction_advice", "naloxone_supplied"]),
+            (page.referrals, ["drug_treatment"]),
+        ):
+            group.set_selected(codes)
+        wait_for(lambda: bool(page.client_history.text()))
+        shot(window, out, "record-contact", suffix)
+        page.save()
+        wait_for(lambda: isinstance(window.workspace.stack.currentWidget(), IssueKitPage))  # type: ignore[union-attr]
+        kit = window.workspace.stack.currentWidget()
+        assert isinstance(kit, IssueKitPage)
+        kit.scan.setText(SCAN.replace("\x1d", "\u241d"))
+        kit.read_scan()
+        shot(window, out, "issue-naloxone", suffix)
+        kit.save()
+        wait_for(lambda: "Saved" in kit.banner.label.text())
+        window.workspace.show_page("HistoryPage")
+        settle(300)
+        shot(window, out, "history", suffix)
+        window.workspace.show_page("SyncPage")
+        settle(300)
+        shot(window, out, "sync", suffix)
+        window.close()
+        paths.set_data_dir(None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", nargs="?", default="docs/screenshots")
+    parser.add_argument("--suffix", default="")
+    parser.add_argument("--only", action="append", default=[], help="shot name (repeatable)")
+    args = parser.parse_args(argv)
+    ONLY.update(args.only)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    capture(Path(args.out), args.suffix)
+    QCoreApplication.processEvents()
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

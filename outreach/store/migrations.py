@@ -47,6 +47,22 @@ CREATE TABLE receipts (
     )
 
 
+def _v2(conn: Connection) -> None:
+    """Sync: sealed batches kept until the hub's receipt covers them (resent byte for byte)."""
+    _run_script(
+        conn,
+        """
+CREATE TABLE outbox_batches (
+  batch_id TEXT PRIMARY KEY,
+  first_seq INTEGER NOT NULL UNIQUE,
+  last_seq INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  envelope BLOB NOT NULL
+) WITHOUT ROWID;
+""",
+    )
+
+
 def _run_script(conn: Connection, script: str) -> None:
     """Statement by statement: `executescript` would commit the migration's transaction early."""
     for statement in script.split(";\n"):
@@ -54,7 +70,7 @@ def _run_script(conn: Connection, script: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 LATEST = len(MIGRATIONS)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import sqlcipher3
 from sqlcipher3 import dbapi2
 
-from outreach.errors import StoreCorrupt
+from outreach.errors import StoreCorrupt, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # sqlcipher3 mirrors the stdlib API but ships no type hints
 else:
     Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError
+OperationalError = dbapi2.OperationalError
 
 
 def open_encrypted(path: Path, key: bytes, *, create: bool = False) -> Connection:
@@ -47,6 +48,8 @@ def open_encrypted(path: Path, key: bytes, *, create: bool = False) -> Connectio
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     except DatabaseError as exc:
         conn.close()
+        if isinstance(exc, OperationalError):  # disk I/O error, full disk, locked: not damage
+            raise StoreError(f"cannot use the store file {path.name}: {exc}") from None
         # The key came from an authenticated key slot, so a failure here means damage.
         raise StoreCorrupt(f"the store file is damaged or was replaced: {exc}") from None
     return conn

@@ -20,8 +20,13 @@ import sqlite_utils
 from outreach.domain import facts
 from outreach.domain.records import Record, Void, decode_record, encode_record
 from outreach.domain.validation import build_record
-from outreach.errors import InvalidRecord, StoreCorrupt, VaultLocked
-from outreach.store.connection import Connection, DatabaseError, verify_integrity
+from outreach.errors import InvalidRecord, StoreCorrupt, StoreError, VaultLocked
+from outreach.store.connection import (
+    Connection,
+    DatabaseError,
+    OperationalError,
+    verify_integrity,
+)
 from outreach.store.fact_table import FactWriter
 
 log = logging.getLogger(__name__)
@@ -37,7 +42,10 @@ def _corruption_is_an_error(method: Callable[P, T]) -> Callable[P, T]:
         try:
             return method(*args, **kwargs)
         except DatabaseError as exc:
-            if type(exc) is not DatabaseError:  # operational and integrity errors are not damage
+            if isinstance(exc, OperationalError):  # disk I/O error, full disk: say so, cleanly
+                log.warning("store access failed: %s", exc)
+                raise StoreError(f"the store could not be read or written: {exc}") from None
+            if type(exc) is not DatabaseError:  # integrity errors are not damage
                 raise
             log.exception("store read failed its integrity check")
             raise StoreCorrupt(f"the store is damaged: {exc}") from None
@@ -105,11 +113,14 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # A failed COMMIT (disk error) must also forget codes cached during the transaction.
+            with contextlib.suppress(DatabaseError):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
             self.fact_writer.forget()
             raise
-        conn.execute("COMMIT")
 
     # -- meta --------------------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ def serve() -> None:
                 status = 0
                 try:
                     run_writer(words[1], Path(words[2]))
-                except BaseException as exc:  # report, then leave without running parent cleanup
+                except Exception as exc:  # noqa: BLE001 (report it; the writer must never return)
                     sys.stderr.write(f"writer failed: {type(exc).__name__}: {exc}\n")
                     status = 3
                 finally:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench soak screenshots dist dist-check clean
+.PHONY: run test lint bench soak screenshots dist dist-check clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ lint: $(STAMP)
 	$(BIN)/mypy outreach
 	$(BIN)/lint-imports
 
-test: lint
-	$(BIN)/python -m pytest -q
+# Debian tools the tests use (fiu-run injects disk faults); installed only when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	command -v fiu-run >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fiu-utils)
+
+test: lint system-deps
+	$(BIN)/python -m pytest -q -m "not soak"
+
+# Long reliability run: >= 1,000 SIGKILLs, disk faults, sync faults, fuzzing; prints its figures.
+soak: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q -m soak tests/reliability
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m outreach.ui.screenshots docs/screenshots

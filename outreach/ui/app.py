@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 
 from outreach import APP_NAME, __version__, paths
@@ -31,7 +30,7 @@ def _excepthook(kind: type[BaseException], error: BaseException, tb: TracebackTy
     """Log first (the log survives a crash), then show the one error presenter if we can."""
     log.critical("unhandled error", exc_info=(kind, error, tb))
     app = QApplication.instance()
-    if app is None or QThread.currentThread() is not app.thread():
+    if app is None or threading.current_thread() is not threading.main_thread():
         return
     from outreach.ui.dialogs.error_dialog import show_error
 

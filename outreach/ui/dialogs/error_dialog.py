@@ -62,9 +62,15 @@ class ErrorDialog(QDialog):
         QGuiApplication.clipboard().setText(self.details.toPlainText())
 
 
+_OPEN: set[ErrorDialog] = set()  # parentless dialogs must outlive this call
+
+
 def show_error(error: BaseException, parent: QWidget | None = None) -> ErrorDialog:
     """Non-blocking (window-modal) so that a worker result can never deadlock the UI."""
     dialog = ErrorDialog(error, parent)
+    if parent is None:
+        _OPEN.add(dialog)
+        dialog.finished.connect(lambda _: _OPEN.discard(dialog))
     dialog.setModal(True)
     dialog.open()
     return dialog

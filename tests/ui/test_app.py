@@ -1,0 +1,47 @@
+"""Start-up pieces: the excepthook, and the app at 200 % scaling."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from outreach.errors import StoreCorrupt
+from outreach.ui import app as ui_app
+from outreach.ui.dialogs.error_dialog import ErrorDialog
+
+
+def test_excepthook_logs_then_shows_the_presenter(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unhandled error is logged first and then shown by the one error dialog."""
+    with caplog.at_level(logging.CRITICAL, logger="outreach.ui.app"):
+        try:
+            raise StoreCorrupt("page 3 failed its HMAC")
+        except StoreCorrupt as exc:
+            ui_app._excepthook(type(exc), exc, exc.__traceback__)
+    assert "unhandled error" in caplog.text
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog)]
+    assert dialogs and dialogs[-1].windowTitle() == "The store is damaged"
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+
+
+def test_screens_render_at_200_percent(tmp_path: Path) -> None:
+    """With QT_SCALE_FACTOR=2 the record-contact page renders at twice the pixel size."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR="2")
+    args = [sys.executable, "-m", "outreach.ui.screenshots", str(tmp_path), "--only"]
+    result = subprocess.run(
+        [*args, "record-contact"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(tmp_path / "record-contact.png"))
+    assert image.width() >= 2000

@@ -146,11 +146,21 @@ class Store:
         """Append records in one transaction: all are stored with consecutive seqs, or none."""
         with self.transaction() as conn:
             self._insert(conn, records)
+            companions = self._companions(conn, records)
+            if companions:
+                self._insert(conn, companions)
+        written = [*records, *companions]
         return Changes(
-            added=tuple(r.id for r in records),
-            types=frozenset(r.type for r in records),
-            retired=tuple(rid for r in records if (rid := facts.retired_id(r))),
+            added=tuple(r.id for r in written),
+            types=frozenset(r.type for r in written),
+            retired=tuple(rid for r in written if (rid := facts.retired_id(r))),
         )
+
+    def _companions(self, conn: Connection, records: Sequence[Record]) -> list[Record]:
+        """Records the stock ledger adds to the same transaction, or StockError (DESIGN §3)."""
+        from outreach.stock.companion import ledger_companions  # the ledger builds on the store
+
+        return ledger_companions(conn, records)
 
     def add_new(self, data: dict[str, Any]) -> tuple[Record, Changes]:
         """Build a record from form values (id, time and user filled in), validate and save it."""

@@ -23,8 +23,10 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget
+if TYPE_CHECKING:  # no Qt at package import: tools that walk packages import __init__ files
+    from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 

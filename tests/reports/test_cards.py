@@ -1,0 +1,62 @@
+"""Referral and recovery cards: the QR inside the PDF decodes back to its content."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from outreach.domain.ids import new_referral_code
+from outreach.errors import InvalidRecord
+from outreach.reports.cards import recovery_card, referral_card
+
+
+def decode_pdf_qr(path: Path) -> list[str]:
+    """Render page 1 with pdftoppm and read every barcode with zxing-cpp."""
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "200",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(path),
+            str(path.with_suffix("")),
+        ],
+        check=True,
+    )
+    png = next(path.parent.glob(f"{path.stem}*.png"))
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(png))]
+
+
+def test_referral_card_qr_decodes_to_the_code(tmp_path: Path) -> None:
+    """The card's QR holds exactly the referral code; the text shows code and destination."""
+    code = new_referral_code()
+    out = tmp_path / "card.pdf"
+    referral_card(out, code, "Drug treatment", service_name="Leeds outreach")
+    assert decode_pdf_qr(out) == [code]
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert code in text and "Drug treatment" in text and "Leeds outreach" in text
+
+
+def test_recovery_card_qr_decodes_to_the_key(tmp_path: Path) -> None:
+    """The recovery card's QR gives back the recovery key."""
+    key = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789"
+    out = tmp_path / "recovery.pdf"
+    recovery_card(out, key)
+    assert decode_pdf_qr(out) == [key]
+
+
+def test_bad_referral_code_is_a_clear_error(tmp_path: Path) -> None:
+    """A malformed code is refused before any file is written."""
+    with pytest.raises(InvalidRecord, match="R-XXXX-XXXX"):
+        referral_card(tmp_path / "x.pdf", "not-a-code")
+    assert not (tmp_path / "x.pdf").exists()

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from outreach import __version__, paths
 from outreach.errors import InvalidRecord, OutreachError
 from outreach.log import setup_logging
+from outreach.reports import commands as report_commands
 from outreach.store import commands as store_commands
 from outreach.store import user_commands
 
 log = logging.getLogger(__name__)
 
 # Each module exposes `register(subparsers)`; its sub-commands set `func(args) -> int`.
-COMMAND_GROUPS = (store_commands, user_commands)
+COMMAND_GROUPS = (store_commands, user_commands, report_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

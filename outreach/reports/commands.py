@@ -1,0 +1,83 @@
+"""CLI commands for reports: `outreach export csv|pdf` and `outreach card`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from outreach.cli_support import CommandError, open_store_from_args
+from outreach.store.commands import parse_date
+
+log = logging.getLogger(__name__)
+
+EXPORT_HELP = """Counts for a period as CSV (one tidy table per count: a .zip, or a folder for any
+other --out) or as the monthly PDF report. --publish applies disclosure control (0 stays 0, 1-7
+shown as *, others rounded to the nearest 5). Client codes never appear in an export."""
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export", help="export counts as CSV or PDF", description=EXPORT_HELP
+    )
+    export.add_argument("format", choices=("csv", "pdf"))
+    export.add_argument("--from", dest="start", type=parse_date, required=True)
+    export.add_argument("--to", dest="end", type=parse_date, required=True)
+    export.add_argument("--out", type=Path, required=True, help="file (.zip / .pdf) or folder")
+    export.add_argument("--publish", action="store_true", help="apply disclosure control")
+    export.add_argument("--site", help="one site's records only (default: all sites)")
+    export.add_argument("--service", default="", help="service name for the PDF cover")
+    export.add_argument("--user")
+    export.set_defaults(func=cmd_export)
+
+    card = commands.add_parser("card", help="print a referral card (PDF with QR)")
+    card.add_argument("--referral", required=True, help="referral code, R-XXXX-XXXX")
+    card.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    card.add_argument("--destination", default="", help="where the card refers to")
+    card.add_argument("--service", default="", help="service name printed on the card")
+    card.set_defaults(func=cmd_card)
+
+
+def _check_out(out: Path) -> None:
+    if not out.parent.exists():
+        raise CommandError(f"the folder {out.parent} does not exist")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from outreach.reports.commissioner import local_counts
+
+    if args.start > args.end:
+        raise CommandError("--from is after --to")
+    _check_out(args.out)
+    if args.format == "pdf" and args.out.suffix.lower() != ".pdf":
+        raise CommandError("--out for a PDF must end in .pdf")
+    store = open_store_from_args(args)
+    try:
+        counts = local_counts(store.conn, args.start, args.end, args.site)
+    finally:
+        store.close()
+    if args.publish:
+        counts = counts.for_publication()
+    if args.format == "csv":
+        from outreach.reports.csv_export import write_csv
+
+        written = write_csv(counts, args.out)
+        sys.stdout.write(f"wrote {len(written)} file(s) to {args.out}\n")
+    else:
+        from outreach.reports.pdf_report import write_pdf
+
+        write_pdf(counts, args.out, service_name=args.service)
+        sys.stdout.write(f"wrote {args.out}\n")
+    return 0
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    from outreach.reports.cards import referral_card
+
+    _check_out(args.out)
+    referral_card(
+        args.out, args.referral.strip().upper(), args.destination, service_name=args.service
+    )
+    sys.stdout.write(f"wrote {args.out}\n")
+    return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
+from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -46,15 +47,18 @@ class KdfParams(msgspec.Struct, frozen=True):
     def derive(self, secret: bytes) -> bytes:
         if self.alg != "argon2id":
             raise StoreError(f"unsupported key derivation '{self.alg}'")
-        return hash_secret_raw(
-            secret,
-            base64.b64decode(self.salt),
-            time_cost=self.time_cost,
-            memory_cost=self.memory_kib,
-            parallelism=self.parallelism,
-            hash_len=KEY_BYTES,
-            type=Type.ID,
-        )
+        try:
+            return hash_secret_raw(
+                secret,
+                base64.b64decode(self.salt),
+                time_cost=self.time_cost,
+                memory_cost=self.memory_kib,
+                parallelism=self.parallelism,
+                hash_len=KEY_BYTES,
+                type=Type.ID,
+            )
+        except (ValueError, HashingError):  # a damaged salt or parameters in the slot file
+            raise StoreError("the key slot file is damaged (key derivation settings)") from None
 
 
 class Slot(msgspec.Struct, frozen=True):
@@ -99,9 +103,9 @@ def calibrate_kdf(target_seconds: float = 0.25, max_time_cost: int = 12) -> KdfP
         params = msgspec.structs.replace(params, time_cost=params.time_cost + 1)
 
 
-def _aad(store_id: str, kind: str, user: str) -> bytes:
-    """Binds a slot to its store and owner, so slots cannot be swapped between users or stores."""
-    return f"outreach-slot-v1|{store_id}|{kind}|{user}".encode()
+def _aad(store_id: str, kind: str, user: str, role: str) -> bytes:
+    """Binds a slot to its store, owner and role: no swapping slots, no editing a role in."""
+    return f"outreach-slot-v1|{store_id}|{kind}|{user}|{role}".encode()
 
 
 def _wrap(wrapping_key: bytes, db_key: bytes, aad: bytes) -> tuple[str, str]:
@@ -147,7 +151,7 @@ class Vault:
     def load(cls, path: Path) -> Vault:
         try:
             data = msgspec.json.decode(path.read_bytes(), type=SlotFile)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
             raise StoreError(f"the key slot file {path.name} is damaged: {exc}") from None
         return cls(path, data)
 
@@ -176,7 +180,7 @@ class Vault:
         nonce, wrapped = _wrap(
             _recovery_wrapping_key(recovery, vault.store_id),
             db_key,
-            _aad(vault.store_id, "recovery", ""),
+            _aad(vault.store_id, "recovery", "", ""),
         )
         vault._data.slots.append(Slot("recovery", "", "", nonce, wrapped))
         vault.save()
@@ -198,7 +202,7 @@ class Vault:
         params = kdf or calibrate_kdf()
         params = msgspec.structs.replace(params, salt=_b64(secrets.token_bytes(16)))
         nonce, wrapped = _wrap(
-            params.derive(passphrase.encode()), db_key, _aad(self.store_id, "user", user)
+            params.derive(passphrase.encode()), db_key, _aad(self.store_id, "user", user, role)
         )
         return Slot("user", user, role, nonce, wrapped, params)
 
@@ -231,7 +235,8 @@ class Vault:
         if wait > 0:
             raise LockedOut(f"too many attempts: try again in {wait:.0f} s", retry_after=wait)
         slot = self._slot_for(user)
-        assert slot.kdf is not None
+        if slot.kdf is None:
+            raise StoreError("the key slot file is damaged (a user slot has no key settings)")
         key = self._open(slot, slot.kdf.derive(passphrase.encode()))
         if key is None:
             self._record_failure()
@@ -256,10 +261,12 @@ class Vault:
             return AESGCM(wrapping_key).decrypt(
                 base64.b64decode(slot.nonce),
                 base64.b64decode(slot.wrapped),
-                _aad(self.store_id, slot.kind, slot.user),
+                _aad(self.store_id, slot.kind, slot.user, slot.role),
             )
         except InvalidTag:
             return None
+        except ValueError:  # bad base64 or nonce length: the slot file was damaged
+            raise StoreError("the key slot file is damaged") from None
 
     def set_passphrase(
         self, db_key: bytes, user: str, passphrase: str, kdf: KdfParams | None = None

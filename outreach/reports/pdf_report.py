@@ -42,6 +42,7 @@ _GRID = TableStyle(
     ]
 )
 _BAR = colors.HexColor("#2f6f9f")
+CHART_ROWS = 15  # bars per chart: the largest rows; the table lists them all
 
 
 def label(vocab: Vocabulary, list_name: str, code: Cell) -> str:
@@ -93,8 +94,7 @@ def _headlines(counts: CountSet) -> list[object]:
     return [Paragraph("Headline numbers", _STYLES["Heading1"]), table, Spacer(1, 6 * mm)]
 
 
-def _chart(table: Table, names: list[str]) -> Drawing:
-    values = [as_number(count) for _, count in table.rows]
+def _chart(values: list[int], names: list[str]) -> Drawing:
     height = 14 * len(values) + 20
     drawing = Drawing(160 * mm, height)
     chart = HorizontalBarChart()
@@ -112,6 +112,7 @@ def _chart(table: Table, names: list[str]) -> Drawing:
 
 
 def _section(table: Table, vocab: Vocabulary) -> list[object]:
+    """Heading, table (split over pages when long) and a bar chart of the largest rows."""
     title = Paragraph(table.title, _STYLES["Heading2"])
     if not table.rows:
         return [KeepTogether([title, Paragraph("None in this period.", _STYLES["Normal"])])]
@@ -121,15 +122,18 @@ def _section(table: Table, vocab: Vocabulary) -> list[object]:
         for key, _ in table.rows
     ]
     header = [" / ".join(c.replace("_", " ").capitalize() for c in table.columns), "Count"]
-    data = [
-        header,
-        *([name, str(count)] for name, (_, count) in zip(names, table.rows, strict=True)),
-    ]
-    grid = PdfTable(data, colWidths=[120 * mm, 30 * mm], style=_GRID, hAlign="LEFT")
-    parts: list[object] = [title, grid, Spacer(1, 3 * mm)]
-    if any(as_number(count) for _, count in table.rows):
-        parts.append(_chart(table, names))
-    return [KeepTogether(parts), Spacer(1, 5 * mm)]
+    counts = [count for _, count in table.rows]
+    data = [header, *([name, str(count)] for name, count in zip(names, counts, strict=True))]
+    grid = PdfTable(data, colWidths=[120 * mm, 30 * mm], style=_GRID, hAlign="LEFT", repeatRows=1)
+    values = [as_number(count) for count in counts[:CHART_ROWS]]
+    chart: list[object] = []
+    if any(values):
+        chart = [Spacer(1, 3 * mm), _chart(values, names[:CHART_ROWS])]
+        if len(counts) > CHART_ROWS:
+            chart.insert(1, Paragraph(f"Chart: the {CHART_ROWS} largest.", _STYLES["Italic"]))
+    if len(counts) <= CHART_ROWS:
+        return [KeepTogether([title, grid, *chart]), Spacer(1, 5 * mm)]
+    return [title, grid, KeepTogether(chart), Spacer(1, 5 * mm)]
 
 
 def report_pdf(

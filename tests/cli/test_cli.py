@@ -175,3 +175,18 @@ def test_users_passphrases_and_recovery_from_the_command_line(tmp_path: Path) ->
     )
     assert recovered.returncode == 0, recovered.stderr
     assert run(tmp_path, "status", "--user", "ann", passphrase="ann recovered it").returncode == 0
+
+
+def test_counts_for_publication_suppress_and_round(tmp_path: Path) -> None:
+    """--publish: 8 shows as 10, 13 as 15, 1 as '*'; unpublished counts stay exact."""
+    assert run(tmp_path, "init", "--user", "pat", "--role", "coordinator").returncode == 0
+    kits = (
+        [KIT] * 8
+        + [{**KIT, "product": "prenoxad_2mg_syringe"}] * 13
+        + [{**KIT, "product": "other_nasal"}]
+    )
+    assert run(tmp_path, "record", stdin=jsonl(*kits)).returncode == 0
+    exact = json.loads(run(tmp_path, "counts", "--by", "product").stdout)
+    published = json.loads(run(tmp_path, "counts", "--by", "product", "--publish").stdout)
+    assert [row["count"] for row in exact] == [8, 1, 13]
+    assert [row["count"] for row in published] == [10, "*", 15]

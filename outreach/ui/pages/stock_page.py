@@ -1,0 +1,283 @@
+"""Stock: receive packs (scan or by hand), stock on hand, alerts, stock count and write-off.
+
+All ledger work runs on the store thread through `ctx.ops`; the rules (no negative stock) live in
+the core, so this page only shows what the core answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import ClassVar
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from outreach import stock
+from outreach.errors import OutreachError
+from outreach.stock import Alert, StockKey, StockLine
+from outreach.store.store import Changes, Store
+from outreach.ui.context import AppContext
+from outreach.ui.widgets.scan_field import ScanField
+
+WRITE_OFF_REASONS = (("expired", "Expired"), ("damaged", "Damaged"), ("recalled", "Recalled"))
+
+
+def _combo(name: str, items: list[tuple[str, str]]) -> QComboBox:
+    box = QComboBox()
+    box.setAccessibleName(name)
+    for code, label in items:
+        box.addItem(label, code)
+    return box
+
+
+def _spin(name: str, low: int, value: int) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setAccessibleName(name)
+    spin.setRange(low, 100_000)
+    spin.setValue(value)
+    return spin
+
+
+class StockPage(QWidget):
+    title: ClassVar[str] = "Stock"
+    roles: ClassVar[frozenset[str]] = frozenset({"pharmacy", "coordinator"})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        vocab = ctx.vocab
+        self.site = _combo("Site", [(c, vocab.label("site", c)) for c in vocab.codes("site")])
+        default = ctx.settings.default_site
+        if default and self.site.findData(default) >= 0:
+            self.site.setCurrentIndex(self.site.findData(default))
+        self.message = QLabel()
+        self.message.setAccessibleName("Stock message")
+        self.message.setWordWrap(True)
+
+        self.scan = ScanField()
+        self.product = _combo(
+            "Product", [(c, vocab.label("product", c)) for c in vocab.codes("product")]
+        )
+        self.batch = QLineEdit()
+        self.batch.setAccessibleName("Batch")
+        self.expiry = QDateEdit(QDate.currentDate().addYears(1))
+        self.expiry.setAccessibleName("Expiry")
+        self.expiry.setCalendarPopup(True)
+        self.expiry.setDisplayFormat("dd MMM yyyy")
+        self.quantity = _spin("Packs received", 1, 1)
+        self.receive_button = QPushButton("&Receive")
+        receive = QGroupBox("Receive stock")
+        form = QFormLayout(receive)
+        form.addRow("S&can", self.scan)
+        form.addRow("Product", self.product)
+        form.addRow("Batch", self.batch)
+        form.addRow("Expiry", self.expiry)
+        form.addRow("Packs", self.quantity)
+        form.addRow(self.receive_button)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName("Stock on hand")
+        self.table.setHorizontalHeaderLabels(["Product", "Batch", "Expiry", "On hand"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.alerts = QListWidget()
+        self.alerts.setAccessibleName("Stock alerts")
+        self.alerts.setMaximumHeight(110)
+
+        self.counted = _spin("Packs counted", 0, 0)
+        self.count_button = QPushButton("Record &count")
+        self.write_off_reason = _combo("Write-off reason", list(WRITE_OFF_REASONS))
+        self.write_off_quantity = _spin("Packs to write off", 1, 1)
+        self.write_off_button = QPushButton("&Write off")
+        actions = QGroupBox("Selected batch")
+        row = QHBoxLayout(actions)
+        row.addWidget(QLabel("Counted"))
+        row.addWidget(self.counted)
+        row.addWidget(self.count_button)
+        row.addSpacing(20)
+        row.addWidget(self.write_off_reason)
+        row.addWidget(self.write_off_quantity)
+        row.addWidget(self.write_off_button)
+        row.addStretch(1)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Site"))
+        top.addWidget(self.site)
+        top.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("Alerts"))
+        right.addWidget(self.alerts)
+        right.addWidget(QLabel("Stock on hand"))
+        right.addWidget(self.table, 1)
+        right.addWidget(actions)
+        body = QHBoxLayout()
+        body.addWidget(receive)
+        body.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addLayout(body, 1)
+
+        self.lines: list[StockLine] = []
+        self.scan.returnPressed.connect(self.read_scan)
+        self.receive_button.clicked.connect(self.receive)
+        self.count_button.clicked.connect(self.record_count)
+        self.write_off_button.clicked.connect(self.write_off)
+        self.site.currentIndexChanged.connect(self.refresh)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        ctx.changes.connect(self._on_changes)
+        self.refresh()
+
+    # -- page contract ---------------------------------------------------------------------
+
+    def first_field(self) -> QWidget:
+        return self.scan
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.touches("stock_movement", "kit_issue", "void"):
+            self.refresh()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def current_site(self) -> str:
+        return str(self.site.currentData())
+
+    def refresh(self) -> None:
+        site = self.current_site()
+
+        def load(store: Store) -> tuple[list[StockLine], list[Alert]]:
+            return stock.on_hand(store.conn, site), stock.alerts(store, dt.date.today(), site)
+
+        self.ctx.ops.store(load).success(self._show).owner(self).run()
+
+    def _show(self, result: tuple[list[StockLine], list[Alert]]) -> None:
+        lines, alerts = result
+        self.lines = lines
+        self.table.setRowCount(len(lines))
+        for row, line in enumerate(lines):
+            cells = (
+                self.ctx.vocab.label("product", line.product),
+                line.batch,
+                f"{line.expiry:%d %b %Y}",
+                str(line.quantity),
+            )
+            for column, text in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.alerts.clear()
+        for alert in alerts:
+            what = self.ctx.vocab.label("product", alert.product)
+            batch = f" batch {alert.batch}" if alert.batch else ""
+            self.alerts.addItem(f"{what}{batch}: {alert.message}")
+        if not alerts:
+            self.alerts.addItem("No alerts.")
+
+    def selected_line(self) -> StockLine | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.lines[rows[0].row()] if rows else None
+
+    def _on_selection(self) -> None:
+        line = self.selected_line()
+        if line is not None:
+            self.counted.setValue(max(line.quantity, 0))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def read_scan(self) -> None:
+        """Fill product, batch and expiry from a pack scan; say why when it cannot be read."""
+        from outreach.domain.gs1 import parse_pack_scan  # biip is slow to import: not at start
+
+        try:
+            pack = parse_pack_scan(self.scan.scan_text())
+        except OutreachError as exc:
+            self.message.setText(f"Could not read the scan: {exc}")
+            return
+        product = self.ctx.vocab.product_for_gtin(pack.gtin)
+        if product is None:
+            self.message.setText(f"GTIN {pack.gtin} is not a naloxone product this service knows.")
+            return
+        self.product.setCurrentIndex(self.product.findData(product))
+        self.batch.setText(pack.batch)
+        self.expiry.setDate(QDate(pack.expiry.year, pack.expiry.month, pack.expiry.day))
+        self.message.setText("Pack read: check the number of packs and press Receive.")
+        self.quantity.setFocus()
+
+    def entered_key(self) -> StockKey:
+        date = self.expiry.date()
+        return StockKey(
+            self.current_site(),
+            str(self.product.currentData()),
+            self.batch.text().strip(),
+            dt.date(date.year(), date.month(), date.day()),
+        )
+
+    def receive(self) -> None:
+        key = self.entered_key()
+        if not key.batch:
+            self.message.setText("Enter the batch (or scan the pack).")
+            return
+        if key.expiry < dt.date.today():
+            self.message.setText("This batch has expired: do not take it into stock.")
+            return
+        quantity = self.quantity.value()
+        self._write(
+            lambda store: stock.receive(store, key, quantity),
+            f"Received {quantity} pack(s) of batch {key.batch}.",
+        )
+        self.scan.clear()
+
+    def record_count(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            self.message.setText("Select a batch in the stock table first.")
+            return
+        counted = self.counted.value()
+        self._write(
+            lambda store: stock.record_count(store, line.key, counted),
+            f"Count recorded: {counted} pack(s) of batch {line.batch}.",
+        )
+
+    def write_off(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            self.message.setText("Select a batch in the stock table first.")
+            return
+        why = str(self.write_off_reason.currentData())
+        quantity = self.write_off_quantity.value()
+        self._write(
+            lambda store: stock.write_off(store, line.key, quantity, why),
+            f"Wrote off {quantity} pack(s) of batch {line.batch} ({why}).",
+        )
+
+    def _write(self, job: Callable[[Store], object], done: str) -> None:
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, OutreachError):
+                self.message.setText(str(exc))
+            else:
+                self.ctx.ops.report_error(exc)
+
+        self.ctx.ops.store(job).success(lambda _: self.message.setText(done)).failure(failed).owner(
+            self
+        ).run()

@@ -41,7 +41,7 @@ def _corruption_is_an_error(method: Callable[P, T]) -> Callable[P, T]:
             return method(*args, **kwargs)
         except DatabaseError as exc:
             if isinstance(exc, OperationalError):  # disk I/O error, full disk: say so, cleanly
-                log.warning("store access failed: %s", exc)
+                log.info("store access failed: %s", exc)
                 raise StoreError(f"the store could not be read or written: {exc}") from None
             if type(exc) is not DatabaseError:  # integrity errors are not damage
                 raise

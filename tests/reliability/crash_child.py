@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from outreach.domain.validation import build_record
@@ -105,9 +106,20 @@ def install_test_migration() -> None:
     add_slow_migration()
 
 
+def warm_up() -> None:
+    """One throwaway save first, so lazy imports happen here and not in every writer."""
+    with tempfile.TemporaryDirectory() as scratch:
+        store, _ = create_store(Path(scratch) / "warm", USER, "worker", PASSPHRASES[0], kdf=KDF)
+        with store:
+            store.add(
+                [build_record(KIT, recorded_by=USER), build_record(CONTACT, recorded_by=USER)]
+            )
+
+
 def serve() -> None:
     if os.environ.get("OUTREACH_TEST_MIGRATION"):
         install_test_migration()
+    warm_up()
     for line in sys.stdin:
         words = line.split()
         if words[0] == "go":

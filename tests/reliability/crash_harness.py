@@ -73,16 +73,21 @@ class ForkServer:
             raise RuntimeError(f"the fork server stopped: {stderr}")
         return line.decode().split()
 
-    def kill_writer(self, mode: str, data_dir: Path, delay: float) -> Kill:
-        """Fork a writer, let it run `delay` seconds, SIGKILL it, reap it, return its acks."""
+    def kill_writer(
+        self, mode: str, data_dir: Path, delay: float, *, after_first_ack: bool = False
+    ) -> Kill:
+        """Fork a writer, let it run `delay` seconds (counted from its first ack if asked, so a
+        busy machine still gets kills among the writes), SIGKILL it, reap it, return its acks."""
         self._send(f"go {mode} {data_dir}")
         words = self._next()
         assert words[0] == "start", words
         pid = int(words[1])
+        acks: list[list[str]] = []
+        if after_first_ack:
+            acks.append(self._next())
         time.sleep(delay)
         os.kill(pid, signal.SIGKILL)  # still ours: the pid is not reaped until we say so
         self._send(f"reap {pid}")
-        acks: list[list[str]] = []
         while True:
             words = self._next()
             if words[0] == "end":
@@ -95,8 +100,16 @@ class ForkServer:
         self.proc.wait(timeout=30)
 
 
-def random_delay(rng: random.Random, longest: float) -> float:
-    """Mostly spread evenly; one kill in five lands in the first few milliseconds (open, unlock)."""
+def random_kill(
+    server: ForkServer, rng: random.Random, mode: str, data_dir: Path, longest: float
+) -> Kill:
+    """One kill in five lands in the writer's first milliseconds (open, unlock); the rest at an
+    even spread within `longest` seconds after its first acknowledged write."""
     if rng.random() < 0.2:
-        return rng.uniform(0, 0.01)
+        return server.kill_writer(mode, data_dir, rng.uniform(0, 0.01))
+    return server.kill_writer(mode, data_dir, rng.uniform(0, longest), after_first_ack=True)
+
+
+def random_delay(rng: random.Random, longest: float) -> float:
+    """Evenly spread: for writers whose interesting moment is before any ack (creation)."""
     return rng.uniform(0, longest)

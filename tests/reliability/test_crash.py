@@ -18,7 +18,7 @@ from outreach.store import migrations
 from outreach.store.session import create_store, store_exists, unlock_store
 
 from .crash_child import KDF, PASSPHRASES, USER
-from .crash_harness import ForkServer, random_delay
+from .crash_harness import ForkServer, random_delay, random_kill
 from .slow_migration import _slow
 
 STORES_EVERY = 50  # a fresh store after this many kills keeps each check quick
@@ -64,7 +64,7 @@ def crash_records(tmp_path: Path, server: ForkServer, kills: int, seed: int) -> 
             data_dir = new_store(tmp_path / f"store{index}")
             acked = set()
             totals["stores"] += 1
-        kill = server.kill_writer("records", data_dir, random_delay(rng, 0.06))
+        kill = random_kill(server, rng, "records", data_dir, 0.05)
         assert kill.killed, f"writer ended on its own (status {kill.status})"
         acked.update(kill.ids)
         totals["kills"] += 1
@@ -115,7 +115,7 @@ def crash_passphrase_change(
     data_dir = new_store(tmp_path / "store")
     totals = {"kills": 0, "changes": 0, "locked_out_of_store": 0, "stale": 0}
     for _ in range(kills):
-        kill = server.kill_writer("passphrase", data_dir, random_delay(rng, 0.08))
+        kill = random_kill(server, rng, "passphrase", data_dir, 0.06)
         assert kill.killed
         opened = opens_with(data_dir)
         totals["kills"] += 1

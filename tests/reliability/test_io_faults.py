@@ -70,7 +70,9 @@ def fault_runs(tmp_path: Path, runs: int, seed: int) -> dict[str, Any]:
             totals["saved"] += 1
         else:
             totals["refused"] += 1
-            totals["unclear"] += not result.stderr.startswith("outreach: error: ")
+            if not result.stderr.startswith("outreach: error: "):
+                totals["unclear"] += 1
+                totals["last_unclear"] = result.stderr[-300:]
         lost, problems = examine(data_dir, acked)
         totals["lost"] += lost
         totals["corrupt"] += problems > 0

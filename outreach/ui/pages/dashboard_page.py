@@ -1,0 +1,300 @@
+"""Dashboard (coordinator): period and site, headline numbers, a chart per count, the at-risk list
+by area, and CSV / PDF exports with progress. Counting runs on the store thread; exports write
+files from the counts already taken, so the numbers on screen are the numbers exported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import ClassVar
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from outreach.reports.countset import CountSet, Table
+from outreach.reports.disclosure import as_number
+from outreach.store.store import Changes, Store
+from outreach.ui.context import AppContext
+from outreach.ui.task import Task
+
+AT_RISK = "high_risk_without_kit_by_area"
+
+
+def month_span(day: dt.date, months_back: int = 0) -> tuple[dt.date, dt.date]:
+    """First and last day of the month `months_back` before `day`'s month."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months_back, 12)
+    start = dt.date(year, month + 1, 1)
+    following = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
+
+
+def _date_edit(name: str, day: dt.date) -> QDateEdit:
+    edit = QDateEdit(QDate(day.year, day.month, day.day))
+    edit.setAccessibleName(name)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd MMM yyyy")
+    return edit
+
+
+def _to_date(edit: QDateEdit) -> dt.date:
+    date = edit.date()
+    return dt.date(date.year(), date.month(), date.day())
+
+
+class DashboardPage(QWidget):
+    title: ClassVar[str] = "Dashboard"
+    roles: ClassVar[frozenset[str]] = frozenset({"coordinator"})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        start, end = month_span(dt.date.today())
+        self.start = _date_edit("Period from", start)
+        self.end = _date_edit("Period to", end)
+        self.this_month = QPushButton("This &month")
+        self.last_month = QPushButton("&Last month")
+        self.site = QComboBox()
+        self.site.setAccessibleName("Site")
+        self.site.addItem("All sites", None)
+        for code in ctx.vocab.codes("site"):
+            self.site.addItem(ctx.vocab.label("site", code), code)
+        self.publish = QCheckBox("For &publication (suppress small numbers)")
+        self.refresh_button = QPushButton("&Refresh")
+        self.export_csv_button = QPushButton("Export &CSV…")
+        self.export_pdf_button = QPushButton("Export &PDF…")
+        self.message = QLabel()
+        self.message.setAccessibleName("Dashboard message")
+        self.headline_grid = QGridLayout()
+        self.headline_labels: dict[str, QLabel] = {}
+        self.chart_choice = QComboBox()
+        self.chart_choice.setAccessibleName("Chart")
+        self.at_risk = QTableWidget(0, 3)
+        self.at_risk.setAccessibleName("High-risk people without a kit, by area")
+        self.at_risk.setHorizontalHeaderLabels(["Area", "Risk level", "People"])
+        self.at_risk.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.at_risk.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.chart_view = self._make_chart_view()
+
+        period = QHBoxLayout()
+        for widget in (QLabel("From"), self.start, QLabel("to"), self.end):
+            period.addWidget(widget)
+        for widget in (self.this_month, self.last_month, self.site, self.publish):
+            period.addWidget(widget)
+        period.addStretch(1)
+        period.addWidget(self.refresh_button)
+        exports = QHBoxLayout()
+        exports.addWidget(self.message, 1)
+        exports.addWidget(self.export_csv_button)
+        exports.addWidget(self.export_pdf_button)
+        charts = QVBoxLayout()
+        charts.addWidget(self.chart_choice)
+        charts.addWidget(self.chart_view, 1)
+        risk = QVBoxLayout()
+        risk.addWidget(QLabel("High-risk people without a kit in the period"))
+        risk.addWidget(self.at_risk, 1)
+        lower = QHBoxLayout()
+        lower.addLayout(charts, 3)
+        lower.addLayout(risk, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(period)
+        layout.addLayout(self.headline_grid)
+        layout.addLayout(lower, 1)
+        layout.addLayout(exports)
+
+        self.counts: CountSet | None = None
+        self.this_month.clicked.connect(lambda: self.set_period(*month_span(dt.date.today())))
+        self.last_month.clicked.connect(lambda: self.set_period(*month_span(dt.date.today(), 1)))
+        self.refresh_button.clicked.connect(self.refresh)
+        self.publish.toggled.connect(lambda _: self._show(self.counts))
+        self.site.currentIndexChanged.connect(lambda _: self.refresh())
+        self.chart_choice.currentIndexChanged.connect(lambda _: self._draw_chart())
+        self.export_csv_button.clicked.connect(lambda: self._ask_and_export("csv"))
+        self.export_pdf_button.clicked.connect(lambda: self._ask_and_export("pdf"))
+        ctx.changes.connect(self._on_changes)
+
+    # -- page contract ---------------------------------------------------------------------
+
+    def first_field(self) -> QWidget:
+        return self.start
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.added or changes.retired:
+            self.refresh()
+
+    # -- counting --------------------------------------------------------------------------
+
+    def set_period(self, start: dt.date, end: dt.date) -> None:
+        self.start.setDate(QDate(start.year, start.month, start.day))
+        self.end.setDate(QDate(end.year, end.month, end.day))
+        self.refresh()
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        return _to_date(self.start), _to_date(self.end)
+
+    def refresh(self) -> None:
+        start, end = self.period()
+        if start > end:
+            self.message.setText("The period starts after it ends.")
+            return
+        site = self.site.currentData()
+
+        def count(store: Store) -> CountSet:
+            from outreach.reports.commissioner import local_counts
+
+            return local_counts(store.conn, start, end, site)
+
+        self.ctx.ops.store(count).success(self._show).owner(self).run()
+
+    def shown(self) -> CountSet | None:
+        """What the screen shows: the counts, published when the box is ticked."""
+        if self.counts is None:
+            return None
+        return self.counts.for_publication() if self.publish.isChecked() else self.counts
+
+    def _show(self, counts: CountSet | None) -> None:
+        self.counts = counts
+        shown = self.shown()
+        if shown is None:
+            return
+        for index, headline in enumerate(shown.headlines):
+            label = self.headline_labels.get(headline.name)
+            if label is None:
+                label = QLabel()
+                label.setAccessibleName(headline.title)
+                label.setTextFormat(Qt.TextFormat.RichText)
+                self.headline_labels[headline.name] = label
+                self.headline_grid.addWidget(label, index // 5, index % 5)
+            label.setText(f"<b style='font-size:16pt'>{headline.value}</b><br>{headline.title}")
+        self._fill_at_risk(shown.table(AT_RISK))
+        current = self.chart_choice.currentData()
+        self.chart_choice.blockSignals(True)
+        self.chart_choice.clear()
+        for table in shown.tables:
+            if table.name != AT_RISK:
+                self.chart_choice.addItem(table.title, table.name)
+        found = self.chart_choice.findData(current)
+        self.chart_choice.setCurrentIndex(max(found, 0))
+        self.chart_choice.blockSignals(False)
+        self._draw_chart()
+        what = "published (small numbers suppressed)" if shown.published else "exact"
+        self.message.setText(f"Counts {what}, {shown.start:%d %b %Y} to {shown.end:%d %b %Y}.")
+
+    def _fill_at_risk(self, table: Table) -> None:
+        self.at_risk.setRowCount(len(table.rows))
+        for row, ((area, level), n) in enumerate(table.rows):
+            cells = (area or "", (level or "").replace("_", " "), str(n))
+            for column, text in enumerate(cells):
+                self.at_risk.setItem(row, column, QTableWidgetItem(text))
+
+    # -- chart (QtCharts is imported on first use: it is slow to load) -----------------------
+
+    def _make_chart_view(self) -> QWidget:
+        from PySide6.QtCharts import QChart, QChartView
+        from PySide6.QtGui import QPainter
+
+        chart = QChart()
+        chart.legend().hide()
+        view = QChartView(chart)
+        view.setAccessibleName("Chart of the chosen count")
+        view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        view.setMinimumHeight(220)
+        return view
+
+    def chart_values(self) -> list[tuple[str, int]]:
+        """The bars now drawn: (label, value), suppressed cells as 0."""
+        shown = self.shown()
+        name = self.chart_choice.currentData()
+        if shown is None or name is None:
+            return []
+        table = shown.table(name)
+        list_name = table.vocab_lists[0] if table.vocab_lists else ""
+        return [
+            (
+                self.ctx.vocab.label(list_name, key[0]) if key[0] else "Not recorded",
+                as_number(n),
+            )
+            for key, n in table.rows
+        ]
+
+    def _draw_chart(self) -> None:
+        from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QHorizontalBarSeries, QValueAxis
+
+        chart = self.chart_view.chart()  # type: ignore[attr-defined]
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        values = list(reversed(self.chart_values()))
+        chart.setTitle(self.chart_choice.currentText())
+        if not values:
+            return
+        bars = QBarSet("count")
+        bars.append([float(v) for _, v in values])
+        series = QHorizontalBarSeries()
+        series.append(bars)
+        chart.addSeries(series)
+        categories = QBarCategoryAxis()
+        categories.append([name for name, _ in values])
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(categories)
+        axis = QValueAxis()
+        axis.setRange(0, max(max(v for _, v in values), 1))
+        axis.setLabelFormat("%d")
+        chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(axis)
+
+    # -- exports ---------------------------------------------------------------------------
+
+    def _ask_and_export(self, kind: str) -> None:
+        start, end = self.period()
+        suggested = f"outreach-{start:%Y%m%d}-{end:%Y%m%d}.{'zip' if kind == 'csv' else 'pdf'}"
+        filters = "Zip of CSV tables (*.zip)" if kind == "csv" else "PDF (*.pdf)"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}", suggested, filters)
+        if path:
+            self.export_to(kind, Path(path))
+
+    def export_to(self, kind: str, path: Path) -> None:
+        """Write the shown counts to `path` on the worker pool (no store needed), with progress."""
+        shown = self.shown()
+        if shown is None:
+            self.message.setText("Nothing counted yet: choose a period first.")
+            return
+
+        def write(task: Task) -> Path:
+            task.report(0, 1, f"Writing {path.name}…")
+            if kind == "csv":
+                from outreach.reports.csv_export import write_csv
+
+                write_csv(shown, path)
+            else:
+                from outreach.reports.pdf_report import write_pdf
+
+                write_pdf(shown, path, vocab=self.ctx.vocab)
+            task.report(1, 1, "Done")
+            return path
+
+        def failed(exc: BaseException) -> None:
+            self.message.setText(f"Export failed: {exc}")
+
+        self.message.setText(f"Exporting to {path.name}…")
+        self.ctx.ops.network(write).with_progress(f"Exporting {kind.upper()}").success(
+            lambda written: self.message.setText(f"Exported to {written}.")
+        ).failure(failed).owner(self).run()

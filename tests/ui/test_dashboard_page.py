@@ -1,0 +1,123 @@
+"""The Dashboard page: period, headline numbers, chart, at-risk list, publication and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from outreach.store.session import create_store
+from outreach.ui.pages.dashboard_page import DashboardPage, month_span
+from tests.reports.conftest import CODES, JANUARY, seed_january
+from tests.ui.conftest import FAST_KDF, PASSPHRASE, unlock
+
+
+@pytest.fixture
+def dashboard(make_window, ui_data_dir: Path, qtbot: QtBot) -> DashboardPage:
+    store, _ = create_store(ui_data_dir, "cora", "coordinator", PASSPHRASE, kdf=FAST_KDF)
+    try:
+        seed_january(store)
+    finally:
+        store.close()
+    window = make_window()
+    unlock(qtbot, window)
+    page: DashboardPage = window.workspace.show_page("DashboardPage")
+    page.set_period(*JANUARY)
+    qtbot.waitUntil(lambda: page.counts is not None and page.counts.start == JANUARY[0])
+    return page
+
+
+def headline(page: DashboardPage, name: str) -> str:
+    return page.headline_labels[name].text().split("</b>")[0].rsplit(">", 1)[-1]
+
+
+def test_headlines_chart_and_at_risk_list(dashboard: DashboardPage) -> None:
+    """January's numbers show as headlines, the chart has the kit products, at-risk by area."""
+    assert headline(dashboard, "kits") == "4"
+    assert headline(dashboard, "people_reached") == "3"
+    dashboard.chart_choice.setCurrentIndex(dashboard.chart_choice.findData("kits_by_product"))
+    assert dashboard.chart_values() == [
+        ("Nyxoid 1.8 mg nasal spray", 3),
+        ("Prenoxad 2 mg syringe", 1),
+    ]
+    assert dashboard.chart_view.chart().series()  # type: ignore[attr-defined]
+    areas = {dashboard.at_risk.item(row, 0).text() for row in range(dashboard.at_risk.rowCount())}
+    assert areas == {"LS1", "LS2"}
+
+
+def test_publication_box_suppresses_small_numbers(dashboard: DashboardPage) -> None:
+    """Ticking "For publication" turns 1-7 into * everywhere on screen."""
+    dashboard.publish.setChecked(True)
+    assert headline(dashboard, "kits") == "*"
+    assert dashboard.at_risk.item(0, 2).text() == "*"
+    assert all(value == 0 for _, value in dashboard.chart_values())
+    dashboard.publish.setChecked(False)
+    assert headline(dashboard, "kits") == "4"
+
+
+def test_site_choice_recounts(dashboard: DashboardPage, qtbot: QtBot) -> None:
+    """Choosing one site counts only its records."""
+    dashboard.site.setCurrentIndex(dashboard.site.findData("pharmacy"))
+    qtbot.waitUntil(lambda: dashboard.counts is not None and dashboard.counts.site == "pharmacy")
+    assert headline(dashboard, "kits") == "2"
+
+
+@pytest.mark.parametrize("kind", ["csv", "pdf"])
+def test_exports_write_files_without_client_codes(
+    dashboard: DashboardPage, qtbot: QtBot, tmp_path: Path, kind: str
+) -> None:
+    """Export buttons' work writes the file off the UI thread; no client code inside."""
+    out = tmp_path / f"january.{'zip' if kind == 'csv' else 'pdf'}"
+    dashboard.export_to(kind, out)
+    qtbot.waitUntil(lambda: dashboard.message.text().startswith("Exported"), timeout=10_000)
+    if kind == "csv":
+        with zipfile.ZipFile(out) as archive:
+            data = b"".join(archive.read(name) for name in archive.namelist())
+    else:
+        data = out.read_bytes()
+        assert data.startswith(b"%PDF")
+    assert not any(code.encode() in data for code in CODES)
+
+
+def test_bad_period_is_explained(dashboard: DashboardPage) -> None:
+    """A period that ends before it starts gives a message instead of counts."""
+    dashboard.set_period(dt.date(2026, 2, 1), dt.date(2026, 1, 1))
+    assert "starts after it ends" in dashboard.message.text()
+
+
+def test_month_span_handles_year_ends() -> None:
+    """This month and last month across a new year."""
+    assert month_span(dt.date(2026, 1, 15)) == (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    assert month_span(dt.date(2026, 1, 15), 1) == (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
+    assert month_span(dt.date(2024, 12, 3)) == (dt.date(2024, 12, 1), dt.date(2024, 12, 31))
+
+
+def test_coordinator_pages_name_every_input(dashboard: DashboardPage) -> None:
+    """Screen readers get a name for every input on the Stock and Dashboard pages."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QWidget,
+    )
+
+    workspace = dashboard.window().workspace  # type: ignore[attr-defined]
+    pages = [workspace.page("StockPage"), dashboard]
+    missing = []
+    for page in pages:
+        for widget in page.findChildren(QWidget):
+            inputs = QLineEdit | QComboBox | QAbstractSpinBox | QAbstractButton
+            if not isinstance(widget, inputs) or widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+                continue
+            named = bool(widget.accessibleName()) or (
+                isinstance(widget, QAbstractButton) and bool(widget.text())
+            )
+            owner = widget.parent()
+            if not named and not isinstance(owner, QComboBox | QAbstractSpinBox):
+                missing.append(f"{type(page).__name__}: {type(widget).__name__}")
+    assert not missing

@@ -13,11 +13,12 @@ from outreach.log import setup_logging
 from outreach.reports import commands as report_commands
 from outreach.store import commands as store_commands
 from outreach.store import user_commands
+from outreach.sync import commands as sync_commands
 
 log = logging.getLogger(__name__)
 
 # Each module exposes `register(subparsers)`; its sub-commands set `func(args) -> int`.
-COMMAND_GROUPS = (store_commands, user_commands, report_commands)
+COMMAND_GROUPS = (store_commands, user_commands, report_commands, sync_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""The reference hub: receives sealed batches from devices (`outreach-hub`)."""

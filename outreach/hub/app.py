@@ -1,0 +1,220 @@
+"""The hub's HTTP API (FastAPI). Bodies are read with a hard size cap before anything else runs;
+all the work happens in `Hub`, on the thread pool."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import math
+import time
+from typing import Any
+
+import msgspec
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
+
+from outreach import __version__
+from outreach.errors import InvalidRecord
+from outreach.hub.ratelimit import RateLimiter
+from outreach.hub.service import Hub, HubError
+from outreach.sync import envelope as env
+from outreach.sync import protocol as proto
+
+log = logging.getLogger(__name__)
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+MAX_JSON_BYTES = 16 * 1024
+JSON = "application/json"
+
+_MODELS: list[Any] = [
+    proto.EnrolRequest,
+    proto.EnrolResponse,
+    proto.SignedReceipt,
+    proto.Reference,
+    proto.ErrorBody,
+]
+_SCHEMAS, _COMPONENTS = msgspec.json.schema_components(
+    _MODELS, ref_template="#/components/schemas/{name}"
+)
+_SCHEMA = dict(zip([m.__name__ for m in _MODELS], _SCHEMAS, strict=True))
+
+
+def _content(name: str, media: str = JSON) -> dict[str, Any]:
+    return {"content": {media: {"schema": _SCHEMA[name]}}}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"description": "error", **_content("ErrorBody")} for status in statuses}
+
+
+class TooLarge(HubError):
+    status = 413
+    code = "too_large"
+
+
+class RateLimited(HubError):
+    status = 429
+    code = "rate_limited"
+
+
+class Unauthorised(HubError):
+    status = 401
+    code = "unauthorised"
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(msgspec.json.encode(data), status_code=status, media_type=JSON)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise TooLarge(f"body larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI:
+    """The ASGI app for `hub`; `rate` is requests per second allowed per device (0 = no limit)."""
+    app = FastAPI(title="Outreach hub", version=__version__, openapi_url="/openapi.json")
+    limiter = RateLimiter(rate, burst)
+
+    @app.exception_handler(HubError)
+    async def _hub_error(_request: Request, exc: HubError) -> Response:
+        headers = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = exc.message.rsplit(" ", 1)[-1]
+        return Response(
+            msgspec.json.encode(proto.ErrorBody(exc.code, exc.message)),
+            status_code=exc.status,
+            media_type=JSON,
+            headers=headers,
+        )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        log.info("client went away mid-request")
+        return Response(status_code=400)
+
+    def _limit(device_id: str) -> None:
+        wait = limiter.allow(device_id)
+        if wait:
+            raise RateLimited(f"too many requests; retry after {math.ceil(wait)}")
+
+    @app.get("/v1/health")
+    def health() -> dict[str, str | float]:
+        """Liveness, the hub's key fingerprint and its clock (devices sign requests with it)."""
+        return {
+            "status": "ok",
+            "hub": hub.keys.fingerprint,
+            "version": __version__,
+            "time": time.time(),
+        }
+
+    @app.post(
+        "/v1/enrol",
+        openapi_extra={"requestBody": {"required": True, **_content("EnrolRequest")}},
+        responses={200: _content("EnrolResponse"), **_errors(400, 403, 413)},
+        response_class=Response,
+    )
+    async def enrol(request: Request) -> Response:
+        """Enrol a device with a one-time token: returns the hub keys and reference data."""
+        body = await _read_capped(request, MAX_JSON_BYTES)
+        try:
+            message = msgspec.json.decode(body, type=proto.EnrolRequest)
+        except msgspec.DecodeError as exc:
+            raise HubError(f"malformed enrolment request: {exc}") from None
+        _limit("enrol")
+        return _json(await run_in_threadpool(hub.enrol, message))
+
+    @app.post(
+        "/v1/batches",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            }
+        },
+        responses={200: _content("SignedReceipt"), **_errors(400, 403, 409, 413, 429)},
+        response_class=Response,
+    )
+    async def upload(request: Request) -> Response:
+        """Upload one sealed batch (see docs/sync-protocol.md); answers with a signed receipt."""
+        body = await _read_capped(request, MAX_BATCH_BYTES)
+        try:
+            header = env.read_header(body)
+        except env.EnvelopeError as exc:
+            raise HubError(str(exc)) from None
+        _limit(header.device_id)
+        receipt = await run_in_threadpool(hub.ingest, body, "https")
+        return Response(receipt, media_type=JSON)
+
+    @app.get(
+        "/v1/reference",
+        responses={200: _content("Reference"), **_errors(401, 403, 429)},
+        response_class=Response,
+    )
+    def reference(request: Request) -> Response:
+        """Reference data, service key and retention for an enrolled device (signed request)."""
+        device_id = _verify_device(request, "GET", "/v1/reference")
+        _limit(device_id)
+        return _json(hub.reference())
+
+    def _verify_device(request: Request, method: str, path: str) -> str:
+        device_id = request.headers.get(proto.DEVICE_HEADER, "")
+        stamp = request.headers.get(proto.TIME_HEADER, "")
+        signature = request.headers.get(proto.SIGNATURE_HEADER, "")
+        if not (device_id and stamp.lstrip("-").isdigit() and signature):
+            raise Unauthorised("missing device signature headers")
+        key = hub.device_key(device_id)
+        if abs(time.time() - int(stamp)) > proto.CLOCK_SKEW_SECONDS:
+            raise Unauthorised("clock: the device clock is too far from the hub's")
+        try:
+            key.verify(
+                proto.b64d(signature), proto.request_message(method, path, device_id, int(stamp))
+            )
+        except Exception:  # noqa: BLE001 - any failure to verify is the same refusal
+            raise Unauthorised("the device signature does not verify") from None
+        return device_id
+
+    @app.get("/v1/counts", responses=_errors(400, 401))
+    def counts(
+        request: Request, by: str = "", start: str = "", end: str = "", type: str = ""
+    ) -> JSONResponse:
+        """Coordinator counts of active records (Authorization: Bearer <admin token>)."""
+        supplied = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(supplied.encode(), hub.keys.admin_token.encode()):
+            raise Unauthorised("coordinator token required")
+        try:
+            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+            fields = [field for field in by.split(",") if field]
+            rows = hub.counts(fields, first, last, type or None)
+        except ValueError as exc:
+            raise HubError(f"bad dates: {exc}") from None
+        except InvalidRecord as exc:
+            raise HubError(str(exc)) from None
+        return JSONResponse({"rows": rows})
+
+    _add_components(app)
+    return app
+
+
+def _add_components(app: FastAPI) -> None:
+    """Put the msgspec schemas where the `$ref`s of the routes point."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(_COMPONENTS)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,148 @@
+"""The hub's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
+
+`facts` and `fact_items` keep the plain text layout that `outreach.store.counts.count_query`
+builds SQL for (layout="text"), so the hub and the laptop count with the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from outreach.domain.facts import FACT_COLUMNS, NUMERIC_COLUMNS, PERIOD_FIELDS
+
+log = logging.getLogger(__name__)
+metadata = sa.MetaData()
+
+hub_meta = sa.Table(
+    "hub_meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+enrol_tokens = sa.Table(
+    "enrol_tokens",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("label", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Text, nullable=False),
+    sa.Column("device_id", sa.Text),  # set when used: a token enrols one device only
+)
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("device_id", sa.Text, primary_key=True),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    sa.Column("label", sa.Text, nullable=False, server_default=""),
+    sa.Column("role", sa.Text, nullable=False, server_default="worker"),
+    sa.Column("enrolled_at", sa.Text, nullable=False),
+    sa.Column("revoked_at", sa.Text),
+    sa.Column("acked_through", sa.BigInteger, nullable=False, server_default="0"),
+)
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("batch_id", sa.Text, primary_key=True),
+    sa.Column("device_id", sa.Text, nullable=False, index=True),
+    sa.Column("first_seq", sa.BigInteger, nullable=False),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("received_at", sa.Text, nullable=False),
+    sa.Column("via", sa.Text, nullable=False),  # https | file
+    sa.Column("envelope", sa.LargeBinary, nullable=False),  # every raw envelope is kept
+    sa.Column("receipt", sa.LargeBinary, nullable=False),
+)
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("device_id", sa.Text, nullable=False),
+    sa.Column("device_seq", sa.BigInteger, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.Text, nullable=False),
+    sa.Column("batch_id", sa.Text, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("device_id", "device_seq", name="records_device_seq"),
+)
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("batch_id", sa.Text, primary_key=True),
+    sa.Column("device_seq", sa.BigInteger, primary_key=True),
+    sa.Column("device_id", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+retired = sa.Table(
+    "retired",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("by_id", sa.Text, nullable=False),
+)
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("alert", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("device_id", sa.Text),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+facts = sa.Table(
+    "facts",
+    metadata,
+    sa.Column("fact", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.Text, nullable=False, unique=True),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("active", sa.Integer, nullable=False),
+    *(sa.Column(name, sa.Text) for name in PERIOD_FIELDS),
+    sa.Column("client_code", sa.Text),
+    sa.Column("serial", sa.Text),
+    *(sa.Column(name, sa.Text) for name in FACT_COLUMNS),
+    *(sa.Column(name, sa.BigInteger) for name in NUMERIC_COLUMNS),
+    sa.Index("facts_type_day", "type", "day"),
+)
+fact_items = sa.Table(
+    "fact_items",
+    metadata,
+    sa.Column("fact", sa.Integer, sa.ForeignKey("facts.fact"), nullable=False),
+    sa.Column("field", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Index("fact_items_fact", "fact", "field"),
+)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept `postgresql://` and use the psycopg 3 driver for it."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> sa.Engine:
+    url = sqlalchemy_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: object, _record: object) -> None:
+            cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def is_sqlite(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_schema(engine: sa.Engine) -> None:
+    metadata.create_all(engine)
+    log.info("hub schema ready on %s", engine.dialect.name)

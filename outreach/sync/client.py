@@ -1,0 +1,194 @@
+"""`sync_now`: pull reference data, then send sealed batches until the hub has acked everything.
+
+Runs on the thread that owns the store (the UI's store thread or the CLI). Each batch's receipt
+is verified against the hub key pinned at enrolment before the watermark moves, so a crash at
+any point resumes by resending the same sealed batch, which the hub answers with its receipt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+import msgspec
+
+from outreach.errors import SyncError, SyncErrorKind
+from outreach.store.store import Store
+from outreach.sync import outbox, state
+from outreach.sync.enrolment import ReceiptInfo
+from outreach.sync.envelope import envelope_hash, read_header
+from outreach.sync.protocol import ProtocolError, Reference, SignedReceipt, sign_request
+from outreach.sync.reference import retention_days
+from outreach.sync.transport import (
+    DEFAULT_POLICY,
+    RetryPolicy,
+    Revoked,
+    make_client,
+    request,
+)
+from outreach.sync.wipe import wipe_store
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncResult:
+    sent: int  # records sent in this run
+    accepted: int
+    quarantined: int
+    acked_through: int
+    pending: int
+    receipts: list[ReceiptInfo]
+    duplicates: int = 0
+    purged: int = 0
+
+
+def _malformed(what: str, exc: Exception) -> SyncError:
+    return SyncError(f"the hub's {what} is malformed: {exc}", kind=SyncErrorKind.PROTOCOL)
+
+
+def _clock_offset(
+    client: httpx.Client, ident: state.Identity, policy: RetryPolicy, cancel: threading.Event | None
+) -> float:
+    """Seconds to add to the local clock for signed requests; also checks the hub's identity."""
+    response = request(client, "GET", "/v1/health", policy=policy, cancel=cancel)
+    try:
+        health = msgspec.json.decode(response.content)
+        hub, hub_time = str(health["hub"]), float(health["time"])
+    except (msgspec.DecodeError, KeyError, TypeError, ValueError) as exc:
+        raise _malformed("health answer", exc) from None
+    if hub != ident.hub.fingerprint:
+        raise SyncError("the hub's keys changed since enrolment", kind=SyncErrorKind.AUTH)
+    return hub_time - time.time()
+
+
+def pull_reference(
+    store: Store,
+    client: httpx.Client,
+    ident: state.Identity,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    cancel: threading.Event | None = None,
+) -> Reference:
+    offset = _clock_offset(client, ident, policy, cancel)
+    path = "/v1/reference"
+    response = request(
+        client,
+        "GET",
+        path,
+        policy=policy,
+        cancel=cancel,
+        headers=lambda: sign_request("GET", path, ident.device_id, ident.key, time.time() + offset),
+    )
+    try:
+        ref = msgspec.json.decode(response.content, type=Reference)
+    except msgspec.DecodeError as exc:
+        raise _malformed("reference data", exc) from None
+    with store.transaction():
+        state.save_reference(store, ref)
+    return ref
+
+
+def _send(
+    store: Store,
+    client: httpx.Client,
+    envelope: bytes,
+    ident: state.Identity,
+    policy: RetryPolicy,
+    cancel: threading.Event | None,
+) -> tuple[ReceiptInfo, int, int]:
+    header = read_header(envelope)
+    response = request(
+        client,
+        "POST",
+        "/v1/batches",
+        policy=policy,
+        cancel=cancel,
+        content=envelope,
+        headers=lambda: {"content-type": "application/octet-stream"},
+    )
+    try:
+        receipt = msgspec.json.decode(response.content, type=SignedReceipt).verify(
+            ident.hub.sign_public()
+        )
+    except (msgspec.DecodeError, ProtocolError) as exc:
+        raise _malformed("receipt", exc) from None
+    if receipt.batch_id != header.batch_id or receipt.envelope_sha256 != envelope_hash(envelope):
+        raise SyncError("the receipt is for another batch", kind=SyncErrorKind.PROTOCOL)
+    acked = outbox.apply_receipt(store, receipt, response.content)
+    if acked < header.last_seq:
+        raise SyncError(
+            f"the hub stored batch {header.first_seq}-{header.last_seq} but acks only {acked}",
+            kind=SyncErrorKind.PROTOCOL,
+        )
+    info = ReceiptInfo(
+        receipt.batch_id,
+        dt.datetime.fromisoformat(receipt.received_at),
+        receipt.acked_through,
+        receipt.accepted,
+        receipt.quarantined,
+    )
+    return info, header.count, receipt.duplicates
+
+
+def sync_now(
+    store: Store,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    batch_size: int = outbox.BATCH_SIZE,
+) -> SyncResult:
+    """Sync everything pending; raises SyncError (the store is wiped first if kind is REVOKED)."""
+    ident = state.identity(store)
+    receipts: list[ReceiptInfo] = []
+    sent = duplicates = 0
+    try:
+        with make_client(ident.hub.url, ident.hub.cert_pem, policy) as client:
+            pull_reference(store, client, ident, policy, cancel)
+            total = outbox.pending_count(store)
+            if progress:
+                progress(0, total)
+            while (envelope := outbox.next_batch(store, ident, batch_size)) is not None:
+                info, count, dup = _send(store, client, envelope, ident, policy, cancel)
+                receipts.append(info)
+                sent += count
+                duplicates += dup
+                if progress:
+                    progress(min(sent, total), total)
+    except Revoked:
+        wipe_store(store)
+        raise
+    except httpx.InvalidURL as exc:
+        raise SyncError(f"bad hub URL: {exc}", kind=SyncErrorKind.PROTOCOL) from None
+    purged = outbox.purge_synced(store, retention_days(store))
+    with store.transaction():
+        store.set_meta(state.LAST_SYNC, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    return SyncResult(
+        sent=sent,
+        accepted=sum(r.accepted for r in receipts),
+        quarantined=sum(r.quarantined for r in receipts),
+        acked_through=state.acked_through(store),
+        pending=outbox.pending_count(store),
+        receipts=receipts,
+        duplicates=duplicates,
+        purged=purged,
+    )
+
+
+def hub_reachable(store: Store, timeout: float = 3.0) -> bool:
+    """A cheap probe for automatic sync: is the enrolled hub answering right now?"""
+    pins = state.hub_pins(store)
+    if pins is None:
+        return False
+    policy = RetryPolicy(attempts=1, timeout=timeout)
+    try:
+        with make_client(pins.url, pins.cert_pem, policy) as client:
+            return client.get("/v1/health").status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,0 +1,56 @@
+"""Device CLI: `outreach enrol CODE` and `outreach sync [--to-dir DIR]` (JSON on stdout)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from outreach.cli_support import open_store_from_args
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    enrol = commands.add_parser("enrol", help="enrol this device with a hub (one-time code)")
+    enrol.add_argument("code", help="the enrolment code text, or - to read it from stdin")
+    enrol.add_argument("--user")
+    enrol.set_defaults(func=cmd_enrol)
+
+    sync = commands.add_parser("sync", help="send pending records to the hub")
+    sync.add_argument("--to-dir", help="write sealed batch files here instead (USB transfer)")
+    sync.add_argument("--user")
+    sync.set_defaults(func=cmd_sync)
+
+
+def _out(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    from outreach.sync.enrolment import enrol
+
+    code = sys.stdin.read() if args.code == "-" else args.code
+    with open_store_from_args(args) as store:
+        info = enrol(store, code)
+    _out(dataclasses.asdict(info))
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from outreach.sync import client, files
+
+    with open_store_from_args(args) as store:
+        if args.to_dir:
+            written = files.write_batches(store, args.to_dir)
+            _out({"files": [str(path) for path in written]})
+            return 0
+
+        def report(done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                sys.stderr.write(f"\rsent {done} of {total}")
+
+        result = client.sync_now(store, progress=report)
+    data = dataclasses.asdict(result)
+    data["receipts"] = len(result.receipts)
+    _out(data)
+    return 0

@@ -1,0 +1,151 @@
+"""Enrol this device with a hub from a one-time code, and report sync status for the UI."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import ssl
+import urllib.parse
+
+import httpx
+import msgspec
+
+from outreach.errors import SyncError, SyncErrorKind
+from outreach.store.store import Store
+from outreach.sync import outbox, state
+from outreach.sync.envelope import raw_public
+from outreach.sync.protocol import (
+    EnrolmentCode,
+    EnrolRequest,
+    EnrolResponse,
+    ProtocolError,
+    b64d,
+    b64e,
+    hub_fingerprint,
+)
+from outreach.sync.transport import DEFAULT_POLICY, RetryPolicy, check_url, make_client, request
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class EnrolmentInfo:
+    hub_url: str
+    device_id: str
+    hub_fingerprint: str
+    enrolled_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceiptInfo:
+    batch_id: str
+    received_at: dt.datetime
+    acked_through: int
+    accepted: int
+    quarantined: int
+
+
+def parse_code(code: str) -> EnrolmentCode:
+    try:
+        parsed = EnrolmentCode.parse(code)
+    except ProtocolError as exc:
+        raise SyncError(str(exc), kind=SyncErrorKind.PROTOCOL) from None
+    check_url(parsed.url)
+    return parsed
+
+
+def _fetch_certificate(url: str, fingerprint: str) -> str:
+    """The hub's TLS certificate, accepted only if it is the one the code pins."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        pem = ssl.get_server_certificate((parts.hostname or "", parts.port or 443), timeout=10)
+    except OSError as exc:
+        raise SyncError(f"the hub cannot be reached ({exc})", kind=SyncErrorKind.NETWORK) from None
+    if hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest() != fingerprint.lower():
+        raise SyncError(
+            "the hub's TLS certificate is not the one in the enrolment code",
+            kind=SyncErrorKind.AUTH,
+        )
+    return pem
+
+
+def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> EnrolmentInfo:
+    """Send this device's public key with the code's token; pin the hub's keys and certificate."""
+    parsed = parse_code(code)
+    if state.hub_pins(store) is not None:
+        raise SyncError("this device is already enrolled with a hub", kind=SyncErrorKind.AUTH)
+    with store.transaction():
+        key = state.device_key(store)
+    cert_pem = None
+    if parsed.url.startswith("https") and parsed.tls:
+        cert_pem = _fetch_certificate(parsed.url, parsed.tls)
+    message = EnrolRequest(parsed.token, store.device_id, b64e(raw_public(key.public_key())))
+    message = msgspec.structs.replace(message, role=store.role)
+    with make_client(parsed.url, cert_pem, policy) as client:
+        try:
+            response = request(
+                client,
+                "POST",
+                "/v1/enrol",
+                policy=policy,
+                content=msgspec.json.encode(message),
+                headers=lambda: {"content-type": "application/json"},
+            )
+        except httpx.InvalidURL as exc:
+            raise SyncError(f"bad hub URL: {exc}", kind=SyncErrorKind.PROTOCOL) from None
+    try:
+        answer = msgspec.json.decode(response.content, type=EnrolResponse)
+        fingerprint = hub_fingerprint(b64d(answer.hub_kem_key), b64d(answer.hub_sign_key))
+    except (msgspec.DecodeError, ProtocolError) as exc:
+        raise SyncError(
+            f"the hub's answer is malformed: {exc}", kind=SyncErrorKind.PROTOCOL
+        ) from None
+    if fingerprint != parsed.hub:
+        raise SyncError(
+            "the hub's keys do not match the enrolment code: not enrolled",
+            kind=SyncErrorKind.AUTH,
+        )
+    now = dt.datetime.now(dt.UTC)
+    pins = state.HubPins(
+        parsed.url,
+        answer.hub_kem_key,
+        answer.hub_sign_key,
+        fingerprint,
+        parsed.tls,
+        now.isoformat(timespec="seconds"),
+        cert_pem,
+    )
+    with store.transaction():
+        store.set_meta(state.HUB, msgspec.json.encode(pins).decode())
+        state.save_reference(store, answer.reference)
+    log.info("enrolled with hub %s", fingerprint[:12])
+    return EnrolmentInfo(parsed.url, store.device_id, fingerprint, now)
+
+
+def is_enrolled(store: Store) -> bool:
+    return state.hub_pins(store) is not None
+
+
+def pending_count(store: Store) -> int:
+    """Records this device holds that the hub has not acknowledged yet."""
+    return outbox.pending_count(store)
+
+
+def last_sync(store: Store) -> dt.datetime | None:
+    stored = store.meta(state.LAST_SYNC)
+    return dt.datetime.fromisoformat(stored) if stored else None
+
+
+def receipt_history(store: Store, limit: int = 200) -> list[ReceiptInfo]:
+    """Receipts from the hub, newest first."""
+    rows = store.conn.execute(
+        "SELECT batch_id, received_at, acked_through, accepted, quarantined FROM receipts "
+        "ORDER BY received_at DESC, acked_through DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [
+        ReceiptInfo(row[0], dt.datetime.fromisoformat(row[1]), row[2], row[3], row[4])
+        for row in rows
+    ]

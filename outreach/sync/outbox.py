@@ -1,0 +1,153 @@
+"""The outbox: records after the hub's watermark, sealed into batches that are kept until acked.
+
+A batch is sealed once and stored before it is first sent, so every resend (after a timeout, a
+crash, or by USB) carries the same bytes and the hub recognises it by id and hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import msgspec
+
+from outreach.store.store import Store
+from outreach.sync import state
+from outreach.sync.envelope import seal
+from outreach.sync.protocol import Receipt
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 500
+
+
+def pending_count(store: Store) -> int:
+    return max(0, store.last_seq() - state.acked_through(store))
+
+
+def next_batch(store: Store, ident: state.Identity, size: int = BATCH_SIZE) -> bytes | None:
+    """The envelope for the records right after the watermark, sealing it if not sealed yet."""
+    acked = state.acked_through(store)
+    row = store.conn.execute(
+        "SELECT envelope FROM outbox_batches WHERE first_seq = ?", (acked + 1,)
+    ).fetchone()
+    if row is not None:
+        return bytes(row[0])
+    rows = store.conn.execute(
+        "SELECT device_seq, body FROM records WHERE device_seq > ? ORDER BY device_seq LIMIT ?",
+        (acked, size),
+    ).fetchall()
+    if not rows:
+        return None
+    pairs = [(int(seq), bytes(body)) for seq, body in rows]
+    if pairs[0][0] != acked + 1:
+        log.warning("records %d..%d were purged before the hub acked them", acked + 1, pairs[0][0])
+    envelope = seal(ident.device_id, pairs, ident.hub.kem_public(), ident.key)
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM outbox_batches WHERE first_seq <= ?", (acked + 1,))
+        conn.execute(
+            "INSERT INTO outbox_batches (batch_id, first_seq, last_seq, created_at, envelope) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                _batch_id(envelope),
+                pairs[0][0],
+                pairs[-1][0],
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                envelope,
+            ),
+        )
+    return envelope
+
+
+def _batch_id(envelope: bytes) -> str:
+    from outreach.sync.envelope import read_header
+
+    return read_header(envelope).batch_id
+
+
+def seal_all(store: Store, ident: state.Identity, size: int = BATCH_SIZE) -> list[bytes]:
+    """Every pending batch in order (for a USB copy); the watermark waits for a receipt."""
+    envelopes: list[bytes] = []
+    acked = state.acked_through(store)
+    cursor = acked
+    while True:
+        row = store.conn.execute(
+            "SELECT envelope, last_seq FROM outbox_batches WHERE first_seq = ?", (cursor + 1,)
+        ).fetchone()
+        if row is None:
+            rows = store.conn.execute(
+                "SELECT device_seq, body FROM records WHERE device_seq > ? "
+                "ORDER BY device_seq LIMIT ?",
+                (cursor, size),
+            ).fetchall()
+            if not rows:
+                return envelopes
+            pairs = [(int(seq), bytes(body)) for seq, body in rows]
+            envelope = seal(ident.device_id, pairs, ident.hub.kem_public(), ident.key)
+            with store.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO outbox_batches "
+                    "(batch_id, first_seq, last_seq, created_at, envelope) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        _batch_id(envelope),
+                        pairs[0][0],
+                        pairs[-1][0],
+                        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        envelope,
+                    ),
+                )
+            row = (envelope, pairs[-1][0])
+        envelopes.append(bytes(row[0]))
+        cursor = int(row[1])
+
+
+def apply_receipt(store: Store, receipt: Receipt, signed: bytes) -> int:
+    """Record a verified receipt and move the watermark; returns the new acked_through."""
+    with store.transaction() as conn:
+        acked = max(state.acked_through(store), min(receipt.acked_through, store.last_seq()))
+        conn.execute(
+            "INSERT OR IGNORE INTO receipts "
+            "(batch_id, received_at, acked_through, accepted, quarantined, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                receipt.batch_id,
+                receipt.received_at,
+                receipt.acked_through,
+                receipt.accepted,
+                receipt.quarantined,
+                signed,
+            ),
+        )
+        store.set_meta(state.ACKED, str(acked))
+        conn.execute("DELETE FROM outbox_batches WHERE last_seq <= ?", (acked,))
+    return acked
+
+
+def purge_synced(store: Store, retention_days: int, now: dt.datetime | None = None) -> int:
+    """Delete records older than the retention period, but only those a receipt covers."""
+    if retention_days <= 0:
+        return 0
+    acked = state.acked_through(store)
+    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=retention_days)
+    with store.transaction() as conn:
+        row = conn.execute(
+            "SELECT max(device_seq), count(*) FROM records WHERE device_seq <= ? "
+            "AND device_seq <= (SELECT coalesce(min(device_seq) - 1, ?) FROM records "
+            "  WHERE device_seq <= ? AND occurred_at >= ?)",
+            (acked, acked, acked, cutoff.isoformat()),
+        ).fetchone()
+        through, count = row[0], int(row[1])
+        if not through:
+            return 0
+        # Seqs are gap-free, so purging a prefix keeps `last_seq` and the outbox consistent.
+        conn.execute("DELETE FROM records WHERE device_seq <= ?", (through,))
+        store.set_meta("purged_through", str(max(int(through), _purged(store))))
+    log.info("purged %d synced records older than %d days", count, retention_days)
+    return count
+
+
+def _purged(store: Store) -> int:
+    return int(store.meta("purged_through", "0") or 0)
+
+
+def decode_receipt_row(body: bytes) -> dict[str, object]:
+    return dict(msgspec.json.decode(body))

@@ -1,0 +1,146 @@
+"""Wire messages shared by the device and the hub (JSON over HTTP, protocol v1).
+
+Kept apart from the HTTP code so the hub, the client and file transfer agree on one definition.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import time
+
+import msgspec
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from outreach.domain.vocab import Code, Product
+
+CODE_PREFIX = "OUTREACH-ENROL-1:"
+CLOCK_SKEW_SECONDS = 300
+_RECEIPT_SIGNED = b"outreach-receipt-v1\x00"
+_REQUEST_SIGNED = b"outreach-request-v1\x00"
+
+# HTTP headers of a signed device request (reference pull).
+DEVICE_HEADER = "X-Outreach-Device"
+TIME_HEADER = "X-Outreach-Time"
+SIGNATURE_HEADER = "X-Outreach-Signature"
+
+
+class ProtocolError(ValueError):
+    """A message from the other side is malformed or its signature does not verify."""
+
+
+def b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def b64d(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ProtocolError(f"bad base64: {exc}") from None
+
+
+def hub_fingerprint(kem_public: bytes, sign_public: bytes) -> str:
+    """What the enrolment code pins: both hub public keys."""
+    return hashlib.sha256(b"outreach-hub-v1\x00" + kem_public + sign_public).hexdigest()
+
+
+class EnrolmentCode(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    url: str
+    token: str
+    hub: str  # hub_fingerprint
+    tls: str | None = None  # sha256 of the hub's TLS certificate (DER), hex
+
+    def text(self) -> str:
+        return CODE_PREFIX + b64e(msgspec.json.encode(self))
+
+    @classmethod
+    def parse(cls, text: str) -> EnrolmentCode:
+        cleaned = "".join(text.split())
+        if not cleaned.startswith(CODE_PREFIX):
+            raise ProtocolError("this is not an Outreach enrolment code")
+        try:
+            return msgspec.json.decode(b64d(cleaned[len(CODE_PREFIX) :]), type=cls)
+        except msgspec.DecodeError as exc:
+            raise ProtocolError(f"the enrolment code is damaged: {exc}") from None
+
+
+class EnrolRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    token: str
+    device_id: str
+    device_key: str  # Ed25519 public key, base64url
+    role: str = "worker"
+
+
+class Reference(msgspec.Struct, frozen=True):
+    """What a device pulls: code list additions, products, service key and retention policy."""
+
+    version: int = 0
+    lists: dict[str, list[Code]] = {}
+    products: list[Product] = []
+    service_key: str = ""  # hex; empty when the hub has none
+    retention_days: int = 30
+
+
+class EnrolResponse(msgspec.Struct, frozen=True):
+    device_id: str
+    hub_kem_key: str  # X25519 public, base64url
+    hub_sign_key: str  # Ed25519 public, base64url
+    reference: Reference
+
+
+class Receipt(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    batch_id: str
+    device_id: str
+    first_seq: int
+    last_seq: int
+    acked_through: int
+    accepted: int
+    quarantined: int
+    duplicates: int
+    received_at: str
+    envelope_sha256: str
+
+
+class SignedReceipt(msgspec.Struct, frozen=True):
+    receipt: str  # base64url of the receipt's JSON bytes
+    signature: str  # Ed25519 by the hub over those bytes
+
+    @classmethod
+    def make(cls, receipt: Receipt, key: Ed25519PrivateKey) -> SignedReceipt:
+        body = msgspec.json.encode(receipt)
+        return cls(b64e(body), b64e(key.sign(_RECEIPT_SIGNED + body)))
+
+    def verify(self, hub_key: Ed25519PublicKey) -> Receipt:
+        body = b64d(self.receipt)
+        try:
+            hub_key.verify(b64d(self.signature), _RECEIPT_SIGNED + body)
+            return msgspec.json.decode(body, type=Receipt)
+        except InvalidSignature:
+            raise ProtocolError("the receipt's hub signature does not verify") from None
+        except msgspec.DecodeError as exc:
+            raise ProtocolError(f"malformed receipt: {exc}") from None
+
+
+class ErrorBody(msgspec.Struct, frozen=True):
+    error: str
+    detail: str = ""
+
+
+def request_message(method: str, path: str, device_id: str, timestamp: int) -> bytes:
+    return _REQUEST_SIGNED + f"{method}\n{path}\n{device_id}\n{timestamp}".encode()
+
+
+def sign_request(
+    method: str, path: str, device_id: str, key: Ed25519PrivateKey, now: float | None = None
+) -> dict[str, str]:
+    """Headers proving a request comes from the device (valid a few minutes)."""
+    timestamp = int(time.time() if now is None else now)
+    signature = key.sign(request_message(method, path, device_id, timestamp))
+    return {
+        DEVICE_HEADER: device_id,
+        TIME_HEADER: str(timestamp),
+        SIGNATURE_HEADER: b64e(signature),
+    }

@@ -1,0 +1,148 @@
+"""Real hubs for tests: keys on disk, SQLite or PostgreSQL, uvicorn on a free 127.0.0.1 port."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from outreach.domain.ids import uuid7
+from outreach.domain.records import Record
+from outreach.domain.validation import build_record
+from outreach.hub import db
+from outreach.hub.app import create_app
+from outreach.hub.keys import create_keys
+from outreach.hub.service import Hub
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
+
+
+def make_hub(home: Path, url: str | None = None) -> Hub:
+    keys = create_keys(home)
+    hub = Hub(db.make_engine(url or f"sqlite:///{home / 'hub.db'}"), keys)
+    hub.initialise()
+    return hub
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def free_port() -> int:
+    with contextlib.closing(free_socket()) as sock:
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve_in_thread(hub: Hub, *, rate: float = 0.0) -> Iterator[str]:
+    """The hub's app under uvicorn in this process; yields the base URL."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(hub, rate=rate, burst=max(rate, 1)), log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("hub did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@contextlib.contextmanager
+def serve_in_process(home: Path, db_url: str, *, rate: float = 0.0) -> Iterator[str]:
+    """`outreach-hub serve` as a real subprocess (its own core for the GIL); yields the URL."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "from outreach.hub.cli import main; raise SystemExit(main())",
+        "--home",
+        str(home),
+        "--db",
+        db_url,
+        "serve",
+        "--port",
+        str(port),
+        "--rate",
+        str(rate),
+    ]
+    process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("hub process did not start")
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL for one test run, dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"outreach_test_{os.getpid()}_{time.monotonic_ns() % 1_000_000}"
+    admin = sa.create_engine(db.sqlalchemy_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def contact(n: int = 0, **extra: object) -> Record:
+    """A valid contact record (varied a little by n)."""
+    data: dict[str, object] = {
+        "type": "contact",
+        "id": uuid7(),
+        "occurred_at": (NOW - dt.timedelta(minutes=n)).isoformat(),
+        "site": "outreach_van",
+        "area": "LS6",
+        "setting": "street",
+        "age_band": ("25_34", "35_44", "45_54")[n % 3],
+        "substances": ["heroin", "crack"] if n % 2 else ["alcohol"],
+        "interventions": ["harm_reduction_advice"],
+    }
+    data.update(extra)
+    return build_record(data, recorded_by="alice", now=NOW + dt.timedelta(days=1))
+
+
+def contacts(count: int) -> list[Record]:
+    return [contact(n) for n in range(count)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from outreach.domain.gs1 import parse_pack_scan
 from outreach.domain.records import Record
 from outreach.domain.validation import build_record
 from outreach.domain.vocab import Vocabulary, base_vocabulary
@@ -56,6 +55,8 @@ def receive_scan(
     today: dt.date | None = None,
 ) -> tuple[StockKey, Changes]:
     """Receive packs from one pack scan: product from the GTIN, batch and expiry from the code."""
+    from outreach.domain.gs1 import parse_pack_scan  # biip is slow to import: not at start
+
     pack = parse_pack_scan(scan)
     product = (vocab or base_vocabulary()).product_for_gtin(pack.gtin)
     if product is None:

@@ -1,7 +1,14 @@
 """The pharmacy stock ledger: movements, stock on hand, alerts (DESIGN §3). No Qt here."""
 
 from outreach.stock.alerts import Alert, alerts, minimums, set_minimum
-from outreach.stock.ledger import StockKey, StockLine, first_expiry_first, on_hand, quantity_of
+from outreach.stock.ledger import (
+    StockKey,
+    StockLine,
+    first_expiry_first,
+    on_hand,
+    quantity_of,
+    use_first,
+)
 from outreach.stock.operations import (
     issue,
     receive,
@@ -28,5 +35,6 @@ __all__ = [
     "return_to_stock",
     "set_minimum",
     "transfer",
+    "use_first",
     "write_off",
 ]

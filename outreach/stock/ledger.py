@@ -107,11 +107,17 @@ def totals_by_product(lines: Iterable[StockLine]) -> dict[tuple[str, str], int]:
     return dict(totals)
 
 
+def use_first(lines: Iterable[StockLine], today: dt.date) -> dict[tuple[str, str], StockLine]:
+    """(site, product) → the batch to hand out next: in stock, not expired, soonest expiry."""
+    chosen: dict[tuple[str, str], StockLine] = {}
+    for line in sorted(lines, key=lambda line: (line.expiry, line.key)):
+        if line.quantity > 0 and line.expiry >= today:
+            chosen.setdefault((line.site, line.product), line)
+    return chosen
+
+
 def first_expiry_first(
     conn: Connection, site: str, product: str, today: dt.date
 ) -> StockLine | None:
-    """The batch to hand out next: in stock, not expired, soonest expiry."""
-    for line in on_hand(conn, site):
-        if line.product == product and line.quantity > 0 and line.expiry >= today:
-            return line
-    return None
+    """The batch to hand out next at `site` (first expiry, first out)."""
+    return use_first(on_hand(conn, site), today).get((site, product))

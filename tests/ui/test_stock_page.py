@@ -85,6 +85,7 @@ def test_expiring_batch_raises_an_alert(pharmacy_window, qtbot: QtBot) -> None:
     click_and_wait(qtbot, page, page.receive_button)
     qtbot.waitUntil(lambda: "SOON" in page.alerts.item(0).text())
     assert "use first" in page.alerts.item(0).text()
+    assert "batch SOON" in page.use_first.text()
 
 
 def test_missing_batch_and_bad_scan_are_explained(pharmacy_window, qtbot: QtBot) -> None:

@@ -100,6 +100,9 @@ class StockPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.use_first = QLabel()
+        self.use_first.setAccessibleName("Use first")
+        self.use_first.setWordWrap(True)
         self.alerts = QListWidget()
         self.alerts.setAccessibleName("Stock alerts")
         self.alerts.setMaximumHeight(110)
@@ -127,6 +130,7 @@ class StockPage(QWidget):
         right = QVBoxLayout()
         right.addWidget(QLabel("Alerts"))
         right.addWidget(self.alerts)
+        right.addWidget(self.use_first)
         right.addWidget(QLabel("Stock on hand"))
         right.addWidget(self.table, 1)
         right.addWidget(actions)
@@ -193,6 +197,17 @@ class StockPage(QWidget):
             self.alerts.addItem(f"{what}{batch}: {alert.message}")
         if not alerts:
             self.alerts.addItem("No alerts.")
+        first = stock.use_first(lines, dt.date.today())
+        self.use_first.setText(
+            "Hand out first: "
+            + "; ".join(
+                f"{self.ctx.vocab.label('product', line.product)} batch {line.batch} "
+                f"(expires {line.expiry:%d %b %Y})"
+                for line in first.values()
+            )
+            if first
+            else "No usable stock at this site."
+        )
 
     def selected_line(self) -> StockLine | None:
         rows = self.table.selectionModel().selectedRows()

@@ -13,9 +13,9 @@ from outreach.stock import StockKey
 from outreach.store.store import Store
 
 SITE = "pharmacy"
-NYX = StockKey(SITE, "nyxoid_1_8mg_nasal", "NX1", dt.date(2027, 3, 31))
+NYX = StockKey(SITE, "nyxoid_1_8mg_nasal", "NX1", dt.date(2030, 3, 31))
 NYX_SOON = StockKey(SITE, "nyxoid_1_8mg_nasal", "NX0", dt.date(2026, 2, 15))
-PRE = StockKey(SITE, "prenoxad_2mg_syringe", "PR7", dt.date(2027, 6, 30))
+PRE = StockKey(SITE, "prenoxad_2mg_syringe", "PR7", dt.date(2030, 6, 30))
 TODAY = dt.date(2026, 1, 1)
 
 
@@ -207,3 +207,14 @@ def test_bad_quantities_and_transfers_are_clear_errors(store: Store) -> None:
         stock.write_off(store, NYX, 1, "lost")
     with pytest.raises(InvalidRecord, match="different site"):
         stock.transfer(store, NYX, SITE, 1)
+
+
+def test_correcting_a_kit_issue_moves_its_movement_to_the_new_batch(store: Store) -> None:
+    """A correction voids the old issued movement and writes one for the corrected batch."""
+    stock.receive(store, NYX, 2)
+    stock.receive(store, PRE, 2)
+    original = kit(store, NYX)
+    assert stock.quantity_of(store.conn, NYX) == 1
+    kit(store, PRE, supersedes=original)
+    assert stock.quantity_of(store.conn, NYX) == 2
+    assert stock.quantity_of(store.conn, PRE) == 1

@@ -11,9 +11,10 @@ from pytestqt.qtbot import QtBot
 from outreach.store.session import create_store
 from outreach.ui.pages.stock_page import StockPage
 from tests.ui.conftest import FAST_KDF, PASSPHRASE, unlock
-from tests.ui.test_flow import SCAN, type_scan
+from tests.ui.test_flow import GS, type_scan
 
 LEFT = Qt.MouseButton.LeftButton
+SCAN = "0105060097930012" + "17351231" + "10AB12" + GS + "21SN0001"  # Prenoxad, expires 2035
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_receive_by_scan_then_count_and_write_off(pharmacy_window, qtbot: QtBot)
     click_and_wait(qtbot, page, page.receive_button)
     assert "Received 10" in page.message.text()
     qtbot.waitUntil(
-        lambda: on_hand(page) == [("Prenoxad 2 mg syringe", "AB12", "31 Dec 2028", "10")]
+        lambda: on_hand(page) == [("Prenoxad 2 mg syringe", "AB12", "31 Dec 2035", "10")]
     )
     page.table.selectRow(0)
     assert page.counted.value() == 10

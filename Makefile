@@ -16,8 +16,8 @@ run: $(STAMP)
 	$(BIN)/outreach
 
 lint: $(STAMP)
-	$(BIN)/ruff check outreach tests bench
-	$(BIN)/ruff format --check outreach tests bench
+	$(BIN)/ruff check outreach tests bench scripts
+	$(BIN)/ruff format --check outreach tests bench scripts
 	$(BIN)/mypy outreach
 	$(BIN)/lint-imports
 
@@ -42,6 +42,14 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# One-folder desktop build in dist/Outreach/ (PyInstaller builds only for the OS it runs on).
+dist: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --distpath dist --workpath build build.spec
+
+# The built app, offscreen: CLI store round trip, GUI start, bundle contents, size, start time.
+dist-check: $(STAMP)
+	$(BIN)/python scripts/dist_check.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

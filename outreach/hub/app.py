@@ -206,6 +206,22 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
     return app
 
 
+def app_from_env() -> FastAPI:
+    """App factory for `outreach-hub serve --workers N` (each worker process builds its own)."""
+    import os
+    from pathlib import Path
+
+    from outreach.hub import db
+    from outreach.hub.keys import load_keys
+
+    hub = Hub(
+        db.make_engine(os.environ["OUTREACH_HUB_DB"]),
+        load_keys(Path(os.environ["OUTREACH_HUB_HOME"])),
+    )
+    rate = float(os.environ.get("OUTREACH_HUB_RATE", "50"))
+    return create_app(hub, rate=rate, burst=max(rate * 4, 1))
+
+
 def _add_components(app: FastAPI) -> None:
     """Put the msgspec schemas where the `$ref`s of the routes point."""
     original = app.openapi

@@ -67,15 +67,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     hub = open_hub(args)
     db.create_schema(hub.engine)
-    app = create_app(hub, rate=args.rate, burst=max(args.rate * 4, 1))
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        ssl_certfile=args.tls_cert,
-        ssl_keyfile=args.tls_key,
-    )
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "warning",
+        "ssl_certfile": args.tls_cert,
+        "ssl_keyfile": args.tls_key,
+    }
+    if args.workers > 1:
+        # Several processes: each builds its own app from the environment (rate is per worker).
+        os.environ.update(
+            OUTREACH_HUB_HOME=str(_home(args)),
+            OUTREACH_HUB_DB=_db_url(args),
+            OUTREACH_HUB_RATE=str(args.rate),
+        )
+        hub.engine.dispose()
+        uvicorn.run("outreach.hub.app:app_from_env", factory=True, workers=args.workers, **options)
+        return 0
+    uvicorn.run(create_app(hub, rate=args.rate, burst=max(args.rate * 4, 1)), **options)
     return 0
 
 
@@ -175,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
     serve.add_argument("--rate", type=float, default=50.0, help="requests/s per device")
+    serve.add_argument("--workers", type=int, default=1, help="processes (uses more cores)")
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
     serve.set_defaults(func=cmd_serve)

@@ -1,0 +1,89 @@
+"""Hub ingest: batches/s of 100 records with 8 devices uploading at once, SQLite and PostgreSQL.
+
+Envelopes are sealed beforehand (devices enrolled straight through `Hub.enrol`), so the figure is
+the hub's: HTTP, signature, HPKE, validation, projection and storage. The hub runs as its own
+process, the 8 uploaders are threads here. `BENCH_HUB_BATCHES` per device (default 40).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bench.hub_process import hub_process, init_hub, make_records, postgres_database
+from outreach.domain.records import encode_record
+from outreach.hub.service import Hub
+from outreach.sync.envelope import raw_public, seal
+from outreach.sync.protocol import EnrolRequest, b64e
+from outreach.sync.transport import SOCKET_OPTIONS
+
+DEVICES = 8
+PER_BATCH = 100
+
+
+def sealed_batches(hub: Hub, batches: int) -> list[list[bytes]]:
+    """Each device's envelopes, in seq order."""
+    result = []
+    for index in range(DEVICES):
+        key = Ed25519PrivateKey.generate()
+        device_id = f"bench-device-{index}"
+        code = hub.new_enrolment("http://127.0.0.1")
+        hub.enrol(EnrolRequest(code.token, device_id, b64e(raw_public(key.public_key()))))
+        bodies = [encode_record(r) for r in make_records(batches * PER_BATCH)]
+        envelopes = []
+        for b in range(batches):
+            pairs = [(b * PER_BATCH + i + 1, bodies[b * PER_BATCH + i]) for i in range(PER_BATCH)]
+            envelopes.append(seal(device_id, pairs, hub.keys.kem.public_key(), key))
+        result.append(envelopes)
+    return result
+
+
+def upload(url: str, envelopes: list[bytes], errors: list[str]) -> None:
+    transport = httpx.HTTPTransport(socket_options=SOCKET_OPTIONS)
+    with httpx.Client(base_url=url, transport=transport, timeout=60) as client:
+        for envelope in envelopes:
+            answer = client.post("/v1/batches", content=envelope)
+            if answer.status_code != 200:
+                errors.append(f"{answer.status_code} {answer.text[:100]}")
+
+
+def run(root: Path, db_url: str, label: str, batches: int, workers: int = 1) -> None:
+    hub = init_hub(root / f"{label}-{workers}", db_url)
+    per_device = sealed_batches(hub, batches)
+    with hub_process(root / f"{label}-{workers}", db_url, workers) as url:
+        errors: list[str] = []
+        threads = [threading.Thread(target=upload, args=(url, e, errors)) for e in per_device]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    total = hub.record_total()
+    hub.engine.dispose()
+    count = DEVICES * batches
+    assert not errors and total == count * PER_BATCH, (errors[:3], total)
+    print(
+        f"{label}, {workers} worker(s): {count} batches of {PER_BATCH} from {DEVICES} devices "
+        f"in {elapsed:.2f} s = "
+        f"{count / elapsed:,.0f} batches/s ({total / elapsed:,.0f} records/s; budget >= 200)"
+    )
+
+
+def main() -> None:
+    batches = int(os.environ.get("BENCH_HUB_BATCHES", "40"))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for workers in (1, 2):
+            run(root, f"sqlite:///{root / f'hub{workers}.db'}", "sqlite", batches, workers)
+            with postgres_database() as pg_url:
+                if pg_url is None:
+                    print("postgresql: no server on 127.0.0.1:5432, skipped")
+                else:
+                    run(root, pg_url, "postgresql", batches, workers)

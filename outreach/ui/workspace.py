@@ -14,7 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QWidget
 
 from outreach.ui.context import AppContext
-from outreach.ui.pages import page_classes
+from outreach.ui.pages import pages_for
 
 log = logging.getLogger(__name__)
 WARM_UP_MS = 1500
@@ -32,11 +32,11 @@ class Workspace(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
-        self.classes = page_classes(ctx.role)
+        self.entries = pages_for(ctx.role)
         self._built: dict[int, QWidget] = {}
-        for number, cls in enumerate(self.classes, start=1):
+        for number, entry in enumerate(self.entries, start=1):
             self.stack.addWidget(QWidget())  # placeholder until first shown
-            title = str(getattr(cls, "title", cls.__name__))
+            title = entry.title
             self.nav.addItem(f"{title}  (Ctrl+{number})" if number <= 9 else title)
             item = self.nav.item(self.nav.count() - 1)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, title)
@@ -44,7 +44,7 @@ class Workspace(QWidget):
                 shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
                 shortcut.activated.connect(lambda index=number - 1: self.show_index(index))
         self.nav.currentRowChanged.connect(self._on_row)
-        if self.classes:
+        if self.entries:
             self.nav.setCurrentRow(0)
         QTimer.singleShot(WARM_UP_MS, self._warm_up)
 
@@ -57,12 +57,12 @@ class Workspace(QWidget):
     @property
     def pages(self) -> list[QWidget]:
         """Every page, built now if it was not yet."""
-        return [self._page_at(index) for index in range(len(self.classes))]
+        return [self._page_at(index) for index in range(len(self.entries))]
 
     def _page_at(self, index: int) -> QWidget:
         page = self._built.get(index)
         if page is None:
-            page = self.classes[index](self.ctx)  # type: ignore[call-arg]
+            page = self.entries[index].load()(self.ctx)  # type: ignore[call-arg]
             self._built[index] = page
             placeholder = self.stack.widget(index)
             self.stack.insertWidget(index, page)
@@ -82,7 +82,7 @@ class Workspace(QWidget):
             page.kit_requested.connect(go)
 
     def _index_of(self, cls_name: str) -> int | None:
-        return next((i for i, c in enumerate(self.classes) if c.__name__ == cls_name), None)
+        return next((i for i, e in enumerate(self.entries) if e.cls == cls_name), None)
 
     def _on_row(self, row: int) -> None:
         if row < 0:
@@ -96,7 +96,7 @@ class Workspace(QWidget):
         (focus() if callable(focus) else page).setFocus()
 
     def show_index(self, index: int) -> None:
-        if 0 <= index < len(self.classes):
+        if 0 <= index < len(self.entries):
             self.nav.setCurrentRow(index)
 
     def page(self, cls_name: str) -> QWidget | None:

@@ -1,12 +1,10 @@
 """The pages of the main window's left navigation, registered here.
 
-Page contract (for every module listed in `REGISTRY`):
+Page contract: each `REGISTRY` entry names a module, a class, the navigation title and the roles
+that see it. The module is imported only when the page is first shown, so start-up pays for the
+first page alone (DESIGN §7 budget) and a role never loads pages it cannot open.
 
     class SomePage(QWidget):
-        title: ClassVar[str] = "Stock"            # navigation label
-        roles: ClassVar[frozenset[str]] = frozenset({"pharmacy", "coordinator"})
-        shortcut: ClassVar[str] = ""              # optional, e.g. "Ctrl+1"
-
         def __init__(self, ctx: AppContext) -> None: ...
         def activated(self) -> None: ...          # optional: shown in the window (refresh here)
 
@@ -37,30 +35,32 @@ ALL_ROLES = frozenset({"worker", "pharmacy", "coordinator"})
 class PageEntry:
     module: str
     cls: str
+    title: str
+    roles: frozenset[str] = ALL_ROLES
+
+    def load(self) -> type[QWidget]:
+        page: type[QWidget] = getattr(importlib.import_module(self.module), self.cls)
+        return page
 
 
+_PHARMACY = frozenset({"pharmacy", "coordinator"})
 REGISTRY: tuple[PageEntry, ...] = (
-    PageEntry("outreach.ui.pages.record_contact", "RecordContactPage"),
-    PageEntry("outreach.ui.pages.issue_kit", "IssueKitPage"),
-    PageEntry("outreach.ui.pages.history", "HistoryPage"),
-    PageEntry("outreach.ui.pages.stock_page", "StockPage"),
-    PageEntry("outreach.ui.pages.dashboard_page", "DashboardPage"),
-    PageEntry("outreach.ui.pages.sync_page", "SyncPage"),
+    PageEntry(
+        "outreach.ui.pages.record_contact",
+        "RecordContactPage",
+        "Record contact",
+        frozenset({"worker", "coordinator"}),
+    ),
+    PageEntry("outreach.ui.pages.issue_kit", "IssueKitPage", "Issue naloxone"),
+    PageEntry("outreach.ui.pages.history", "HistoryPage", "History"),
+    PageEntry("outreach.ui.pages.stock_page", "StockPage", "Stock", _PHARMACY),
+    PageEntry(
+        "outreach.ui.pages.dashboard_page", "DashboardPage", "Dashboard", frozenset({"coordinator"})
+    ),
+    PageEntry("outreach.ui.pages.sync_page", "SyncPage", "Sync"),
 )
 
 
-def page_classes(role: str) -> list[type[QWidget]]:
-    """The page classes this role sees, in navigation order; missing modules are skipped."""
-    found: list[type[QWidget]] = []
-    for entry in REGISTRY:
-        try:
-            module = importlib.import_module(entry.module)
-        except ModuleNotFoundError as exc:
-            if exc.name != entry.module:
-                raise
-            log.debug("page module %s not present", entry.module)
-            continue
-        cls = getattr(module, entry.cls)
-        if role in getattr(cls, "roles", ALL_ROLES):
-            found.append(cls)
-    return found
+def pages_for(role: str) -> list[PageEntry]:
+    """The pages this role sees, in navigation order."""
+    return [entry for entry in REGISTRY if role in entry.roles]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import ClassVar
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -58,9 +57,6 @@ def _to_date(edit: QDateEdit) -> dt.date:
 
 
 class DashboardPage(QWidget):
-    title: ClassVar[str] = "Dashboard"
-    roles: ClassVar[frozenset[str]] = frozenset({"coordinator"})
-
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

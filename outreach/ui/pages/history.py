@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -27,9 +25,6 @@ LIMIT = 300
 
 
 class HistoryPage(QWidget):
-    title: ClassVar[str] = "History"
-    roles: ClassVar[frozenset[str]] = frozenset({"worker", "pharmacy", "coordinator"})
-
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

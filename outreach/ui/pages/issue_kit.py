@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -38,9 +38,6 @@ log = logging.getLogger(__name__)
 
 
 class IssueKitPage(QWidget):
-    title: ClassVar[str] = "Issue naloxone"
-    roles: ClassVar[frozenset[str]] = frozenset({"worker", "pharmacy", "coordinator"})
-
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

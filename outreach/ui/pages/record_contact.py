@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -39,8 +39,6 @@ RISK_COLOURS = {"low": "#2e7d32", "raised": "#b26a00", "high": "#c62828", "very_
 
 
 class RecordContactPage(QWidget):
-    title: ClassVar[str] = "Record contact"
-    roles: ClassVar[frozenset[str]] = frozenset({"worker", "coordinator"})
     kit_requested = Signal(str, object)  # contact id, client code
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import ClassVar
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -57,9 +56,6 @@ def _spin(name: str, low: int, value: int) -> QSpinBox:
 
 
 class StockPage(QWidget):
-    title: ClassVar[str] = "Stock"
-    roles: ClassVar[frozenset[str]] = frozenset({"pharmacy", "coordinator"})
-
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,9 +26,6 @@ def _load(store: Store) -> tuple[sync_api.SyncStatusInfo, list[Any]]:
 
 
 class SyncPage(QWidget):
-    title: ClassVar[str] = "Sync"
-    roles: ClassVar[frozenset[str]] = frozenset({"worker", "pharmacy", "coordinator"})
-
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

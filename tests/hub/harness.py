@@ -35,11 +35,11 @@ def make_hub(home: Path, url: str | None = None) -> Hub:
     return hub
 
 
-def free_socket() -> socket.socket:
+def free_socket(port: int = 0) -> socket.socket:
     # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (else ~40 ms per reply)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     return sock
 
 
@@ -49,11 +49,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_in_thread(hub: Hub, *, rate: float = 0.0) -> Iterator[str]:
-    """The hub's app under uvicorn in this process; yields the base URL."""
-    sock = free_socket()
+def serve_in_thread(
+    hub: Hub, *, rate: float = 0.0, tls: tuple[Path, Path] | None = None, port: int = 0
+) -> Iterator[str]:
+    """The hub's app under uvicorn in this process (TLS with (cert, key)); yields the base URL."""
+    sock = free_socket(port)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(hub, rate=rate, burst=max(rate, 1)), log_level="warning")
+    config = uvicorn.Config(
+        create_app(hub, rate=rate, burst=max(rate, 1)),
+        log_level="warning",
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -63,7 +70,7 @@ def serve_in_thread(hub: Hub, *, rate: float = 0.0) -> Iterator[str]:
             raise RuntimeError("hub did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
@@ -126,6 +133,45 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (PEM files), as a small hub might use."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "outreach test hub")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "hub.crt", directory / "hub.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
 
 
 def contact(n: int = 0, **extra: object) -> Record:

@@ -108,8 +108,8 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def run(cmd: Sequence[str | Path], *, stdin: str = "") -> str:
-    """Run one CLI command; its stdout, or CheckFailed with the tail of stderr."""
+def run(cmd: Sequence[str | Path], *, stdin: str = "", expect: int = 0) -> str:
+    """Run one CLI command; its stdout (stderr if it should fail), or CheckFailed saying why."""
     try:
         done = subprocess.run(
             [str(c) for c in cmd],
@@ -122,11 +122,11 @@ def run(cmd: Sequence[str | Path], *, stdin: str = "") -> str:
         )
     except subprocess.TimeoutExpired:
         raise CheckFailed(f"{' '.join(map(str, cmd[1:]))}: no answer in 120 s") from None
-    if done.returncode != 0:
+    if done.returncode != expect or "Traceback" in done.stderr:
         raise CheckFailed(
             f"{' '.join(map(str, cmd[1:]))}: exit {done.returncode}\n{done.stderr[-2000:]}"
         )
-    return done.stdout
+    return done.stdout if expect == 0 else done.stderr
 
 
 def check_cli(cli: Path, data: Path, report: Report) -> None:
@@ -147,6 +147,23 @@ def check_cli(cli: Path, data: Path, report: Report) -> None:
     if status.get("records") != 1 or status.get("integrity") != "ok":
         raise CheckFailed(f"status --check gave {status}")
     report.say(f"ok   CLI: {version}; init, record, counts, status --check")
+    check_outputs(base, data.parent, report)
+
+
+def check_outputs(base: list[str | Path], tmp: Path, report: Report) -> None:
+    """PDFs (reportlab's fonts, qrcode, Pillow) and the sync client's imports, frozen."""
+    from outreach.domain.ids import new_referral_code
+
+    card, counts = tmp / "card.pdf", tmp / "counts.pdf"
+    run([*base, "card", "--referral", new_referral_code(), "--out", card])
+    run([*base, "export", "pdf", "--out", counts, "--from", "2000-01-01", "--to", "2100-01-01"])
+    for pdf in (card, counts):
+        if not pdf.is_file() or not pdf.read_bytes().startswith(b"%PDF-"):
+            raise CheckFailed(f"{pdf.name} is not a PDF")
+    said = run([*base, "sync"], expect=1)
+    if "not enrolled" not in said:
+        raise CheckFailed(f"sync without enrolment said {said[-500:]!r}")
+    report.say("ok   CLI: referral card and counts PDFs written; sync refuses (not enrolled)")
 
 
 def check_bundle(where: Layout, report: Report) -> None:

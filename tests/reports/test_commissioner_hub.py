@@ -27,7 +27,8 @@ def load_hub(engine: sa.Engine, store: Store) -> None:
                 continue
             row = dict(fact.row, active=0 if item.record.id in retired else 1)
             row["serial"] = getattr(item.record, "serial", None)
-            key = conn.execute(sa.insert(db.facts).returning(db.facts.c.fact), row).scalar_one()
+            key = row["fact"] = db.fact_key(item.record.id)
+            conn.execute(sa.insert(db.facts), row)
             for field, value in fact.items:
                 conn.execute(
                     sa.insert(db.fact_items), {"fact": key, "field": field, "value": value}

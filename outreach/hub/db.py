@@ -92,6 +92,12 @@ alerts = sa.Table(
     sa.Column("device_id", sa.Text),
     sa.Column("detail", sa.Text, nullable=False),
 )
+# Records stored but not yet projected into facts: the projector drains this after the receipt.
+pending_facts = sa.Table(
+    "pending_facts",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+)
 facts = sa.Table(
     "facts",
     metadata,

@@ -43,7 +43,8 @@ from outreach.sync.protocol import (
 
 log = logging.getLogger(__name__)
 TOKEN_DAYS = 7
-Checked = tuple[int, bytes, Record, "Fact | None"]  # seq, record bytes, record, its projection
+Checked = tuple[int, bytes, Record]  # seq, record bytes, record
+PROJECT_CHUNK = 2000
 FUTURE_SKEW = dt.timedelta(days=1)  # device clocks run ahead; the domain rule allows minutes
 
 
@@ -100,6 +101,7 @@ class Hub:
         self._write_lock = threading.Lock() if db.is_sqlite(engine) else None
         self._reference: Reference | None = None
         self._vocab: Vocabulary | None = None
+        self.stored = threading.Event()  # set after each batch: wakes the projector
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -302,8 +304,7 @@ class Hub:
             except InvalidRecord as exc:
                 bad.append((seq, body, str(exc)))
             else:
-                # Projected here, outside the write transaction: it is pure CPU work.
-                good.append((seq, body, record, fact_projection.project(record)))
+                good.append((seq, body, record))
         return good, bad
 
     def _bulk(
@@ -393,6 +394,7 @@ class Hub:
             conn.execute(
                 sa.update(db.batches).where(db.batches.c.batch_id == batch_id).values(receipt=body)
             )
+        self.stored.set()
         log.info(
             "batch %s from %s: %d accepted, %d quarantined",
             batch_id,
@@ -421,9 +423,9 @@ class Hub:
                 "batch_id": batch_id,
                 "body": body,
             }
-            for seq, body, record, _ in good
+            for seq, body, record in good
         ]
-        ids = [record.id for _, _, record, _ in good]
+        ids = [record.id for _, _, record in good]
         known = {
             row[0]
             for start in range(0, len(ids), 500)
@@ -436,9 +438,50 @@ class Hub:
             # DO NOTHING still guards a concurrent batch holding the same ids (PostgreSQL).
             self._bulk(conn, db.records, fresh, ignore_conflicts=True)
         inserted = {str(row["id"]) for row in fresh}
-        new = [(record, fact) for _, _, record, fact in good if record.id in inserted]
-        self._project(conn, new)
+        if inserted:
+            self._bulk(conn, db.pending_facts, [{"id": rid} for rid in inserted])
         return inserted
+
+    def project_pending(self) -> int:
+        """Project stored records into the facts tables; returns how many were projected.
+
+        Runs after receipts have gone out (the projector thread) and before any count, so the
+        counts always include every stored record. The CPU work happens outside the write
+        transaction; the transaction claims the ids first, so concurrent projectors (several
+        workers) never project a record twice.
+        """
+        done = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(db.records.c.id, db.records.c.body)
+                    .join(db.pending_facts, db.pending_facts.c.id == db.records.c.id)
+                    .limit(PROJECT_CHUNK)
+                ).all()
+            if not rows:
+                return done
+            records = [decode_record(bytes(body)) for _, body in rows]
+            projected = [(record, fact_projection.project(record)) for record in records]
+            if self._write_lock is None:
+                done += self._claim_and_project(projected)
+            else:
+                with self._write_lock:
+                    done += self._claim_and_project(projected)
+
+    def _claim_and_project(self, projected: list[tuple[Record, Fact | None]]) -> int:
+        ids = [record.id for record, _ in projected]
+        with self.engine.begin() as conn:
+            claimed = set(
+                conn.execute(
+                    sa.delete(db.pending_facts)
+                    .where(db.pending_facts.c.id.in_(ids))
+                    .returning(db.pending_facts.c.id)
+                ).scalars()
+            )
+            mine = [(record, fact) for record, fact in projected if record.id in claimed]
+            if mine:
+                self._project(conn, mine)
+        return len(mine)
 
     def _project(self, conn: sa.Connection, new: list[tuple[Record, Fact | None]]) -> None:
         """Facts for newly stored records; voids and corrections retire their targets."""
@@ -511,6 +554,7 @@ class Hub:
         self, by: Sequence[str], start: dt.date, end: dt.date, kind: str | None = None
     ) -> list[dict[str, Any]]:
         sql, params, _ = count_query(by, start, end, kind, layout="text")
+        self.project_pending()
         with self.engine.connect() as conn:
             result = conn.execute(sa.text(sql), params)
             return [dict(row._mapping) for row in result]

@@ -105,7 +105,7 @@ def validate(
     _check_codes(record, vocab)
     match record:
         case Contact():
-            _check_contact(record)
+            _check_contact(record, vocab)
         case KitIssue():
             _check_kit_issue(record, vocab)
         case NaloxoneUse():
@@ -137,13 +137,12 @@ def _check_common(record: BaseRecord, now: dt.datetime) -> None:
 def _check_codes(record: BaseRecord, vocab: Vocabulary) -> None:
     for field, list_name in record.CODED.items():
         value = getattr(record, field)
-        if value is not None and value not in vocab.codes(list_name):
+        if value is not None and not vocab.has(list_name, value):
             raise InvalidRecord(f"unknown code '{value}' (not in list '{list_name}')", field=field)
     for field, list_name in record.CODED_LISTS.items():
         values = getattr(record, field)
-        allowed = vocab.codes(list_name)
         for value in values:
-            if value not in allowed:
+            if not vocab.has(list_name, value):
                 raise InvalidRecord(
                     f"unknown code '{value}' (not in list '{list_name}')", field=field
                 )
@@ -151,14 +150,13 @@ def _check_codes(record: BaseRecord, vocab: Vocabulary) -> None:
             raise InvalidRecord("lists a code twice", field=field)
 
 
-def _check_contact(record: Contact) -> None:
+def _check_contact(record: Contact, vocab: Vocabulary) -> None:
     check_area(record.area)
     if record.client_code is not None:
         _check_client_code(record.client_code)
-    vocab_to = base_vocabulary().codes("referral_to")
     seen = set()
     for referral in record.referrals:
-        if referral.to not in vocab_to:
+        if not vocab.has("referral_to", referral.to):
             raise InvalidRecord(f"unknown referral destination '{referral.to}'", field="referrals")
         if referral.to in seen:
             raise InvalidRecord(f"refers to '{referral.to}' twice", field="referrals")

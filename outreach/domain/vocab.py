@@ -26,13 +26,35 @@ class Product(msgspec.Struct, frozen=True):
     route: str = "other"
 
 
-class Vocabulary(msgspec.Struct, frozen=True):
+class _VocabularyFile(msgspec.Struct, frozen=True):
     version: int
     lists: dict[str, list[Code]]
     products: list[Product] = []
 
+
+class Vocabulary:
+    """Read-only code lists. Membership checks are set lookups: validation asks one per field of
+    every record, on the laptop and for every record a hub ingests."""
+
+    __slots__ = ("_gtins", "_sets", "lists", "products", "version")
+
+    def __init__(
+        self, version: int, lists: Mapping[str, Iterable[Code]], products: Iterable[Product] = ()
+    ) -> None:
+        self.version = version
+        self.lists = {name: list(entries) for name, entries in lists.items()}
+        self.products = list(products)
+        self._sets = {
+            name: frozenset(e.code for e in entries) for name, entries in self.lists.items()
+        }
+        self._gtins = {gtin: product.code for product in self.products for gtin in product.gtins}
+
     def codes(self, list_name: str) -> list[str]:
+        """The codes of one list, in display order."""
         return [entry.code for entry in self.lists[list_name]]
+
+    def has(self, list_name: str, code: str) -> bool:
+        return code in self._sets.get(list_name, ())
 
     def label(self, list_name: str, code: str) -> str:
         """Human label for a code; the code itself when the list does not know it."""
@@ -42,10 +64,7 @@ class Vocabulary(msgspec.Struct, frozen=True):
         return code
 
     def product_for_gtin(self, gtin: str) -> str | None:
-        for product in self.products:
-            if gtin in product.gtins:
-                return product.code
-        return None
+        return self._gtins.get(gtin)
 
     def merged(
         self, extra: Mapping[str, Iterable[Code]], products: Iterable[Product] = ()
@@ -67,4 +86,5 @@ class Vocabulary(msgspec.Struct, frozen=True):
 def base_vocabulary() -> Vocabulary:
     """The code lists shipped with this version of the app."""
     path = resources_dir() / "vocab" / f"v{VOCAB_VERSION}.json"
-    return msgspec.json.decode(path.read_bytes(), type=Vocabulary)
+    data = msgspec.json.decode(path.read_bytes(), type=_VocabularyFile)
+    return Vocabulary(data.version, data.lists, data.products)

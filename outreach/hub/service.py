@@ -42,6 +42,7 @@ from outreach.sync.protocol import (
 )
 
 log = logging.getLogger(__name__)
+ROLES = ("worker", "pharmacy", "coordinator")
 TOKEN_DAYS = 7
 Checked = tuple[int, bytes, Record]  # seq, record bytes, record
 PROJECT_CHUNK = 2000
@@ -170,6 +171,8 @@ class Hub:
         public = b64d(request.device_key)
         if len(public) != 32 or not request.device_id or len(request.device_id) > 64:
             raise HubError("malformed device key or id")
+        if request.role not in ROLES:
+            raise HubError(f"unknown role '{request.role}'")
         with self.engine.begin() as conn:
             token = conn.execute(
                 sa.select(db.enrol_tokens).where(
@@ -260,17 +263,11 @@ class Hub:
         with self._write_lock:
             return self._store(header, envelope, digest, via, good, bad)
 
-    def _existing(
-        self, batch_id: str, digest: str, conn: sa.Connection | None = None
-    ) -> bytes | None:
-        query = sa.select(db.batches.c.sha256, db.batches.c.receipt, db.batches.c.device_id).where(
-            db.batches.c.batch_id == batch_id
-        )
-        if conn is None:
-            with self.engine.connect() as own:
-                row = own.execute(query).first()
-        else:
-            row = conn.execute(query).first()
+    def _existing(self, batch_id: str, digest: str) -> bytes | None:
+        """The stored receipt of a replayed batch; other bytes under the same id are refused."""
+        columns = (db.batches.c.sha256, db.batches.c.receipt, db.batches.c.device_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(*columns).where(db.batches.c.batch_id == batch_id)).first()
         if row is None:
             return None
         if row.sha256 != digest:

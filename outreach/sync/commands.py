@@ -50,6 +50,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"\rsent {done} of {total}")
 
         result = client.sync_now(store, progress=report)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
     data = dataclasses.asdict(result)
     data["receipts"] = len(result.receipts)
     _out(data)

@@ -81,8 +81,8 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
     cert_pem = None
     if parsed.url.startswith("https") and parsed.tls:
         cert_pem = _fetch_certificate(parsed.url, parsed.tls)
-    message = EnrolRequest(parsed.token, store.device_id, b64e(raw_public(key.public_key())))
-    message = msgspec.structs.replace(message, role=store.role)
+    public = b64e(raw_public(key.public_key()))
+    message = EnrolRequest(parsed.token, store.device_id, public, role=store.role)
     with make_client(parsed.url, cert_pem, policy) as client:
         try:
             response = request(

@@ -17,7 +17,7 @@ from outreach.sync.envelope import seal
 from outreach.sync.protocol import Receipt
 
 log = logging.getLogger(__name__)
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 
 
 def pending_count(store: Store) -> int:

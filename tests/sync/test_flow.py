@@ -33,7 +33,9 @@ def test_sync_delivers_every_record_once(enrolled: Store, hub: Hub) -> None:
     records = contacts(1234)
     enrolled.add(records)
     seen: list[tuple[int, int]] = []
-    result = sync_now(enrolled, progress=lambda done, total: seen.append((done, total)))
+    result = sync_now(
+        enrolled, progress=lambda done, total: seen.append((done, total)), batch_size=500
+    )
     assert result.sent == 1234 and result.accepted == 1234 and result.pending == 0
     assert result.acked_through == 1234 == state.acked_through(enrolled)
     assert hub_rows(hub, enrolled.device_id) == [(i + 1, r.id) for i, r in enumerate(records)]

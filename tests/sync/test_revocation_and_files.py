@@ -56,7 +56,7 @@ def test_usb_files_then_https_give_the_same_result(
     """Batches imported from files are the ones HTTPS would send: same receipts, no duplicates."""
     records = contacts(1100)
     enrolled.add(records)
-    written = files.write_batches(enrolled, tmp_path / "usb")
+    written = files.write_batches(enrolled, tmp_path / "usb", batch_size=500)
     assert [p.name.split("-")[2] for p in written] == ["0000000001", "0000000501", "0000001001"]
     assert files.write_batches(enrolled, tmp_path / "usb2") and all(
         a.read_bytes() == b.read_bytes()

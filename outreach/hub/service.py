@@ -79,6 +79,10 @@ class BatchConflict(HubError):
     code = "conflict"
 
 
+class SeqReused(BatchConflict):
+    """A batch reuses device seqs that already hold other records (an old store copy)."""
+
+
 class BadToken(HubError):
     status = 403
     code = "bad_token"
@@ -337,60 +341,66 @@ class Hub:
         bad: list[tuple[int, bytes, str]],
     ) -> bytes:
         device_id, batch_id = header.device_id, header.batch_id
-        with self.engine.begin() as conn:
-            claimed = conn.execute(
-                self._insert(db.batches)
-                .values(
+        try:
+            with self.engine.begin() as conn:
+                claimed = conn.execute(
+                    self._insert(db.batches)
+                    .values(
+                        batch_id=batch_id,
+                        device_id=device_id,
+                        first_seq=header.first_seq,
+                        last_seq=header.last_seq,
+                        sha256=digest,
+                        received_at=_now(),
+                        via=via,
+                        envelope=envelope,
+                        receipt=b"",
+                    )
+                    .on_conflict_do_nothing()
+                )
+                if claimed.rowcount == 0:  # a concurrent upload of the same batch won the race
+                    conn.rollback()
+                    previous = self._existing(batch_id, digest)
+                    if previous is None:
+                        raise HubError("batch vanished during a concurrent upload")
+                    return previous
+                inserted = self._insert_records(conn, device_id, batch_id, good)
+                if bad:
+                    conn.execute(
+                        self._insert(db.quarantine).on_conflict_do_nothing(),
+                        [
+                            {
+                                "batch_id": batch_id,
+                                "device_seq": seq,
+                                "device_id": device_id,
+                                "error": error,
+                                "body": body,
+                            }
+                            for seq, body, error in bad
+                        ],
+                    )
+                acked = self._advance(conn, device_id)
+                receipt = Receipt(
                     batch_id=batch_id,
                     device_id=device_id,
                     first_seq=header.first_seq,
                     last_seq=header.last_seq,
-                    sha256=digest,
+                    acked_through=acked,
+                    accepted=len(inserted),
+                    quarantined=len(bad),
+                    duplicates=len(good) - len(inserted),
                     received_at=_now(),
-                    via=via,
-                    envelope=envelope,
-                    receipt=b"",
+                    envelope_sha256=digest,
                 )
-                .on_conflict_do_nothing()
-            )
-            if claimed.rowcount == 0:  # a concurrent upload of the same batch won the race
-                conn.rollback()
-                previous = self._existing(batch_id, digest)
-                if previous is None:
-                    raise HubError("batch vanished during a concurrent upload")
-                return previous
-            inserted = self._insert_records(conn, device_id, batch_id, good)
-            if bad:
+                body = msgspec.json.encode(SignedReceipt.make(receipt, self.keys.sign))
                 conn.execute(
-                    self._insert(db.quarantine).on_conflict_do_nothing(),
-                    [
-                        {
-                            "batch_id": batch_id,
-                            "device_seq": seq,
-                            "device_id": device_id,
-                            "error": error,
-                            "body": body,
-                        }
-                        for seq, body, error in bad
-                    ],
+                    sa.update(db.batches)
+                    .where(db.batches.c.batch_id == batch_id)
+                    .values(receipt=body)
                 )
-            acked = self._advance(conn, device_id)
-            receipt = Receipt(
-                batch_id=batch_id,
-                device_id=device_id,
-                first_seq=header.first_seq,
-                last_seq=header.last_seq,
-                acked_through=acked,
-                accepted=len(inserted),
-                quarantined=len(bad),
-                duplicates=len(good) - len(inserted),
-                received_at=_now(),
-                envelope_sha256=digest,
-            )
-            body = msgspec.json.encode(SignedReceipt.make(receipt, self.keys.sign))
-            conn.execute(
-                sa.update(db.batches).where(db.batches.c.batch_id == batch_id).values(receipt=body)
-            )
+        except SeqReused as exc:  # alert only after the batch's transaction rolled back
+            self._alert("seq_reused", device_id, f"batch {batch_id}: {exc}")
+            raise
         self.stored.set()
         log.info(
             "batch %s from %s: %d accepted, %d quarantined",
@@ -422,6 +432,7 @@ class Hub:
             }
             for seq, body, record in good
         ]
+        self._refuse_reused_seqs(conn, device_id, batch_id, good)
         ids = [record.id for _, _, record in good]
         known = {
             row[0]
@@ -438,6 +449,27 @@ class Hub:
         if inserted:
             self._bulk(conn, db.pending_facts, [{"id": rid} for rid in inserted])
         return inserted
+
+    def _refuse_reused_seqs(
+        self, conn: sa.Connection, device_id: str, batch_id: str, good: list[Checked]
+    ) -> None:
+        """A seq that already holds another record means the device's store went back in time
+        (an old copy restored): merging would drop records, so the whole batch is refused."""
+        seqs = [seq for seq, _, _ in good]
+        held = dict(
+            conn.execute(
+                sa.select(db.records.c.device_seq, db.records.c.id).where(
+                    db.records.c.device_id == device_id,
+                    db.records.c.device_seq.between(min(seqs), max(seqs)),
+                )
+            ).all()
+        )
+        clashes = [seq for seq, _, record in good if held.get(seq, record.id) != record.id]
+        if clashes:
+            raise SeqReused(
+                f"seq {clashes[0]} of this device already holds another record: the store was "
+                "restored from an old copy; nothing from this batch was stored"
+            )
 
     def project_pending(self) -> int:
         """Project stored records into the facts tables; returns how many were projected.

@@ -409,12 +409,6 @@ def test_sync_model_soak(tmp_path: Path, figures: dict[str, Any]) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hub bug: a batch whose seqs collide with stored ones under a new batch id is "
-    "acked and its records silently dropped (ON CONFLICT DO NOTHING on device_id, device_seq)",
-)
 def test_restore_model(tmp_path: Path, figures: dict[str, Any]) -> None:
     """With old-copy restores among the rules, every restore is refused (409) and nothing of
     the restored copy is merged; the other devices still end exactly in step with the hub."""

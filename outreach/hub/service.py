@@ -34,6 +34,7 @@ from outreach.sync.protocol import (
     EnrolmentCode,
     EnrolRequest,
     EnrolResponse,
+    ProtocolError,
     Receipt,
     Reference,
     SignedReceipt,
@@ -172,7 +173,10 @@ class Hub:
         return EnrolmentCode(url.rstrip("/"), token, self.keys.fingerprint, self.tls_fingerprint)
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
-        public = b64d(request.device_key)
+        try:
+            public = b64d(request.device_key)
+        except ProtocolError:
+            raise HubError("malformed device key or id") from None
         if len(public) != 32 or not request.device_id or len(request.device_id) > 64:
             raise HubError("malformed device key or id")
         if request.role not in ROLES:

@@ -10,14 +10,15 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 from outreach.store.session import create_store  # noqa: E402
 from outreach.store.store import Store  # noqa: E402
-from outreach.store.vault import KdfParams  # noqa: E402
+from tests.samples import FAST_KDF, PASSPHRASE  # noqa: E402
 
-# Tests only: a cheap Argon2id so hundreds of stores can be made quickly. Real stores calibrate.
-FAST_KDF = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)
-PASSPHRASE = "correct horse battery staple"
+# The 2-core CI machine is often busy: a per-example time limit would fail correct code at random.
+settings.register_profile("outreach", deadline=None)
+settings.load_profile("outreach")
 
 
 @pytest.fixture

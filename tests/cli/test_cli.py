@@ -12,17 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PASSPHRASE = "correct horse battery staple"
-KIT = {
-    "type": "kit_issue",
-    "site": "outreach_van",
-    "product": "nyxoid_1_8mg_nasal",
-    "batch": "AB12",
-    "expiry": "2030-05-31",
-    "recipient": "person_at_risk",
-    "supply": "first",
-    "training": "full",
-}
+from tests.samples import KIT, PASSPHRASE
 
 
 def run(

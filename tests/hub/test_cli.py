@@ -9,9 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.hub.harness import serve_in_process
-
-PASSPHRASE = "correct horse battery staple"
-CONTACT = {"type": "contact", "site": "outreach_van", "area": "LS6", "setting": "street"}
+from tests.samples import CONTACT, PASSPHRASE
 
 
 def device(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

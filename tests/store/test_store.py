@@ -12,19 +12,8 @@ from outreach.errors import InvalidRecord, StoreCorrupt, VaultLocked
 from outreach.store.counts import counts
 from outreach.store.session import unlock_store
 from outreach.store.store import Store
+from tests.samples import CONTACT, KIT, PASSPHRASE
 
-PASSPHRASE = "correct horse battery staple"
-CONTACT = {"type": "contact", "site": "outreach_van", "area": "LS6", "setting": "street"}
-KIT = {
-    "type": "kit_issue",
-    "site": "outreach_van",
-    "product": "nyxoid_1_8mg_nasal",
-    "batch": "AB12",
-    "expiry": "2030-05-31",
-    "recipient": "person_at_risk",
-    "supply": "first",
-    "training": "full",
-}
 ALL_TIME = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 
 
@@ -220,3 +209,24 @@ def test_facts_view_shows_text_values(store: Store) -> None:
         "2030-05-31",
         1,
     )
+
+
+def test_wide_and_narrow_ranges_count_the_same_whichever_plan(store: Store) -> None:
+    """A range covering most days (table scan) and a short one (index) give exact counts."""
+    from outreach.store.counts import count_query
+
+    for month in range(1, 13):
+        when = f"2025-{month:02d}-15T10:00:00+00:00"
+        store.add_new({**KIT, "occurred_at": when, "expiry": "2030-05-31"})
+    year = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    march = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    assert counts(store.conn, ["product"], *year) == [{"product": KIT["product"], "count": 12}]
+    assert counts(store.conn, ["product"], *march) == [{"product": KIT["product"], "count": 1}]
+    for span in (year, march):
+        scanned, params, _ = count_query(["product"], *span, "kit_issue", scan=True)
+        indexed, _, _ = count_query(["product"], *span, "kit_issue")
+        assert "NOT INDEXED" in scanned and "NOT INDEXED" not in indexed
+        assert (
+            store.conn.execute(scanned, params).fetchall()
+            == store.conn.execute(indexed, params).fetchall()
+        )

@@ -17,10 +17,7 @@ from outreach.store.session import (
     unlock_store,
 )
 from outreach.store.store import Store
-from outreach.store.vault import KdfParams
-
-FAST_KDF = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)
-PASSPHRASE = "correct horse battery staple"
+from tests.samples import FAST_KDF, PASSPHRASE
 
 
 def test_wrong_passphrase_fails_cleanly(store: Store, data_dir: Path) -> None:

@@ -10,12 +10,9 @@ import pytest
 from outreach.hub.service import Hub
 from outreach.store.session import create_store
 from outreach.store.store import Store
-from outreach.store.vault import KdfParams
 from outreach.sync.enrolment import enrol
 from tests.hub.harness import make_hub, serve_in_thread
-
-FAST_KDF = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)
-PASSPHRASE = "correct horse battery staple"
+from tests.samples import FAST_KDF, PASSPHRASE
 
 
 @pytest.fixture

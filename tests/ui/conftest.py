@@ -12,11 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from outreach import paths
 from outreach.store.session import create_store
-from outreach.store.vault import KdfParams
 from outreach.ui.main_window import MainWindow
-
-FAST_KDF = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)
-PASSPHRASE = "correct horse battery staple"
+from tests.samples import FAST_KDF, PASSPHRASE
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,6 +26,7 @@ from outreach.ui.context import AppContext
 from outreach.ui.kit_save import USE_REASONS, save_kit
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.confirmation import SavedBanner
+from outreach.ui.widgets.form_page import lay_out_form_page
 from outreach.ui.widgets.naloxone_use import NaloxoneUseBox
 from outreach.ui.widgets.scan_field import ScanField
 
@@ -102,16 +101,7 @@ class IssueKitPage(QWidget):
         form.addRow("Resupply reason", self.reason)
         form.addRow(self.use)
         form.addRow("Training", self.training)
-        inner = QWidget()
-        inner.setLayout(form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.save_button)
+        lay_out_form_page(self, self.banner, form, self.save_button)
 
     def first_field(self) -> QWidget:
         return self.scan

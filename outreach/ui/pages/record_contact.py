@@ -16,8 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -33,6 +31,7 @@ from outreach.ui.queries import ClientSummary, client_summary
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.client_code import ClientCodeBox
 from outreach.ui.widgets.confirmation import SavedBanner
+from outreach.ui.widgets.form_page import lay_out_form_page
 
 log = logging.getLogger(__name__)
 RISK_COLOURS = {"low": "#2e7d32", "raised": "#b26a00", "high": "#c62828", "very_high": "#8e0000"}
@@ -103,16 +102,7 @@ class RecordContactPage(QWidget):
         referral_row.addWidget(self.referral_text, 1)
         referral_row.addWidget(self.print_button)
         form.addRow("", referral_row)
-        inner = QWidget()
-        inner.setLayout(form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.save_button)
+        lay_out_form_page(self, self.banner, form, self.save_button)
 
     def _connect(self) -> None:
         self.client.code_changed.connect(self._code_changed)

@@ -40,15 +40,11 @@ def count_query(
     end: dt.date,
     kind: str | None = None,
     layout: Layout = "coded",
-    *,
-    scan: bool = False,
 ) -> tuple[str, dict[str, Any], str]:
     """SQL for counts of `kind` between two dates (inclusive), grouped by `by`.
 
     Returns (sql, params, kind); each result row is the `by` values then the count.
-    `scan` (coded layout) reads the table in order instead of through the (type, day) index: a
-    third faster when the range covers most of the data. Raises InvalidRecord for a field that
-    cannot be counted.
+    Raises InvalidRecord for a field that cannot be counted.
     """
     fields, kind = _check_fields(by, kind)
     coded = layout == "coded"
@@ -76,10 +72,9 @@ def count_query(
         params.update(start=start.toordinal(), end=end.toordinal())
     else:
         params.update(start=start.isoformat(), end=end.isoformat())
-    source = f"{table} f NOT INDEXED" if coded and scan else f"{table} f"
     inner = (
         f"SELECT {', '.join([*(f'{k} AS k{i}' for i, k in enumerate(keys)), f'{measure} AS n'])} "
-        f"FROM {source} {' '.join(joins)} "
+        f"FROM {table} f {' '.join(joins)} "
         f"WHERE f.type = {kind_match} AND f.active = 1 AND f.day BETWEEN :start AND :end"
     )
     positions = ", ".join(str(i) for i in range(1, len(fields) + 1))
@@ -110,24 +105,7 @@ def counts(
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of {field: value, ..., "count": n} from the laptop store; no value shows as None."""
-    _, kind = _check_fields(by, kind)
-    sql, params, _ = count_query(by, start, end, kind, scan=_mostly_covered(conn, kind, start, end))
+    sql, params, _ = count_query(by, start, end, kind)
     cursor = conn.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-SCAN_FROM = 0.3  # share of a type's days above which reading the table in order beats the index
-
-
-def _mostly_covered(conn: Connection, kind: str, start: dt.date, end: dt.date) -> bool:
-    """Whether [start, end] spans most of the days holding records of `kind` (index lookups)."""
-    first, last = conn.execute(
-        "SELECT min(day), max(day) FROM fact_data "
-        "WHERE type = (SELECT id FROM codes WHERE value = ?)",
-        (kind,),
-    ).fetchone()
-    if first is None:
-        return False
-    covered = min(end.toordinal(), last) - max(start.toordinal(), first) + 1
-    return covered >= SCAN_FROM * (last - first + 1)

@@ -209,24 +209,3 @@ def test_facts_view_shows_text_values(store: Store) -> None:
         "2030-05-31",
         1,
     )
-
-
-def test_wide_and_narrow_ranges_count_the_same_whichever_plan(store: Store) -> None:
-    """A range covering most days (table scan) and a short one (index) give exact counts."""
-    from outreach.store.counts import count_query
-
-    for month in range(1, 13):
-        when = f"2025-{month:02d}-15T10:00:00+00:00"
-        store.add_new({**KIT, "occurred_at": when, "expiry": "2030-05-31"})
-    year = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-    march = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
-    assert counts(store.conn, ["product"], *year) == [{"product": KIT["product"], "count": 12}]
-    assert counts(store.conn, ["product"], *march) == [{"product": KIT["product"], "count": 1}]
-    for span in (year, march):
-        scanned, params, _ = count_query(["product"], *span, "kit_issue", scan=True)
-        indexed, _, _ = count_query(["product"], *span, "kit_issue")
-        assert "NOT INDEXED" in scanned and "NOT INDEXED" not in indexed
-        assert (
-            store.conn.execute(scanned, params).fetchall()
-            == store.conn.execute(indexed, params).fetchall()
-        )

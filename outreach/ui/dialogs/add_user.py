@@ -5,10 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -16,7 +13,7 @@ from PySide6.QtWidgets import (
 from outreach.store.session import add_user
 from outreach.store.vault import ROLES
 from outreach.ui.context import AppContext
-from outreach.ui.messages import explain
+from outreach.ui.dialogs.passphrase_dialog import PassphraseDialog
 from outreach.ui.widgets.passphrase import NewPassphrase, secret_field
 
 ROLE_LABELS = {"worker": "Outreach worker", "pharmacy": "Pharmacy", "coordinator": "Coordinator"}
@@ -30,12 +27,11 @@ def role_combo() -> QComboBox:
     return combo
 
 
-class AddUserDialog(QDialog):
+class AddUserDialog(PassphraseDialog):
     done_adding = Signal()
 
     def __init__(self, ctx: AppContext, admin: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.admin = admin
         self.setWindowTitle("Add a user")
         self.admin_passphrase = secret_field(f"Passphrase of {admin}")
@@ -43,20 +39,12 @@ class AddUserDialog(QDialog):
         self.name.setAccessibleName("New user name")
         self.role = role_combo()
         self.new = NewPassphrase()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
         form = QFormLayout(self)
         form.addRow(f"Passphrase of &{admin}", self.admin_passphrase)
         form.addRow("New &user name", self.name)
         form.addRow("&Role", self.role)
         form.addRow(self.new)
-        form.addRow(self.message)
-        form.addRow(self.buttons)
-        self.buttons.rejected.connect(self.reject)
-        self.buttons.accepted.connect(self._go)
+        self.finish_form(form)
 
     def _go(self) -> None:
         passphrase = self.new.value()
@@ -82,8 +70,3 @@ class AddUserDialog(QDialog):
         self.new.clear()
         self.done_adding.emit()
         self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        info = explain(error)
-        self.message.setText(f"{info.title}: {info.message}")

@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QWidget
 
 from outreach.store.session import change_passphrase
 from outreach.ui.context import AppContext
-from outreach.ui.messages import explain
+from outreach.ui.dialogs.passphrase_dialog import PassphraseDialog
 from outreach.ui.widgets.passphrase import NewPassphrase, secret_field
 
 
-class ChangePassphraseDialog(QDialog):
+class ChangePassphraseDialog(PassphraseDialog):
     def __init__(self, ctx: AppContext, user: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.user = user
         self.setWindowTitle(f"Change the passphrase of {user}")
         self.old = secret_field("Current passphrase")
         self.new = NewPassphrase()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
         form = QFormLayout(self)
         form.addRow("&Current passphrase", self.old)
         form.addRow(self.new)
-        form.addRow(self.message)
-        form.addRow(self.buttons)
-        self.buttons.rejected.connect(self.reject)
-        self.buttons.accepted.connect(self._go)
+        self.finish_form(form)
 
     def _go(self) -> None:
         new = self.new.value()
@@ -42,8 +33,3 @@ class ChangePassphraseDialog(QDialog):
         self.ctx.ops.network(lambda: change_passphrase(*args)).success(
             lambda _: self.accept()
         ).failure(self._failed).run()
-
-    def _failed(self, error: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        info = explain(error)
-        self.message.setText(f"{info.title}: {info.message}")

@@ -4,37 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from outreach.store.session import recover_store
 from outreach.store.store import Store
 from outreach.ui.context import AppContext
-from outreach.ui.messages import explain
+from outreach.ui.dialogs.passphrase_dialog import PassphraseDialog
 from outreach.ui.widgets.passphrase import NewPassphrase
 
 
-class RecoverDialog(QDialog):
+class RecoverDialog(PassphraseDialog):
     def __init__(self, ctx: AppContext, user: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.user = user
         self.setWindowTitle("Recover with the recovery key")
         self.key = QLineEdit()
         self.key.setAccessibleName("Recovery key")
         self.new = NewPassphrase()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
         form = QFormLayout(self)
         form.addRow(QLabel(f"Set a new passphrase for <b>{user}</b>."))
         form.addRow("Recovery &key", self.key)
         form.addRow(self.new)
-        form.addRow(self.message)
-        form.addRow(self.buttons)
-        self.buttons.rejected.connect(self.reject)
-        self.buttons.accepted.connect(self._go)
+        self.finish_form(form)
         self._on_open: Callable[[Store], None] | None = None
 
     def open_for(self, on_open: Callable[[Store], None]) -> None:
@@ -59,8 +50,3 @@ class RecoverDialog(QDialog):
         self.accept()
         if self._on_open is not None:
             self._on_open(store)
-
-    def _failed(self, error: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        info = explain(error)
-        self.message.setText(f"{info.title}: {info.message}")

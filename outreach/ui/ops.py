@@ -264,6 +264,11 @@ class Ops(QObject):
         if self.error_handler is not None:
             self.error_handler(error)
 
+    @property
+    def closed(self) -> bool:
+        """True once shut down: timers that outlive their window check this before submitting."""
+        return self._closed
+
     def shutdown(self, *, wait: bool = True) -> None:
         """Close the store on its own thread and stop both pools (window closing, tests)."""
         if self._closed:

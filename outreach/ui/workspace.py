@@ -46,9 +46,12 @@ class Workspace(QWidget):
         self.nav.currentRowChanged.connect(self._on_row)
         if self.entries:
             self.nav.setCurrentRow(0)
-        QTimer.singleShot(WARM_UP_MS, self._warm_up)
+        # Tied to this widget, so the timer dies with the workspace (lock, window closed).
+        QTimer.singleShot(WARM_UP_MS, self, self._warm_up)
 
     def _warm_up(self) -> None:
+        if self.ctx.ops.closed:
+            return
         for name in WARM_UP_MODULES:
             self.ctx.ops.network(lambda name=name: importlib.import_module(name)).failure(
                 lambda exc: log.info("warm-up import failed: %s", exc)

@@ -184,8 +184,11 @@ def sync_now(
 def hub_reachable(store: Store, timeout: float = 3.0) -> bool:
     """A cheap probe for automatic sync: is the enrolled hub answering right now?"""
     pins = state.hub_pins(store)
-    if pins is None:
-        return False
+    return pins is not None and probe(pins, timeout)
+
+
+def probe(pins: state.HubPins, timeout: float = 3.0) -> bool:
+    """The network half of `hub_reachable`: needs no store, so it can run off the store thread."""
     policy = RetryPolicy(attempts=1, timeout=timeout)
     try:
         with make_client(pins.url, pins.cert_pem, policy) as client:

@@ -97,3 +97,20 @@ def vocabulary(store: Store) -> Any:
     if reference is None or not hasattr(reference, "current_vocabulary"):
         return None
     return reference.current_vocabulary(store)
+
+
+def auto_sync_target(store: Store) -> Any:
+    """The hub pins when an automatic sync is due (enrolled, records waiting), else None."""
+    if not available():
+        return None
+    info = status(store)
+    if not info.enrolled or info.pending == 0:
+        return None
+    state = importlib.import_module("outreach.sync.state")
+    return state.hub_pins(store)
+
+
+def hub_answers(pins: Any) -> bool:
+    """Network only (no store): run it on the network pool."""
+    client = importlib.import_module("outreach.sync.client")
+    return bool(client.probe(pins))

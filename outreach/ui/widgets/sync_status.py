@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from outreach.errors import SyncError, SyncErrorKind
@@ -13,6 +14,7 @@ from outreach.ui.context import AppContext
 from outreach.ui.messages import explain
 
 log = logging.getLogger(__name__)
+AUTO_SYNC_MS = 60_000  # how often to look for the hub while records are waiting
 
 
 class SyncStatus(QWidget):
@@ -36,7 +38,34 @@ class SyncStatus(QWidget):
         layout.addWidget(self.sync_button)
         self.sync_button.clicked.connect(self.sync)
         ctx.changes.connect(lambda _changes: self.refresh())
+        self.syncing = False
+        self.auto_timer = QTimer(self)
+        self.auto_timer.setInterval(AUTO_SYNC_MS)
+        self.auto_timer.timeout.connect(self.try_auto_sync)
+        self.auto_timer.start()
         self.refresh()
+
+    def try_auto_sync(self) -> None:
+        """Sync in the background once the hub answers: the store thread only reads the pins,
+        the probe runs on the network pool, so saves never wait for the network."""
+        if self.syncing or self.ctx.ops.closed:
+            return
+        self.ctx.ops.store(sync_api.auto_sync_target).success(self._probe).failure(
+            self._quiet
+        ).run()
+
+    def _probe(self, pins: Any) -> None:
+        if pins is None or self.syncing:
+            return
+        self.ctx.ops.network(lambda: sync_api.hub_answers(pins)).success(self._answered).failure(
+            self._quiet
+        ).run()
+
+    def _answered(self, reachable: bool) -> None:
+        if reachable:
+            self.sync(background=True)
+        else:
+            self.connection.setText("Offline: records kept, will retry")
 
     def refresh(self) -> None:
         self.ctx.ops.store(sync_api.status).success(self._show).failure(self._quiet).run()
@@ -58,15 +87,23 @@ class SyncStatus(QWidget):
         )
         self.sync_button.setEnabled(info.enrolled)
 
-    def sync(self) -> None:
+    def sync(self, background: bool = False) -> None:
+        """Sync now; a background sync shows no progress dialog, only the status line."""
+        if self.syncing:
+            return
+        self.syncing = True
         self.sync_button.setEnabled(False)
         self.connection.setText("Syncing…")
-        self.ctx.ops.store(
-            lambda store, task: sync_api.sync_now(store, task, task.cancel)
-        ).with_progress("Syncing with the hub").success(self._synced).failure(self._failed).run()
+        if background:
+            op = self.ctx.ops.store(lambda store: sync_api.sync_now(store, None, None))
+        else:
+            op = self.ctx.ops.store(
+                lambda store, task: sync_api.sync_now(store, task, task.cancel)
+            ).with_progress("Syncing with the hub")
+        op.success(self._synced).failure(self._failed).run()
 
     def _synced(self, result: Any) -> None:
-        self.connection.setText("Hub reachable")
+        self.syncing = False
         sent = getattr(result, "sent", "?")
         quarantined = getattr(result, "quarantined", 0)
         note = f"; {quarantined} quarantined" if quarantined else ""
@@ -74,6 +111,7 @@ class SyncStatus(QWidget):
         self.refresh()
 
     def _failed(self, error: BaseException) -> None:
+        self.syncing = False
         self.sync_button.setEnabled(True)
         if isinstance(error, SyncError) and error.kind is SyncErrorKind.NETWORK:
             self.connection.setText("Offline: records kept, will retry")

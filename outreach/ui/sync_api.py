@@ -1,4 +1,5 @@
-"""The sync core as seen by the UI: imported lazily, so the app works before sync exists.
+"""The sync core as seen by the UI, imported on first use: httpx and the sync modules stay off
+the start-up path, and a build without sync shows "not available" instead of failing.
 
 Every function here runs on the store thread (it takes the `Store`); none imports Qt.
 """

@@ -11,9 +11,10 @@ import logging
 
 import msgspec
 
+from outreach.store.connection import Connection
 from outreach.store.store import Store
 from outreach.sync import state
-from outreach.sync.envelope import seal
+from outreach.sync.envelope import read_header, seal
 from outreach.sync.protocol import Receipt
 
 log = logging.getLogger(__name__)
@@ -32,35 +33,42 @@ def next_batch(store: Store, ident: state.Identity, size: int = BATCH_SIZE) -> b
     ).fetchone()
     if row is not None:
         return bytes(row[0])
-    rows = store.conn.execute(
-        "SELECT device_seq, body FROM records WHERE device_seq > ? ORDER BY device_seq LIMIT ?",
-        (acked, size),
-    ).fetchall()
-    if not rows:
+    pairs = _records_after(store, acked, size)
+    if not pairs:
         return None
-    pairs = [(int(seq), bytes(body)) for seq, body in rows]
     if pairs[0][0] != acked + 1:
         log.warning("records %d..%d were purged before the hub acked them", acked + 1, pairs[0][0])
     envelope = seal(ident.device_id, pairs, ident.hub.kem_public(), ident.key)
     with store.transaction() as conn:
         conn.execute("DELETE FROM outbox_batches WHERE first_seq <= ?", (acked + 1,))
-        conn.execute(
-            "INSERT INTO outbox_batches (batch_id, first_seq, last_seq, created_at, envelope) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (
-                _batch_id(envelope),
-                pairs[0][0],
-                pairs[-1][0],
-                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                envelope,
-            ),
-        )
+        _keep(conn, envelope, pairs)
     return envelope
 
 
-def _batch_id(envelope: bytes) -> str:
-    from outreach.sync.envelope import read_header
+def _records_after(store: Store, after: int, size: int) -> list[tuple[int, bytes]]:
+    rows = store.conn.execute(
+        "SELECT device_seq, body FROM records WHERE device_seq > ? ORDER BY device_seq LIMIT ?",
+        (after, size),
+    ).fetchall()
+    return [(int(seq), bytes(body)) for seq, body in rows]
 
+
+def _keep(conn: Connection, envelope: bytes, pairs: list[tuple[int, bytes]]) -> None:
+    """Store a sealed batch so every resend carries the same bytes."""
+    conn.execute(
+        "INSERT INTO outbox_batches (batch_id, first_seq, last_seq, created_at, envelope) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (
+            _batch_id(envelope),
+            pairs[0][0],
+            pairs[-1][0],
+            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            envelope,
+        ),
+    )
+
+
+def _batch_id(envelope: bytes) -> str:
     return read_header(envelope).batch_id
 
 
@@ -74,27 +82,12 @@ def seal_all(store: Store, ident: state.Identity, size: int = BATCH_SIZE) -> lis
             "SELECT envelope, last_seq FROM outbox_batches WHERE first_seq = ?", (cursor + 1,)
         ).fetchone()
         if row is None:
-            rows = store.conn.execute(
-                "SELECT device_seq, body FROM records WHERE device_seq > ? "
-                "ORDER BY device_seq LIMIT ?",
-                (cursor, size),
-            ).fetchall()
-            if not rows:
+            pairs = _records_after(store, cursor, size)
+            if not pairs:
                 return envelopes
-            pairs = [(int(seq), bytes(body)) for seq, body in rows]
             envelope = seal(ident.device_id, pairs, ident.hub.kem_public(), ident.key)
             with store.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO outbox_batches "
-                    "(batch_id, first_seq, last_seq, created_at, envelope) VALUES (?, ?, ?, ?, ?)",
-                    (
-                        _batch_id(envelope),
-                        pairs[0][0],
-                        pairs[-1][0],
-                        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                        envelope,
-                    ),
-                )
+                _keep(conn, envelope, pairs)
             row = (envelope, pairs[-1][0])
         envelopes.append(bytes(row[0]))
         cursor = int(row[1])

@@ -12,20 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.reports.conftest import CODE_A
+from tests.samples import KIT as SAMPLE_KIT
+from tests.samples import PASSPHRASE
 
-PASSPHRASE = "correct horse battery staple"
-KIT = {
-    "type": "kit_issue",
-    "site": "outreach_van",
-    "product": "nyxoid_1_8mg_nasal",
-    "batch": "AB12",
-    "expiry": "2030-05-31",
-    "recipient": "person_at_risk",
-    "supply": "first",
-    "training": "full",
-    "client_code": CODE_A,
-    "occurred_at": "2026-01-10T10:00:00+00:00",
-}
+KIT = {**SAMPLE_KIT, "client_code": CODE_A, "occurred_at": "2026-01-10T10:00:00+00:00"}
 
 
 def run(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

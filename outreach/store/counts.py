@@ -1,7 +1,8 @@
 """Counts of active records grouped by any dictionary field and period.
 
-One builder, two table layouts: the laptop's dictionary-coded `fact_data` (fast; see
-`fact_table.py`) and the plain text `facts` / `fact_items` tables a hub keeps. The SQL uses named
+One builder, three sources: the laptop's daily roll-up (`rollup.py`: a count by one field, by
+site and day, over any period), its dictionary-coded fact rows (`fact_table.py`: any other
+grouping) and the plain text `facts` / `fact_items` tables a hub keeps. The SQL uses named
 parameters only, so the text form runs unchanged on SQLite or PostgreSQL.
 """
 
@@ -13,10 +14,13 @@ from typing import Any, Literal
 
 from outreach.domain.facts import COUNT_FIELDS, ITEM_FIELDS, PERIOD_FIELDS, infer_count_type
 from outreach.errors import InvalidRecord
+from outreach.store import rollup
 from outreach.store.connection import Connection
 from outreach.store.fact_table import ORDINAL_TO_JULIAN
 
-Layout = Literal["coded", "text"]
+# "rollup": the laptop's daily roll-up where it can answer, else its coded fact rows;
+# "coded": always the fact rows; "text": a hub's plain tables.
+Layout = Literal["rollup", "coded", "text"]
 
 
 def _check_fields(by: Sequence[str], kind: str | None) -> tuple[list[str], str]:
@@ -47,11 +51,32 @@ def count_query(
     Raises InvalidRecord for a field that cannot be counted.
     """
     fields, kind = _check_fields(by, kind)
-    coded = layout == "coded"
+    quantity = kind == "stock_movement"
+    params: dict[str, Any] = {"kind": kind}
+    if layout == "text":
+        params.update(start=start.isoformat(), end=end.isoformat())
+        inner = _fact_rows_query(fields, quantity, params, coded=False)
+        names = ", ".join([*(f"k{i} AS {f}" for i, f in enumerate(fields)), "n AS count"])
+        sql = f"SELECT {names} FROM ({inner}) g"
+        if fields:
+            sql += f" ORDER BY {', '.join(str(i) for i in range(1, len(fields) + 1))}"
+        return sql, params, kind
+    params.update(start=start.toordinal(), end=end.toordinal())
+    if layout == "rollup" and rollup.serves(fields):
+        params["field"] = rollup.counted_field(fields)
+        inner = rollup.cells_query(fields, quantity)
+    else:
+        inner = _fact_rows_query(fields, quantity, params, coded=True)
+    return _decoded(inner, fields), params, kind
+
+
+def _fact_rows_query(
+    fields: list[str], quantity: bool, params: dict[str, Any], *, coded: bool
+) -> str:
+    """A grouped count over the fact rows; list fields join their item rows."""
     table, key, items = (
         ("fact_data", "seq", "fact_item_data") if coded else ("facts", "fact", "fact_items")
     )
-    params: dict[str, Any] = {"kind": kind}
     joins, keys = [], []
     for index, field in enumerate(fields):
         if field in ITEM_FIELDS:
@@ -66,24 +91,20 @@ def count_query(
             keys.append(f"i{index}.value")
         else:
             keys.append(f"f.{field}")
-    measure = "coalesce(sum(f.quantity), 0)" if kind == "stock_movement" else "count(*)"
+    measure = "coalesce(sum(f.quantity), 0)" if quantity else "count(*)"
     kind_match = "(SELECT id FROM codes WHERE value = :kind)" if coded else ":kind"
-    if coded:
-        params.update(start=start.toordinal(), end=end.toordinal())
-    else:
-        params.update(start=start.isoformat(), end=end.isoformat())
     inner = (
         f"SELECT {', '.join([*(f'{k} AS k{i}' for i, k in enumerate(keys)), f'{measure} AS n'])} "
         f"FROM {table} f {' '.join(joins)} "
         f"WHERE f.type = {kind_match} AND f.active = 1 AND f.day BETWEEN :start AND :end"
     )
-    positions = ", ".join(str(i) for i in range(1, len(fields) + 1))
     if fields:
-        inner += f" GROUP BY {positions}"
-    if not coded:
-        names = ", ".join([*(f"k{i} AS {f}" for i, f in enumerate(fields)), "n AS count"])
-        sql = f"SELECT {names} FROM ({inner}) g" + (f" ORDER BY {positions}" if fields else "")
-        return sql, params, kind
+        inner += f" GROUP BY {', '.join(str(i) for i in range(1, len(fields) + 1))}"
+    return inner
+
+
+def _decoded(inner: str, fields: list[str]) -> str:
+    """Wrap a coded grouped count so that its keys read as text (days as ISO dates)."""
     outer, decode = [], []
     for index, field in enumerate(fields):
         if field == "day":
@@ -93,8 +114,8 @@ def count_query(
             decode.append(f"LEFT JOIN codes c{index} ON c{index}.id = g.k{index}")
     sql = f"SELECT {', '.join([*outer, 'g.n AS count'])} FROM ({inner}) g {' '.join(decode)}"
     if fields:
-        sql += f" ORDER BY {positions}"
-    return sql, params, kind
+        sql += f" ORDER BY {', '.join(str(i) for i in range(1, len(fields) + 1))}"
+    return sql
 
 
 def counts(
@@ -105,7 +126,7 @@ def counts(
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of {field: value, ..., "count": n} from the laptop store; no value shows as None."""
-    sql, params, _ = count_query(by, start, end, kind)
+    sql, params, _ = count_query(by, start, end, kind, layout="rollup")
     cursor = conn.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

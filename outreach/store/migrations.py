@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from outreach.errors import StoreError
+from outreach.store import rollup
 from outreach.store.connection import Connection
 from outreach.store.fact_table import schema_sql
 
@@ -63,6 +64,21 @@ CREATE TABLE outbox_batches (
     )
 
 
+def _v3(conn: Connection) -> None:
+    """Counts over long periods: the daily roll-up, and covering indexes for the two counts that
+    must see people (distinct client codes; high risk without a kit), so neither reads rows."""
+    rollup.install(conn)
+    _run_script(
+        conn,
+        """
+CREATE INDEX fact_data_people ON fact_data (type, day, client_code, site)
+  WHERE client_code IS NOT NULL AND active = 1;
+CREATE INDEX fact_data_risk ON fact_data (type, risk_level, day, area, client_code, site)
+  WHERE risk_level IS NOT NULL AND active = 1;
+""",
+    )
+
+
 def _run_script(conn: Connection, script: str) -> None:
     """Statement by statement: `executescript` would commit the migration's transaction early."""
     for statement in script.split(";\n"):
@@ -70,7 +86,7 @@ def _run_script(conn: Connection, script: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

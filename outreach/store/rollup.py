@@ -1,0 +1,194 @@
+"""The daily roll-up: counts per (record type, field, day, site, value), kept by triggers.
+
+A count by one field over a year of a busy store would otherwise group hundreds of thousands of
+fact rows; the roll-up answers it from a few thousand cells. Triggers on `fact_data` and
+`fact_item_data` keep it exact on every write path: `Store.add`, voids and corrections (active
+1 → 0), purges (the cascade from `records`) and bulk loads alike. Cells that fall to zero stay
+and are skipped by `HAVING`.
+
+Type and field names are stored as code ids (seeded here, so the triggers carry them as
+literals); a missing scalar value is 0, which decodes to no value. A change to
+`facts.COUNT_FIELDS` needs a migration that calls `install` again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from outreach.domain.facts import COUNT_FIELDS, ITEM_FIELDS, PERIOD_FIELDS
+from outreach.store.connection import Connection
+
+# Besides one counted field, a roll-up query can also group by these.
+AXES = ("site", "day")
+_ON_CONFLICT = (
+    " ON CONFLICT (type, field, day, site, value) "
+    "DO UPDATE SET n = n + excluded.n, quantity = quantity + excluded.quantity"
+)
+# `WHERE true` tells SQLite's parser that ON starts the upsert, not a join constraint.
+_UPSERT = f" WHERE true{_ON_CONFLICT}"
+_INSERT = "INSERT INTO fact_rollup (type, field, day, site, value, n, quantity) "
+
+
+def serves(fields: Sequence[str]) -> bool:
+    """Whether the roll-up can answer a count grouped by `fields`: site, day and at most one
+    other field that is not a period (weeks, months and years are not rolled up)."""
+    others = [field for field in fields if field not in AXES]
+    return not others or (len(others) == 1 and others[0] not in PERIOD_FIELDS)
+
+
+def counted_field(fields: Sequence[str]) -> str:
+    """The field whose cells answer `fields`: the one beyond site and day, else site."""
+    return next((field for field in fields if field not in AXES), "site")
+
+
+def _scalar_columns() -> dict[str, list[str]]:
+    """Each scalar count field and the record types that have it.
+
+    Every countable type has `site`, so its site cells also hold the type's totals.
+    """
+    columns: dict[str, list[str]] = {}
+    for kind, fields in COUNT_FIELDS.items():
+        for field in (f for f in fields if f not in ITEM_FIELDS):
+            columns.setdefault(field, []).append(kind)
+    return columns
+
+
+def _seed_codes(conn: Connection) -> dict[str, int]:
+    names = {*COUNT_FIELDS, *_scalar_columns(), *ITEM_FIELDS}
+    conn.executemany("INSERT OR IGNORE INTO codes (value) VALUES (?)", [(n,) for n in names])
+    marks = ", ".join("?" * len(names))
+    rows = conn.execute(f"SELECT value, id FROM codes WHERE value IN ({marks})", sorted(names))
+    return {str(value): int(code) for value, code in rows}
+
+
+def _scalar_cells(ids: dict[str, int], row: str) -> str:
+    """A SELECT of (field, value) for each scalar field the record `row` can be counted by."""
+    arms = []
+    for column, kinds in _scalar_columns().items():
+        types = ", ".join(str(ids[kind]) for kind in kinds)
+        arms.append(
+            f"SELECT {ids[column]} AS field, {row}.{column} AS value WHERE {row}.type IN ({types})"
+        )
+    return " UNION ALL ".join(arms)
+
+
+def _item_ids(ids: dict[str, int]) -> str:
+    return ", ".join(str(ids[field]) for field in ITEM_FIELDS)
+
+
+def _change_cells(ids: dict[str, int], row: str, sign: str) -> list[str]:
+    """Statements adding `sign` × the record `row` (scalar cells, then its list items)."""
+    scalars = (
+        f"{_INSERT}SELECT {row}.type, c.field, {row}.day, {row}.site, coalesce(c.value, 0), "
+        f"{sign}, {sign} * coalesce({row}.quantity, 0) "
+        f"FROM ({_scalar_cells(ids, row)}) c{_UPSERT}"
+    )
+    items = (
+        f"{_INSERT}SELECT {row}.type, i.field, {row}.day, {row}.site, i.value, {sign}, 0 "
+        f"FROM fact_item_data i WHERE i.seq = {row}.seq AND i.field IN ({_item_ids(ids)})"
+        f"{_ON_CONFLICT}"
+    )
+    return [scalars, items]
+
+
+def _trigger(name: str, when: str, body: list[str]) -> str:
+    return f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(body)}; END"
+
+
+def install(conn: Connection) -> None:
+    """Create (or re-create) the roll-up, its triggers, and fill it from the active facts."""
+    ids = _seed_codes(conn)
+    for name in (
+        "fact_rollup_insert",
+        "fact_rollup_item",
+        "fact_rollup_active",
+        "fact_rollup_delete",
+    ):
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute("DROP TABLE IF EXISTS fact_rollup")
+    conn.execute(
+        """
+CREATE TABLE fact_rollup (
+  type INTEGER NOT NULL,
+  field INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  site INTEGER NOT NULL,
+  value INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  quantity INTEGER NOT NULL,
+  PRIMARY KEY (type, field, day, site, value)
+) WITHOUT ROWID"""
+    )
+    new_scalars = _change_cells(ids, "NEW", "1")[0]
+    conn.execute(
+        _trigger(
+            "fact_rollup_insert", "AFTER INSERT ON fact_data WHEN NEW.active = 1", [new_scalars]
+        )
+    )
+    conn.execute(
+        _trigger(
+            "fact_rollup_item",
+            "AFTER INSERT ON fact_item_data",
+            [
+                f"{_INSERT}SELECT f.type, NEW.field, f.day, f.site, NEW.value, 1, 0 "
+                f"FROM fact_data f WHERE f.seq = NEW.seq AND f.active = 1 "
+                f"AND NEW.field IN ({_item_ids(ids)}){_ON_CONFLICT}"
+            ],
+        )
+    )
+    conn.execute(
+        _trigger(
+            "fact_rollup_active",
+            "AFTER UPDATE OF active ON fact_data WHEN NEW.active IS NOT OLD.active",
+            _change_cells(ids, "NEW", "(NEW.active - OLD.active)"),
+        )
+    )
+    # BEFORE: the record's list items are still there to be taken out with it.
+    conn.execute(
+        _trigger(
+            "fact_rollup_delete",
+            "BEFORE DELETE ON fact_data WHEN OLD.active = 1",
+            _change_cells(ids, "OLD", "-1"),
+        )
+    )
+    _backfill(conn, ids)
+
+
+def _backfill(conn: Connection, ids: dict[str, int]) -> None:
+    scalars = " UNION ALL ".join(
+        f"SELECT f.type, {ids[column]} AS field, f.day, f.site, coalesce(f.{column}, 0) AS value, "
+        f"coalesce(f.quantity, 0) AS q FROM fact_data f WHERE f.active = 1 "
+        f"AND f.type IN ({', '.join(str(ids[kind]) for kind in kinds)})"
+        for column, kinds in _scalar_columns().items()
+    )
+    items = (
+        "SELECT f.type, i.field, f.day, f.site, i.value, 0 FROM fact_item_data i "
+        f"JOIN fact_data f ON f.seq = i.seq WHERE f.active = 1 AND i.field IN ({_item_ids(ids)})"
+    )
+    conn.execute(
+        f"{_INSERT}SELECT type, field, day, site, value, count(*), sum(q) "
+        f"FROM ({scalars} UNION ALL {items}) GROUP BY 1, 2, 3, 4, 5"
+    )
+
+
+def cells_query(fields: Sequence[str], measure_quantity: bool) -> str:
+    """A grouped count from the roll-up for `fields` (which `serves` accepts): keys k0.., n.
+
+    Named parameters: kind, field (`counted_field`), start and end (day ordinals).
+    """
+    keys = [f"r.{field}" if field in AXES else "r.value" for field in fields]
+    measure = "sum(r.quantity)" if measure_quantity else "sum(r.n)"
+    select = [
+        *(f"{key} AS k{index}" for index, key in enumerate(keys)),
+        f"coalesce({measure}, 0) AS n",
+    ]
+    sql = (
+        f"SELECT {', '.join(select)} FROM fact_rollup r "
+        "WHERE r.type = (SELECT id FROM codes WHERE value = :kind) "
+        "AND r.field = (SELECT id FROM codes WHERE value = :field) "
+        "AND r.day BETWEEN :start AND :end"
+    )
+    if fields:
+        positions = ", ".join(str(i) for i in range(1, len(fields) + 1))
+        sql += f" GROUP BY {positions} HAVING sum(r.n) > 0"
+    return sql

@@ -24,7 +24,7 @@ def ledger_companions(conn: Connection, records: Sequence[Record]) -> list[Recor
     """Records to add alongside `records` (already inserted, not committed); may raise."""
     if not any(isinstance(record, _RELEVANT) or record.supersedes for record in records):
         return []
-    if conn.execute("SELECT 1 FROM codes WHERE value = 'stock_movement'").fetchone() is None:
+    if not _has_ledger(conn):
         return []  # no ledger anywhere on this device
     extras: list[Record] = []
     explicit = {r.kit_issue_id for r in records if isinstance(r, StockMovement) and r.kit_issue_id}
@@ -77,13 +77,15 @@ def _type_of(conn: Connection, record_id: str) -> str | None:
     return str(row[0]) if row else None
 
 
-def _has_ledger(conn: Connection, site: str) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM fact_data WHERE type = (SELECT id FROM codes WHERE value = "
-        "'stock_movement') AND site = (SELECT id FROM codes WHERE value = ?) LIMIT 1",
-        (site,),
-    ).fetchone()
-    return row is not None
+def _has_ledger(conn: Connection, site: str | None = None) -> bool:
+    """Whether `site` (or any site) has a stock movement: an indexed look-up by type."""
+    sql = (
+        "SELECT 1 FROM fact_data WHERE type = (SELECT id FROM codes WHERE value = 'stock_movement')"
+    )
+    if site is None:
+        return conn.execute(sql + " LIMIT 1").fetchone() is not None
+    sql += " AND site = (SELECT id FROM codes WHERE value = ?) LIMIT 1"
+    return conn.execute(sql, (site,)).fetchone() is not None
 
 
 def _movement_for_kit(conn: Connection, kit_id: str) -> str | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from outreach.domain.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
 from outreach.store.counts import Layout, count_query
 
@@ -22,9 +23,7 @@ HIGH_RISK = ("high", "very_high")
 
 KIT_FIELDS = ("site", "product", "recipient", "supply", "resupply_reason", "training")
 USE_FIELDS = ("site", "outcome", "administered_by", "ambulance_called")
-_SETTINGS = ("site", "setting")
-_ACTIONS = ("site", "interventions")
-_REFERRALS = ("site", "referrals")
+CONTACT_FIELDS = ("site", "setting", "interventions", "referrals")
 
 
 def commissioner_counts(
@@ -35,69 +34,49 @@ def commissioner_counts(
     *,
     layout: Layout = "text",
 ) -> CountSet:
-    """Counts for `start`..`end` (inclusive), optionally for one site; true values, unpublished."""
-    kits = _cube(run_query, KIT_FIELDS, start, end, "kit_issue", layout, site)
-    uses = _cube(run_query, USE_FIELDS, start, end, "naloxone_use", layout, site)
-    settings = _cube(run_query, _SETTINGS, start, end, "contact", layout, site)
-    actions = _cube(run_query, _ACTIONS, start, end, "contact", layout, site)
-    referrals = _cube(run_query, _REFERRALS, start, end, "contact", layout, site)
+    """Counts for `start`..`end` (inclusive), optionally for one site; true values, unpublished.
+
+    Validation makes a resupply reason present exactly on repeat kits, so the repeat tables come
+    from the reason margin without crossing it with supply.
+    """
+    kits = _margins(run_query, KIT_FIELDS, start, end, "kit_issue", layout, site)
+    uses = _margins(run_query, USE_FIELDS, start, end, "naloxone_use", layout, site)
+    contacts = _margins(run_query, CONTACT_FIELDS, start, end, "contact", layout, site)
     at_risk = high_risk_without_kit(run_query, start, end, site, layout=layout)
     reached = people_reached(run_query, start, end, site, layout=layout)
-    repeats = [(key, n) for key, n in kits if key[KIT_FIELDS.index("supply")] == "repeat"]
-
-    def total(rows: Iterable[tuple[tuple[Cell, ...], int]]) -> int:
-        return sum(n for _, n in rows)
-
-    def by(name: str, title: str, rows: list[Any], fields: Sequence[str], field: str) -> Table:
-        return _margin(name, title, rows, fields, field)
-
-    training = by("kits_by_training", "Kits by training given", kits, KIT_FIELDS, "training")
-    interventions = by(
-        "interventions", "Contacts by intervention", actions, _ACTIONS, "interventions"
+    reasons: Counter[Cell] = Counter(
+        {reason: n for reason, n in kits["resupply_reason"].items() if reason is not None}
     )
+    training = _table("kits_by_training", "Kits by training given", kits, "training")
+    interventions = _table("interventions", "Contacts by intervention", contacts, "interventions")
     tables = (
-        by("kits_by_product", "Kits by product", kits, KIT_FIELDS, "product"),
-        by("kits_by_recipient", "Kits by recipient", kits, KIT_FIELDS, "recipient"),
-        by("kits_by_site", "Kits by site (outlet)", kits, KIT_FIELDS, "site"),
-        by("kits_by_supply", "Kits: first or repeat supply", kits, KIT_FIELDS, "supply"),
-        by(
+        _table("kits_by_product", "Kits by product", kits, "product"),
+        _table("kits_by_recipient", "Kits by recipient", kits, "recipient"),
+        _table("kits_by_site", "Kits by site (outlet)", kits, "site"),
+        _table("kits_by_supply", "Kits: first or repeat supply", kits, "supply"),
+        _table(
             "repeat_kits_by_reason",
             "Repeat kits by reason",
-            repeats,
-            KIT_FIELDS,
+            {"resupply_reason": reasons},
             "resupply_reason",
         ),
         training,
-        by(
-            "naloxone_use_by_outcome",
-            "Naloxone use reports by outcome",
-            uses,
-            USE_FIELDS,
-            "outcome",
-        ),
-        by(
+        _table("naloxone_use_by_outcome", "Naloxone use reports by outcome", uses, "outcome"),
+        _table(
             "naloxone_use_by_administered_by",
             "Naloxone use reports by who gave it",
             uses,
-            USE_FIELDS,
             "administered_by",
         ),
-        by(
+        _table(
             "naloxone_use_by_ambulance",
             "Naloxone use reports: ambulance called",
             uses,
-            USE_FIELDS,
             "ambulance_called",
         ),
-        by("contacts_by_setting", "Contacts by setting", settings, _SETTINGS, "setting"),
+        _table("contacts_by_setting", "Contacts by setting", contacts, "setting"),
         interventions,
-        by(
-            "referrals_by_destination",
-            "Referrals by destination",
-            referrals,
-            _REFERRALS,
-            "referrals",
-        ),
+        _table("referrals_by_destination", "Referrals by destination", contacts, "referrals"),
         Table(
             "high_risk_without_kit_by_area",
             "High-risk people without a kit in the period, by area",
@@ -111,19 +90,19 @@ def commissioner_counts(
         int(n) for (code,), n in interventions.rows if code == "naloxone_training"
     )
     headlines = (
-        Headline("contacts", "Contacts", total(settings)),
+        Headline("contacts", "Contacts", _total(contacts)),
         Headline("people_reached", "People reached (distinct client codes)", reached),
-        Headline("kits", "Kits supplied", total(kits)),
-        Headline("repeat_kits", "Repeat kits", total(repeats)),
+        Headline("kits", "Kits supplied", _total(kits)),
+        Headline("repeat_kits", "Repeat kits", kits["supply"]["repeat"]),
         Headline(
             "repeats_due_to_use",
             "Repeat kits because a kit was used",
-            sum(n for key, n in repeats if key[KIT_FIELDS.index("resupply_reason")] in USE_REASONS),
+            sum(reasons[reason] for reason in USE_REASONS),
         ),
-        Headline("naloxone_uses", "Naloxone use reports", total(uses)),
+        Headline("naloxone_uses", "Naloxone use reports", _total(uses)),
         Headline("kits_with_training", "Kits given with training", trained_kits),
         Headline("contacts_with_training", "Contacts with naloxone training", trained_contacts),
-        Headline("referrals", "Referrals made", total(referrals)),
+        Headline("referrals", "Referrals made", sum(contacts["referrals"].values())),
         Headline(
             "high_risk_without_kit",
             "High-risk people without a kit",
@@ -133,7 +112,15 @@ def commissioner_counts(
     return CountSet(start, end, site, headlines, tables)
 
 
-def _cube(
+Margins = dict[str, Counter[Cell]]
+
+
+def _total(margins: Margins) -> int:
+    """Records counted: every record has exactly one site."""
+    return sum(margins["site"].values())
+
+
+def _margins(
     run_query: RunQuery,
     fields: Sequence[str],
     start: dt.date,
@@ -141,28 +128,34 @@ def _cube(
     kind: str,
     layout: Layout,
     site: str | None,
-) -> list[tuple[tuple[Cell, ...], int]]:
-    """One grouped scan of `kind` by all `fields` (site first), filtered to one site if asked."""
-    sql, params, _ = count_query(list(fields), start, end, kind, layout=layout)
-    rows = [(tuple(row[:-1]), int(row[-1])) for row in run_query(sql, params)]
-    if site is not None:
-        rows = [(key, n) for key, n in rows if key[0] == site]
-    return rows
+) -> Margins:
+    """Counts of `kind` by each of `fields` (site first), for one site if asked.
+
+    From the laptop's roll-up, one small query per field. Elsewhere one grouped scan of the
+    scalar fields, summed down to each, and one scan per list field (crossing two list fields
+    would drop the records that have none of one).
+    """
+    # (fields grouped by, fields whose margins the rows give); site comes first in each
+    groups = [(["site"], ["site"])] if layout == "rollup" else []
+    if layout != "rollup":
+        scalars = [field for field in fields if field not in ITEM_FIELDS]
+        groups.append((scalars, scalars))
+    for field in fields:
+        if field != "site" and (layout == "rollup" or field in ITEM_FIELDS):
+            groups.append((["site", field], [field]))
+    margins: Margins = {field: Counter() for field in fields}
+    for by, counted in groups:
+        sql, params, _ = count_query(by, start, end, kind, layout=layout)
+        for row in run_query(sql, params):
+            if site is None or row[0] == site:
+                for field in counted:
+                    margins[field][row[by.index(field)]] += int(row[-1])
+    return margins
 
 
-def _margin(
-    name: str,
-    title: str,
-    rows: list[tuple[tuple[Cell, ...], int]],
-    fields: Sequence[str],
-    field: str,
-) -> Table:
-    """Sum a cube down to one field; rows sorted by count (largest first), then code."""
-    index = list(fields).index(field)
-    sums: Counter[Cell] = Counter()
-    for key, n in rows:
-        sums[key[index]] += n
-    ordered = sorted(sums.items(), key=lambda item: (-item[1], item[0] or ""))
+def _table(name: str, title: str, margins: Margins, field: str) -> Table:
+    """One field's counts as a table; rows sorted by count (largest first), then code."""
+    ordered = sorted(margins[field].items(), key=lambda item: (-item[1], item[0] or ""))
     vocab = {
         "interventions": "intervention",
         "referrals": "referral_to",
@@ -175,7 +168,7 @@ class _Sql:
     """Table names and code matching for one layout."""
 
     def __init__(self, layout: Layout) -> None:
-        self.coded = layout == "coded"
+        self.coded = layout != "text"
         self.table = "fact_data" if self.coded else "facts"
         self.key = "seq" if self.coded else "fact"
         self.items = "fact_item_data" if self.coded else "fact_items"
@@ -283,4 +276,4 @@ def store_runner(conn: Any) -> RunQuery:
 
 def local_counts(conn: Any, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:
     """The commissioner set from this laptop's store (its dictionary-coded tables)."""
-    return commissioner_counts(store_runner(conn), start, end, site, layout="coded")
+    return commissioner_counts(store_runner(conn), start, end, site, layout="rollup")

@@ -1,7 +1,8 @@
 """Commissioner counts over 1M records and the monthly PDF report built from them.
 
 The store is a real encrypted store (fast KDF, temp dir) filled by bulk inserts straight into the
-counting tables (`Store.add` at 1M records takes ~50 s and is measured by bench_store). Figures:
+counting tables, whose triggers keep the daily roll-up as `Store.add` would (`Store.add` at 1M
+records takes ~50 s and is measured by bench_store). Figures:
 the monthly set (one month of a 1M-record year), the whole year (all 1M), the PDF after counts.
 `BENCH_RECORDS` scales the data down for a quick look.
 """

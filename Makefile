@@ -21,12 +21,14 @@ lint: $(STAMP)
 	$(BIN)/mypy outreach
 	$(BIN)/lint-imports
 
-# Debian tools the tests use (fiu-run injects disk faults; pdftotext/pdftoppm read the PDFs);
+# Debian tools the tests use (fiu-run injects disk faults; pdftotext/pdftoppm read the PDFs;
+# zbarimg decodes their QR codes);
 # installed only when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	command -v fiu-run >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fiu-utils)
 	command -v pdftotext >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils)
+	command -v zbarimg >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq zbar-tools)
 
 test: lint system-deps
 	$(BIN)/python -m pytest -q -m "not soak"

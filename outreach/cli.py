@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(commands)
+    # `outreach status` lives with the store; what other parts add to it is handed in here.
+    parser.set_defaults(status_sections=(sync_commands.status_section,))
     return parser
 
 

@@ -51,7 +51,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     count.add_argument("--user")
     count.set_defaults(func=cmd_counts)
 
-    status = commands.add_parser("status", help="store, users, records and integrity (JSON)")
+    status = commands.add_parser("status", help="store, users, records, sync and integrity (JSON)")
     status.add_argument("--check", action="store_true", help="verify every page (slower)")
     status.add_argument("--user")
     status.set_defaults(func=cmd_status)
@@ -186,6 +186,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                 records=store.record_count(),
                 last_seq=store.last_seq(),
             )
+            for section in getattr(args, "status_sections", ()):
+                status.update(section(store))
             if args.check:
                 problems = store.verify()
                 status["integrity"] = problems or "ok"

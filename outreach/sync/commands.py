@@ -6,8 +6,12 @@ import argparse
 import dataclasses
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from outreach.cli_support import open_store_from_args
+
+if TYPE_CHECKING:
+    from outreach.store.store import Store
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,6 +24,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sync.add_argument("--to-dir", help="write sealed batch files here instead (USB transfer)")
     sync.add_argument("--user")
     sync.set_defaults(func=cmd_sync)
+
+
+def status_section(store: Store) -> dict[str, object]:
+    """What `outreach status` shows of sync: the hub, records waiting, the last sync."""
+    from outreach.sync import enrolment, state
+
+    pins = state.hub_pins(store)
+    last = enrolment.last_sync(store)
+    return {
+        "sync": {
+            "enrolled": pins is not None,
+            "hub": pins.url if pins else None,
+            "hub_fingerprint": pins.fingerprint if pins else None,
+            "pending": enrolment.pending_count(store),
+            "acked_through": state.acked_through(store),
+            "last_sync": last.isoformat() if last else None,
+        }
+    }
 
 
 def _out(data: object) -> None:

@@ -111,6 +111,9 @@ def test_status_checks_integrity(cli_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     assert status["integrity"] == "ok" and status["users"] == [{"user": "alice", "role": "worker"}]
+    sync = status["sync"]
+    assert sync["enrolled"] is False and sync["hub"] is None and sync["last_sync"] is None
+    assert sync["pending"] == status["records"] and sync["acked_through"] == 0
 
 
 def test_commands_without_a_store_say_how_to_start(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from outreach.hub.service import Hub
 from outreach.store.store import Store
 from outreach.sync import enrolment, outbox, reference, state
 from outreach.sync.client import sync_now
+from outreach.sync.commands import status_section
 from outreach.sync.protocol import Reference, SignedReceipt
 from tests.hub.harness import contacts
 
@@ -45,6 +46,9 @@ def test_sync_delivers_every_record_once(enrolled: Store, hub: Hub) -> None:
     assert enrolment.last_sync(enrolled) is not None
     again = sync_now(enrolled)
     assert again.sent == 0 and hub.record_total() == 1234
+    shown = status_section(enrolled)["sync"]
+    assert shown["enrolled"] and shown["hub"] == state.hub_pins(enrolled).url  # type: ignore[union-attr]
+    assert shown["pending"] == 0 and shown["acked_through"] == 1234 and shown["last_sync"]
 
 
 def test_replayed_batch_returns_original_receipt(enrolled: Store, hub: Hub, hub_url: str) -> None:

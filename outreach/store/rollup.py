@@ -61,50 +61,82 @@ def _seed_codes(conn: Connection) -> dict[str, int]:
     return {str(value): int(code) for value, code in rows}
 
 
-def _scalar_cells(ids: dict[str, int], row: str) -> str:
-    """A SELECT of (field, value) for each scalar field the record `row` can be counted by."""
-    arms = []
-    for column, kinds in _scalar_columns().items():
-        types = ", ".join(str(ids[kind]) for kind in kinds)
-        arms.append(
-            f"SELECT {ids[column]} AS field, {row}.{column} AS value WHERE {row}.type IN ({types})"
-        )
-    return " UNION ALL ".join(arms)
-
-
 def _item_ids(ids: dict[str, int]) -> str:
     return ", ".join(str(ids[field]) for field in ITEM_FIELDS)
 
 
-def _change_cells(ids: dict[str, int], row: str, sign: str) -> list[str]:
-    """Statements adding `sign` × the record `row` (scalar cells, then its list items)."""
-    scalars = (
-        f"{_INSERT}SELECT {row}.type, c.field, {row}.day, {row}.site, coalesce(c.value, 0), "
-        f"{sign}, {sign} * coalesce({row}.quantity, 0) "
-        f"FROM ({_scalar_cells(ids, row)}) c{_UPSERT}"
+def _change_cells(ids: dict[str, int], kind: str, row: str, sign: str) -> list[str]:
+    """Statements adding `sign` × the `kind` record `row`: its scalar cells, then its items."""
+    cells = " UNION ALL ".join(
+        f"SELECT {ids[column]} AS field, {row}.{column} AS value"
+        for column in COUNT_FIELDS[kind]
+        if column not in ITEM_FIELDS
     )
-    items = (
-        f"{_INSERT}SELECT {row}.type, i.field, {row}.day, {row}.site, i.value, {sign}, 0 "
-        f"FROM fact_item_data i WHERE i.seq = {row}.seq AND i.field IN ({_item_ids(ids)})"
-        f"{_ON_CONFLICT}"
-    )
-    return [scalars, items]
+    statements = [
+        f"{_INSERT}SELECT {row}.type, c.field, {row}.day, {row}.site, "
+        f"coalesce(c.value, 0), {sign}, {sign} * coalesce({row}.quantity, 0) "
+        f"FROM ({cells}) c{_UPSERT}"
+    ]
+    if any(field in ITEM_FIELDS for field in COUNT_FIELDS[kind]):
+        statements.append(
+            f"{_INSERT}SELECT {row}.type, i.field, {row}.day, {row}.site, i.value, {sign}, 0 "
+            f"FROM fact_item_data i WHERE i.seq = {row}.seq AND i.field IN ({_item_ids(ids)})"
+            f"{_ON_CONFLICT}"
+        )
+    return statements
 
 
 def _trigger(name: str, when: str, body: list[str]) -> str:
     return f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(body)}; END"
 
 
+def _triggers(ids: dict[str, int]) -> list[str]:
+    """One set per record type (each touches only its own fields), and one for list items."""
+    triggers = [
+        _trigger(
+            "fact_rollup_item",
+            "AFTER INSERT ON fact_item_data",
+            [
+                f"{_INSERT}SELECT f.type, NEW.field, f.day, f.site, NEW.value, 1, 0 "
+                f"FROM fact_data f WHERE f.seq = NEW.seq AND f.active = 1 "
+                f"AND NEW.field IN ({_item_ids(ids)}){_ON_CONFLICT}"
+            ],
+        )
+    ]
+    for kind in COUNT_FIELDS:
+        is_kind = f"type = {ids[kind]}"
+        # On insert the list items come after the row, through fact_rollup_item.
+        added = _change_cells(ids, kind, "NEW", "1")[:1]
+        triggers += [
+            _trigger(
+                f"fact_rollup_insert_{kind}",
+                f"AFTER INSERT ON fact_data WHEN NEW.{is_kind} AND NEW.active = 1",
+                added,
+            ),
+            _trigger(
+                f"fact_rollup_active_{kind}",
+                f"AFTER UPDATE OF active ON fact_data "
+                f"WHEN NEW.{is_kind} AND NEW.active IS NOT OLD.active",
+                _change_cells(ids, kind, "NEW", "(NEW.active - OLD.active)"),
+            ),
+            # BEFORE: the record's list items are still there to be taken out with it.
+            _trigger(
+                f"fact_rollup_delete_{kind}",
+                f"BEFORE DELETE ON fact_data WHEN OLD.{is_kind} AND OLD.active = 1",
+                _change_cells(ids, kind, "OLD", "-1"),
+            ),
+        ]
+    return triggers
+
+
 def install(conn: Connection) -> None:
     """Create (or re-create) the roll-up, its triggers, and fill it from the active facts."""
     ids = _seed_codes(conn)
-    for name in (
-        "fact_rollup_insert",
-        "fact_rollup_item",
-        "fact_rollup_active",
-        "fact_rollup_delete",
-    ):
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    old = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fact_rollup_%'"
+    ).fetchall()
+    for (name,) in old:
+        conn.execute(f"DROP TRIGGER {name}")
     conn.execute("DROP TABLE IF EXISTS fact_rollup")
     conn.execute(
         """
@@ -119,38 +151,8 @@ CREATE TABLE fact_rollup (
   PRIMARY KEY (type, field, day, site, value)
 ) WITHOUT ROWID"""
     )
-    new_scalars = _change_cells(ids, "NEW", "1")[0]
-    conn.execute(
-        _trigger(
-            "fact_rollup_insert", "AFTER INSERT ON fact_data WHEN NEW.active = 1", [new_scalars]
-        )
-    )
-    conn.execute(
-        _trigger(
-            "fact_rollup_item",
-            "AFTER INSERT ON fact_item_data",
-            [
-                f"{_INSERT}SELECT f.type, NEW.field, f.day, f.site, NEW.value, 1, 0 "
-                f"FROM fact_data f WHERE f.seq = NEW.seq AND f.active = 1 "
-                f"AND NEW.field IN ({_item_ids(ids)}){_ON_CONFLICT}"
-            ],
-        )
-    )
-    conn.execute(
-        _trigger(
-            "fact_rollup_active",
-            "AFTER UPDATE OF active ON fact_data WHEN NEW.active IS NOT OLD.active",
-            _change_cells(ids, "NEW", "(NEW.active - OLD.active)"),
-        )
-    )
-    # BEFORE: the record's list items are still there to be taken out with it.
-    conn.execute(
-        _trigger(
-            "fact_rollup_delete",
-            "BEFORE DELETE ON fact_data WHEN OLD.active = 1",
-            _change_cells(ids, "OLD", "-1"),
-        )
-    )
+    for trigger in _triggers(ids):
+        conn.execute(trigger)
     _backfill(conn, ids)
 
 

@@ -40,6 +40,7 @@ def status_section(store: Store) -> dict[str, object]:
             "pending": enrolment.pending_count(store),
             "acked_through": state.acked_through(store),
             "last_sync": last.isoformat() if last else None,
+            "unlinked_client_codes": enrolment.unlinked_client_codes(store),
         }
     }
 

@@ -25,6 +25,7 @@ from outreach.sync.protocol import (
     b64e,
     hub_fingerprint,
 )
+from outreach.sync.reference import LOCAL_SERVICE_KEY
 from outreach.sync.transport import DEFAULT_POLICY, RetryPolicy, check_url, make_client, request
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class EnrolmentInfo:
     device_id: str
     hub_fingerprint: str
     enrolled_at: dt.datetime
+    # Records saved before enrolment whose client codes came from this laptop's own key.
+    unlinked_client_codes: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,10 +121,34 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
         cert_pem,
     )
     with store.transaction():
+        unlinked = _codes_from_local_key(store, answer.reference.service_key)
         store.set_meta(state.HUB, msgspec.json.encode(pins).decode())
+        store.set_meta(state.UNLINKED_CODES, str(unlinked))
         state.save_reference(store, answer.reference)
     log.info("enrolled with hub %s", fingerprint[:12])
-    return EnrolmentInfo(parsed.url, store.device_id, fingerprint, now)
+    if unlinked:
+        log.warning("%d records carry client codes from the local key", unlinked)
+    return EnrolmentInfo(parsed.url, store.device_id, fingerprint, now, unlinked)
+
+
+def _codes_from_local_key(store: Store, hub_key: str | None) -> int:
+    """Active records with a client code made before enrolment with a different, local key.
+
+    Codes cannot be remade (the typed initials and dates are never kept), so those people are
+    not linked to the codes the hub's key gives them from now on; the user is told how many.
+    """
+    local = store.meta(LOCAL_SERVICE_KEY)
+    if not local or not hub_key or local == hub_key:
+        return 0
+    row = store.conn.execute(
+        "SELECT count(*) FROM fact_data WHERE client_code IS NOT NULL AND active = 1"
+    ).fetchone()
+    return int(row[0])
+
+
+def unlinked_client_codes(store: Store) -> int:
+    """How many records kept client codes from the local key at enrolment (see `enrol`)."""
+    return int(store.meta(state.UNLINKED_CODES, "0") or 0)
 
 
 def is_enrolled(store: Store) -> bool:

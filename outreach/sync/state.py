@@ -21,6 +21,7 @@ HUB = "sync.hub"
 ACKED = "sync.acked_through"
 LAST_SYNC = "sync.last_sync"
 REFERENCE = "sync.reference"
+UNLINKED_CODES = "sync.unlinked_client_codes"
 
 
 class HubPins(msgspec.Struct, frozen=True):

@@ -38,6 +38,7 @@ class SyncStatusInfo:
     enrolled: bool
     pending: int
     last_sync: dt.datetime | None
+    unlinked_client_codes: int = 0
 
 
 def status(store: Store) -> SyncStatusInfo:
@@ -46,7 +47,11 @@ def status(store: Store) -> SyncStatusInfo:
         return SyncStatusInfo(False, False, store.last_seq(), None)
     last = enrolment.last_sync(store)
     return SyncStatusInfo(
-        True, bool(enrolment.is_enrolled(store)), int(enrolment.pending_count(store)), last
+        True,
+        bool(enrolment.is_enrolled(store)),
+        int(enrolment.pending_count(store)),
+        last,
+        int(enrolment.unlinked_client_codes(store)),
     )
 
 

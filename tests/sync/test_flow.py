@@ -145,6 +145,7 @@ def test_enrolment_code_works_once(hub: Hub, hub_url: str, make_store) -> None:
     code = hub.new_enrolment(hub_url).text()
     info = enrolment.enrol(first, code)
     assert info.device_id == first.device_id and enrolment.is_enrolled(first)
+    assert info.unlinked_client_codes == 0 == status_section(first)["sync"]["unlinked_client_codes"]  # type: ignore[index]
     with pytest.raises(SyncError) as used:
         enrolment.enrol(second, code)
     assert used.value.kind is SyncErrorKind.AUTH and not enrolment.is_enrolled(second)

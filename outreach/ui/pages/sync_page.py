@@ -73,7 +73,14 @@ class SyncPage(QWidget):
         else:
             enrolled = "Enrolled" if info.enrolled else "Not enrolled yet"
             last = f"{info.last_sync:%d %b %Y %H:%M}" if info.last_sync else "never"
-            self.state.setText(f"{enrolled}. {info.pending} waiting to sync; last sync {last}.")
+            text = f"{enrolled}. {info.pending} waiting to sync; last sync {last}."
+            if info.unlinked_client_codes:
+                text += (
+                    f" {info.unlinked_client_codes} record(s) saved before enrolment carry client"
+                    " codes made with this laptop's own key: the same people get new codes from"
+                    " now on, so those records are not linked to them."
+                )
+            self.state.setText(text)
             self.sync_button.setEnabled(info.enrolled)
         self.model.set_rows(receipts)
         total = self.model.quarantined_total()

@@ -1,48 +1,78 @@
-"""The `outreach` command: the composition root. With no sub-command it starts the desktop app."""
+"""The `outreach` command: the composition root. With no sub-command it starts the desktop app.
+
+The desktop app is what most people start, so that path parses the global options alone and never
+imports the sub-commands' modules (the store, reports and sync stacks): the first window paints
+sooner (start-up budget, DESIGN §7). Anything else goes through the full parser.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from outreach import __version__, paths
 from outreach.errors import InvalidRecord, OutreachError
 from outreach.log import setup_logging
-from outreach.reports import commands as report_commands
-from outreach.store import commands as store_commands
-from outreach.store import user_commands
-from outreach.sync import commands as sync_commands
 
 log = logging.getLogger(__name__)
 
 # Each module exposes `register(subparsers)`; its sub-commands set `func(args) -> int`.
-COMMAND_GROUPS = (store_commands, user_commands, report_commands, sync_commands)
+COMMAND_GROUPS = (
+    "outreach.store.commands",
+    "outreach.store.user_commands",
+    "outreach.reports.commands",
+    "outreach.sync.commands",
+)
+DESCRIPTION = (
+    "Record anonymised outreach contacts and naloxone kits, offline. "
+    "Without a command, starts the desktop app."
+)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="outreach",
-        description="Record anonymised outreach contacts and naloxone kits, offline. "
-        "Without a command, starts the desktop app.",
-    )
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--data-dir", help=f"where the store lives (default: per-user; or ${paths.DATA_DIR_ENV})"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+
+
+def command_groups() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in COMMAND_GROUPS]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="outreach", description=DESCRIPTION)
+    _add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in COMMAND_GROUPS:
+    for group in command_groups():
         group.register(commands)
     # `outreach status` lives with the store; what other parts add to it is handed in here.
     parser.set_defaults(status_sections=(sync_commands.status_section,))
     return parser
 
 
+def desktop_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The options when `argv` starts the desktop app (global options only), else None."""
+    parser = argparse.ArgumentParser(prog="outreach", add_help=False, exit_on_error=False)
+    _add_global_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None  # the full parser says what is wrong, with the whole usage
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = desktop_args(argv) or build_parser().parse_args(argv)
     paths.set_data_dir(args.data_dir)
     try:
         setup_logging(args.verbose)

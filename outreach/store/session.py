@@ -1,16 +1,22 @@
-"""Create, unlock and recover a store in a data directory: the only way code gets a `Store`."""
+"""Create, unlock and recover a store in a data directory: the only way code gets a `Store`.
+
+Whether a store exists and who may unlock it need only the slot file; the SQLCipher and schema
+stack is imported when a store is opened. The unlock screen asks the former before its first
+paint, and the opening runs on the store thread (start-up budget, DESIGN §7).
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from outreach.errors import NoStore, StoreError, StoreExists
-from outreach.store.connection import open_encrypted
-from outreach.store.migrations import migrate
-from outreach.store.store import Store
 from outreach.store.vault import KdfParams, Vault
+
+if TYPE_CHECKING:
+    from outreach.store.store import Store
 
 log = logging.getLogger(__name__)
 STORE_FILE = "outreach.db"
@@ -36,6 +42,9 @@ def create_store(
     if store_exists(data_dir) or db_path.exists():
         raise StoreExists(f"a store already exists in {data_dir}")
     # Build the database first: a crash before the slots are saved leaves no half-made store.
+    from outreach.store.connection import open_encrypted
+    from outreach.store.migrations import migrate
+
     key = secrets.token_bytes(32)
     tmp = db_path.with_name(db_path.name + ".new")
     for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
@@ -56,6 +65,10 @@ def create_store(
 
 
 def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") -> Store:
+    from outreach.store.connection import open_encrypted
+    from outreach.store.migrations import migrate
+    from outreach.store.store import Store
+
     db_path = data_dir / STORE_FILE
     pending = db_path.with_name(db_path.name + ".new")
     interrupted = not db_path.exists() and pending.exists()

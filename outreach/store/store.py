@@ -19,6 +19,7 @@ from outreach.domain import facts
 from outreach.domain.records import Record, Void, decode_record, encode_record
 from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, StoreCorrupt, StoreError, VaultLocked
+from outreach.store.changes import Changes
 from outreach.store.connection import (
     Connection,
     DatabaseError,
@@ -49,18 +50,6 @@ def _corruption_is_an_error(method: Callable[P, T]) -> Callable[P, T]:
             raise StoreCorrupt(f"the store is damaged: {exc}") from None
 
     return guarded
-
-
-@dataclasses.dataclass(frozen=True)
-class Changes:
-    """What a write changed, so views refresh only what they show."""
-
-    added: tuple[str, ...] = ()
-    types: frozenset[str] = frozenset()
-    retired: tuple[str, ...] = ()
-
-    def touches(self, *types: str) -> bool:
-        return bool(self.types.intersection(types))
 
 
 @dataclasses.dataclass(frozen=True)

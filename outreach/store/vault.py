@@ -4,6 +4,9 @@ The database key never touches disk in the clear. Each user's slot wraps it with
 an Argon2id key from that user's passphrase; the recovery slot uses a random key shown once at
 set-up. Changing a passphrase rewrites one slot. The slot file is the only plain file besides
 settings, and holds no record content.
+
+The crypto libraries are imported where keys are derived or (un)wrapped: reading the slot file
+(who may unlock, for the unlock screen's first paint) needs neither.
 """
 
 from __future__ import annotations
@@ -17,12 +20,6 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
-from argon2.exceptions import HashingError
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from outreach.config import write_atomic
 from outreach.errors import LockedOut, StoreError, UnknownUser, WrongPassphrase
@@ -45,6 +42,9 @@ class KdfParams(msgspec.Struct, frozen=True):
     salt: str = ""
 
     def derive(self, secret: bytes) -> bytes:
+        from argon2.exceptions import HashingError
+        from argon2.low_level import Type, hash_secret_raw
+
         if self.alg != "argon2id":
             raise StoreError(f"unsupported key derivation '{self.alg}'")
         try:
@@ -109,12 +109,17 @@ def _aad(store_id: str, kind: str, user: str, role: str) -> bytes:
 
 
 def _wrap(wrapping_key: bytes, db_key: bytes, aad: bytes) -> tuple[str, str]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = secrets.token_bytes(12)
     return _b64(nonce), _b64(AESGCM(wrapping_key).encrypt(nonce, db_key, aad))
 
 
 def _recovery_wrapping_key(recovery_key: str, store_id: str) -> bytes:
     """The recovery key is 150 random bits, so a fast KDF is enough."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(hashes.SHA256(), KEY_BYTES, store_id.encode(), b"outreach-recovery-v1").derive(
         normalise_recovery_key(recovery_key).encode()
     )
@@ -257,6 +262,9 @@ class Vault:
         return key
 
     def _open(self, slot: Slot, wrapping_key: bytes) -> bytes | None:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         try:
             return AESGCM(wrapping_key).decrypt(
                 base64.b64decode(slot.nonce),

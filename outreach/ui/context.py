@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import SignalInstance
 
 from outreach import config
 from outreach.config import Settings
 from outreach.domain.vocab import Vocabulary, base_vocabulary
-from outreach.store.vault import KdfParams
 from outreach.ui.ops import Ops
+
+if TYPE_CHECKING:
+    from outreach.store.vault import KdfParams
 
 
 @dataclass

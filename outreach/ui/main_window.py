@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -11,13 +12,14 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from outreach import APP_NAME, config
 from outreach.store.session import store_exists
-from outreach.store.vault import KdfParams
 from outreach.ui.context import AppContext
-from outreach.ui.dialogs.error_dialog import show_error
 from outreach.ui.idle import IdleWatcher
 from outreach.ui.ops import Ops
 from outreach.ui.screens.unlock import UnlockScreen
-from outreach.ui.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when first needed: the first paint is the unlock screen alone
+    from outreach.store.vault import KdfParams
+    from outreach.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,8 @@ class MainWindow(QMainWindow):
         self.ctx.user, self.ctx.role = user, role
         self.ctx.settings = config.load_settings()
         self.ctx.remember(last_user=user)
+        from outreach.ui.workspace import Workspace
+
         self.workspace = Workspace(self.ctx)
         self._show(self.workspace)
         self._install_status_bar()
@@ -114,6 +118,8 @@ class MainWindow(QMainWindow):
     # -- errors and shutdown -------------------------------------------------------------------
 
     def show_error(self, error: BaseException) -> None:
+        from outreach.ui.dialogs.error_dialog import show_error
+
         show_error(error, self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API

@@ -18,15 +18,18 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
 from outreach.errors import VaultLocked
-from outreach.store.store import Changes, Store
+from outreach.store.changes import Changes
 from outreach.ui.task import Task
+
+if TYPE_CHECKING:  # the store stack loads when a store is opened, on the store thread
+    from outreach.store.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -45,3 +45,35 @@ def test_screens_render_at_200_percent(tmp_path: Path) -> None:
 
     image = QImage(str(tmp_path / "record-contact.png"))
     assert image.width() >= 2000
+
+
+def test_the_unlock_window_waits_for_no_store_stack(existing_store: Path) -> None:
+    """`outreach` shows its unlock window without the sub-commands, SQLCipher or crypto loaded.
+
+    They load on unlock, on the store thread; importing them first made launch slower (DESIGN §7).
+    """
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from outreach.cli import main\n"
+        "heavy = ('outreach.store.commands', 'outreach.reports', 'outreach.sync',\n"
+        "         'outreach.store.store', 'sqlcipher3', 'argon2', 'cryptography')\n"
+        "def look():\n"
+        "    shown = [w.__class__.__name__ for w in app.topLevelWidgets() if w.isVisible()]\n"
+        "    print(shown, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+        "    app.quit()\n"
+        "app = QApplication([])\n"
+        "QTimer.singleShot(0, look)\n"
+        "main(['--data-dir', sys.argv[1]])\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(existing_store)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "['MainWindow'] []"

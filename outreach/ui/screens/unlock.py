@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,10 +18,12 @@ from PySide6.QtWidgets import (
 
 from outreach.errors import OutreachError, WrongPassphrase
 from outreach.store.session import load_vault, unlock_store
-from outreach.store.store import Store
 from outreach.ui.context import AppContext
 from outreach.ui.messages import explain
 from outreach.ui.widgets.passphrase import secret_field
+
+if TYPE_CHECKING:
+    from outreach.store.store import Store
 
 log = logging.getLogger(__name__)
 

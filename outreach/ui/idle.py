@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 ACTIVITY = frozenset(
     {
@@ -16,7 +16,13 @@ ACTIVITY = frozenset(
 
 
 class IdleWatcher(QObject):
-    """App-wide event filter: any input restarts the timer; `idle` fires when it runs out."""
+    """App-wide event filter: any input restarts the timer; `idle` fires when it runs out.
+
+    It filters only while started (a session is unlocked), as there is nothing to lock before.
+    A Python app-wide filter is not free: PySide wraps every object that gets an event, and its
+    first events make it create the Python types and enums of whole Qt modules (~30 ms), which
+    the unlock screen's first paint would otherwise wait for (start-up budget, DESIGN §7).
+    """
 
     idle = Signal()
 
@@ -25,16 +31,24 @@ class IdleWatcher(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.idle)
+        self._filtering: QCoreApplication | None = None
         self.set_minutes(minutes)
 
     def set_minutes(self, minutes: float) -> None:
         self._timer.setInterval(max(1, int(minutes * 60_000)))
 
     def start(self) -> None:
+        app = QCoreApplication.instance()
+        if self._filtering is None and app is not None:
+            app.installEventFilter(self)
+            self._filtering = app
         self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        if self._filtering is not None:
+            self._filtering.removeEventFilter(self)
+            self._filtering = None
 
     @property
     def active(self) -> bool:

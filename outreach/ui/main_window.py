@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from outreach import APP_NAME, config
 from outreach.store.session import store_exists
@@ -41,9 +41,6 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.status: QWidget | None = None
         self.idle = IdleWatcher(self.ctx.settings.auto_lock_minutes, self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
         self.idle.idle.connect(self.lock)
         lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
         lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -123,9 +120,6 @@ class MainWindow(QMainWindow):
         show_error(error, self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.idle)
         self.idle.stop()
         self.ops.shutdown()
         super().closeEvent(event)

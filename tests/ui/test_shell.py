@@ -78,6 +78,33 @@ def test_idle_locks(unlocked, qtbot: QtBot) -> None:
     assert window.workspace is None
 
 
+def test_input_keeps_an_unlocked_window_open(unlocked, qtbot: QtBot) -> None:
+    """Key presses restart the idle timer; only once they stop does the window lock."""
+    window = unlocked
+    window.idle.set_minutes(0.01)  # 600 ms
+    window.idle.start()
+    for _ in range(24):  # 1.2 s of typing, a key every 50 ms
+        qtbot.keyClick(window.workspace, Qt.Key.Key_Shift)
+        qtbot.wait(50)
+    assert window.workspace is not None
+    with qtbot.waitSignal(window.locked, timeout=5_000):
+        pass
+
+
+def test_idle_watching_only_while_unlocked(make_window, existing_store, qtbot: QtBot) -> None:
+    """Input on the unlock screen starts no timer; the watcher runs from unlock to lock."""
+    window = make_window()
+    qtbot.keyClicks(window.stack.currentWidget().passphrase, "typing")
+    assert not window.idle.active
+    unlock_screen = window.stack.currentWidget()
+    unlock_screen.passphrase.clear()
+    unlock(qtbot, window)
+    assert window.idle.active
+    with qtbot.waitSignal(window.locked):
+        window.lock()
+    assert not window.idle.active
+
+
 def test_error_dialog_maps_kinds_and_copies(qtbot: QtBot) -> None:
     """The presenter names the action for a sync error kind and copies details to the clipboard."""
     dialog = ErrorDialog(SyncError("boom", kind=SyncErrorKind.REVOKED))

@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
@@ -42,9 +43,7 @@ class MainWindow(QMainWindow):
         self.status: QWidget | None = None
         self.idle = IdleWatcher(self.ctx.settings.auto_lock_minutes, self)
         self.idle.idle.connect(self.lock)
-        lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
-        lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        lock_key.activated.connect(self.lock)
+        self._lock_key: QShortcut | None = None  # made on first unlock: nothing to lock before
         self._screen: QWidget | None = None
         self.start()
 
@@ -84,6 +83,7 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(self.ctx)
         self._show(self.workspace)
         self._install_status_bar()
+        self._install_lock_key()
         self.idle.set_minutes(self.ctx.settings.auto_lock_minutes)
         self.idle.start()
         log.info("unlocked (role %s)", role)
@@ -95,6 +95,12 @@ class MainWindow(QMainWindow):
         self.status = SyncStatus(self.ctx)
         self.statusBar().addPermanentWidget(self.status, 1)
         self.statusBar().show()
+
+    def _install_lock_key(self) -> None:
+        if self._lock_key is None:
+            self._lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
+            self._lock_key.setContext(QtCore.Qt.ShortcutContext.ApplicationShortcut)
+            self._lock_key.activated.connect(self.lock)
 
     def lock(self) -> None:
         """Close the store (key dropped), clear every page, and go back to the unlock screen."""

@@ -20,7 +20,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
@@ -108,7 +109,7 @@ class Op(Generic[T]):
         dialog = QProgressDialog(self.task.label, cancel_text, 0, 0, parent)
         dialog.setWindowTitle(self.task.label)
         dialog.setAccessibleName(f"Progress: {self.task.label}")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
         if self._cancellable:
             dialog.canceled.connect(self.task.cancel.set)
@@ -186,7 +187,7 @@ class Ops(QObject):
         self._store: Store | None = None  # only ever touched on the store thread
         self._running: set[Op[Any]] = set()
         self._bridge = _Bridge()
-        self._bridge.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._bridged = False
         self.error_handler: Callable[[BaseException], Any] | None = None
         self.progress_parent: QWidget | None = None
         self._closed = False
@@ -221,6 +222,8 @@ class Ops(QObject):
     def _submit(self, op: Op[T]) -> concurrent.futures.Future[T]:
         if self._closed:
             raise RuntimeError("ops were shut down")
+        if not self._bridged:
+            self._connect_bridge()
         pool = self._net_pool if op._kind == "network" else self._store_pool
         self._running.add(op)
         op._start_progress(self.progress_parent)
@@ -232,6 +235,13 @@ class Ops(QObject):
 
         future.add_done_callback(done)
         return future
+
+    def _connect_bridge(self) -> None:
+        """On the first job: PySide takes ~15 ms to build `Qt` (the namespace, ~90 enums) on
+        first use, and the unlock screen, which runs no job, need not wait for it to paint."""
+        queued = QtCore.Qt.ConnectionType.QueuedConnection
+        self._bridge.finished.connect(self._on_finished, queued)
+        self._bridged = True
 
     def _execute(self, op: Op[T]) -> T:
         if op._kind == "network":

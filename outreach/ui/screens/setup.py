@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,14 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from outreach.domain.validation import check_area, normalise_area
 from outreach.errors import InvalidRecord
 from outreach.store.session import create_store
-from outreach.store.store import Store
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.add_user import role_combo
 from outreach.ui.messages import explain
+from outreach.ui.widgets.centred import lay_out_centred
 from outreach.ui.widgets.passphrase import NewPassphrase
+
+if TYPE_CHECKING:
+    from outreach.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +53,7 @@ class SetupScreen(QWidget):
         inner = QVBoxLayout(box)
         inner.addWidget(QLabel("<h2>Set up Outreach on this device</h2>"))
         inner.addWidget(self.steps)
-        outer = QVBoxLayout(self)
-        outer.addStretch()
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch()
+        lay_out_centred(self, box)
 
     # -- step 1: who and where -----------------------------------------------------------------
 
@@ -84,6 +85,8 @@ class SetupScreen(QWidget):
         return page
 
     def _about_done(self) -> None:
+        from outreach.domain.validation import check_area, normalise_area  # not for first paint
+
         name = self.user.text().strip()
         area = normalise_area(self.area.text()) if self.area.text().strip() else ""
         if not name:
@@ -133,6 +136,8 @@ class SetupScreen(QWidget):
         ).with_progress("Creating the encrypted store", cancellable=False).run()
 
     def _created(self, result: tuple[Store, str]) -> None:
+        from outreach.domain.validation import normalise_area
+
         store, recovery = result
         self._user, self._role, self._recovery = store.user, store.role, recovery
         site = self.site.currentData()
@@ -140,6 +145,8 @@ class SetupScreen(QWidget):
         self.ctx.remember(default_site=site, default_area=area, last_user=store.user)
         from outreach.ui.widgets.qr import qr_pixmap
 
+        selectable = QtCore.Qt.TextInteractionFlag.TextSelectableByMouse  # not at first paint
+        self.recovery_text.setTextInteractionFlags(selectable)
         self.recovery_text.setText(recovery)
         self.recovery_qr.setPixmap(qr_pixmap(recovery))
         self.steps.setCurrentIndex(2)
@@ -156,7 +163,6 @@ class SetupScreen(QWidget):
     def _recovery_step(self) -> QWidget:
         page = QWidget()
         self.recovery_text = QLabel()
-        self.recovery_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.recovery_text.setAccessibleName("Recovery key")
         self.recovery_text.setStyleSheet("font-family: monospace; font-size: 16pt;")
         self.recovery_qr = QLabel()

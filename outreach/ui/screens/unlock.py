@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -20,6 +20,7 @@ from outreach.errors import OutreachError, WrongPassphrase
 from outreach.store.session import load_vault, unlock_store
 from outreach.ui.context import AppContext
 from outreach.ui.messages import explain
+from outreach.ui.widgets.centred import lay_out_centred
 from outreach.ui.widgets.passphrase import secret_field
 
 if TYPE_CHECKING:
@@ -59,10 +60,7 @@ class UnlockScreen(QWidget):
         inner.addWidget(QLabel("<h2>Unlock Outreach</h2>"))
         inner.addLayout(form)
         inner.addLayout(extra)
-        outer = QVBoxLayout(self)
-        outer.addStretch()
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch()
+        lay_out_centred(self, box)
         self.unlock_button.clicked.connect(self.try_unlock)
         self.passphrase.returnPressed.connect(self.try_unlock)
         self.recover_button.clicked.connect(self._recover)

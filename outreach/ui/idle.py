@@ -38,11 +38,17 @@ class IdleWatcher(QObject):
         self._timer.setInterval(max(1, int(minutes * 60_000)))
 
     def start(self) -> None:
+        """Run the timer now; filter input from the next turn of the event loop, so that the
+        one-off cost above comes after the workspace has painted, not before."""
+        self._timer.start()
+        if self._filtering is None:
+            QTimer.singleShot(0, self, self._watch)
+
+    def _watch(self) -> None:
         app = QCoreApplication.instance()
-        if self._filtering is None and app is not None:
+        if self._filtering is None and self._timer.isActive() and app is not None:
             app.installEventFilter(self)
             self._filtering = app
-        self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()

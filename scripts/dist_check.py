@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.first_window import WINDOW_UP, launch, offscreen_env  # noqa: E402
 from outreach import APP_NAME, __version__  # noqa: E402
 
 BUDGET = 1.2
@@ -45,9 +43,6 @@ CONTACT = {
     "risk_factors": ["using_alone"],
     "interventions": ["harm_reduction_advice"],
 }
-# Qt logs this category when a top-level window gets its backing store: the window is up.
-WINDOW_MARKER = "qt.qpa.backingstore"
-GUI_ENV = {"QT_QPA_PLATFORM": "offscreen", "QT_LOGGING_RULES": f"{WINDOW_MARKER}=true"}
 # Never shipped: the hub's stack and the test tools (names of top-level bundle entries).
 MUST_NOT_SHIP = (
     "outreach/hub",
@@ -102,10 +97,7 @@ def layout(dist: Path) -> Layout:
 
 
 def base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OUTREACH_", "QT_"))}
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    env["OUTREACH_PASSPHRASE"] = PASSPHRASE
-    return env
+    return offscreen_env(OUTREACH_PASSPHRASE=PASSPHRASE)
 
 
 def run(cmd: Sequence[str | Path], *, stdin: str = "", expect: int = 0) -> str:
@@ -199,55 +191,14 @@ def _present(bundle: Path, name: str) -> bool:
 def start_gui(cmd: Sequence[str | Path], linger: float = 1.5, limit: float = 60.0) -> float | None:
     """Start the GUI; seconds until its window is up (None if Qt's log cannot be seen, e.g. a
     windowed Windows build). Fails if it exits by itself or logs an unhandled error."""
-    env = base_env() | GUI_ENV
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(c) for c in cmd], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
-    )
-    lines: queue.Queue[tuple[float, str]] = queue.Queue()
-    stderr = proc.stderr
-    assert stderr is not None
-
-    def pump() -> None:
-        for line in stderr:
-            lines.put((time.perf_counter(), line))
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
-    seen: float | None = None
-    text: list[str] = []
-    deadline = started + limit
-    try:
-        while time.perf_counter() < deadline and proc.poll() is None:
-            try:
-                at, line = lines.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            text.append(line)
-            if WINDOW_MARKER in line:
-                seen = at - started
-                break
-        end = time.perf_counter() + linger
-        while time.perf_counter() < end and proc.poll() is None:
-            time.sleep(0.05)
-        code = proc.poll()
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    reader.join(timeout=5)
-    while not lines.empty():
-        text.append(lines.get()[1])
-    output = "".join(text)
-    if code is not None:
-        raise CheckFailed(f"the GUI exited by itself with {code}\n{output[-2000:]}")
-    if "Traceback" in output or "CRITICAL" in output:
-        raise CheckFailed(f"the GUI logged an error\n{output[-2000:]}")
-    return seen
+    started = launch(cmd, base_env(), markers=(WINDOW_UP,), linger=linger, limit=limit)
+    if started.exit_code is not None:
+        raise CheckFailed(
+            f"the GUI exited by itself with {started.exit_code}\n{started.output[-2000:]}"
+        )
+    if "Traceback" in started.output or "CRITICAL" in started.output:
+        raise CheckFailed(f"the GUI logged an error\n{started.output[-2000:]}")
+    return started.seen.get(WINDOW_UP)
 
 
 def check_gui(gui: Path, data: Path, report: Report) -> None:

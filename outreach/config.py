@@ -46,8 +46,12 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
 
 
 def update_settings(**changes: Any) -> Settings:
-    settings = msgspec.structs.replace(load_settings(), **changes)
-    save_settings(settings)
+    """Apply `changes`; the file is rewritten only if they change it. Every unlock remembers the
+    user, and a write is two fsyncs, on the desktop app's UI thread."""
+    current = load_settings()
+    settings = msgspec.structs.replace(current, **changes)
+    if settings != current:
+        save_settings(settings)
     return settings
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.errors import NoStore, StoreError, StoreExists
+from outreach.store import vault
 from outreach.store.vault import KdfParams, Vault
 
 if TYPE_CHECKING:
@@ -25,6 +26,14 @@ SLOTS_FILE = "keyslots.json"
 
 def store_exists(data_dir: Path) -> bool:
     return (data_dir / SLOTS_FILE).exists()
+
+
+def preload() -> None:
+    """Import what opening a store needs (SQLCipher, the schema, the crypto) ahead of an unlock:
+    the desktop app does it off its UI thread while the unlock screen waits for a passphrase."""
+    from outreach.store import connection, migrations, store  # noqa: F401
+
+    vault.preload()
 
 
 def load_vault(data_dir: Path) -> Vault:

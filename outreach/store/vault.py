@@ -103,6 +103,13 @@ def calibrate_kdf(target_seconds: float = 0.25, max_time_cost: int = 12) -> KdfP
         params = msgspec.structs.replace(params, time_cost=params.time_cost + 1)
 
 
+def preload() -> None:
+    """Import the crypto libraries now, so that a key derivation started later need not."""
+    import argon2.low_level  # noqa: F401
+    import cryptography.hazmat.primitives.ciphers.aead  # noqa: F401
+    import cryptography.hazmat.primitives.kdf.hkdf  # noqa: F401
+
+
 def _aad(store_id: str, kind: str, user: str, role: str) -> bytes:
     """Binds a slot to its store, owner and role: no swapping slots, no editing a role in."""
     return f"outreach-slot-v1|{store_id}|{kind}|{user}|{role}".encode()

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from outreach import APP_NAME, config
-from outreach.store.session import store_exists
+from outreach.store.session import preload, store_exists
 from outreach.ui.context import AppContext
 from outreach.ui.idle import IdleWatcher
 from outreach.ui.ops import Ops
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported when first needed: the first paint is the unlock s
     from outreach.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
+PRELOAD_MS = 300  # after the unlock screen has painted; nobody types a passphrase that fast
 
 
 class MainWindow(QMainWindow):
@@ -73,6 +74,13 @@ class MainWindow(QMainWindow):
         unlock.unlocked.connect(self._on_unlocked)
         self._show(unlock)
         unlock.focus_passphrase()
+        QTimer.singleShot(PRELOAD_MS, self, self._preload_store)
+
+    def _preload_store(self) -> None:
+        """The store stack is no longer imported at launch (first paint); have it ready by the
+        time the passphrase is typed, so that unlocking does not wait for it either."""
+        if self.workspace is None and not self.ops.closed:
+            self.ops.network(preload).failure(lambda exc: log.info("preload failed: %s", exc)).run()
 
     def _on_unlocked(self, user: str, role: str) -> None:
         self.ctx.user, self.ctx.role = user, role

@@ -26,6 +26,19 @@ log = logging.getLogger(__name__)
 PRELOAD_MS = 300  # after the unlock screen has painted; nobody types a passphrase that fast
 
 
+def _preload() -> None:
+    """Off the UI thread: what unlocking imports, then the sync client (httpx), which the status
+    bar asks for as soon as the workspace shows, on the store thread that saves wait for."""
+    preload()
+    from outreach.ui import sync_api
+
+    sync_api.available()
+
+
+def _preload_failed(error: BaseException) -> None:
+    log.info("preload failed: %s", error)  # unlocking imports it all the same
+
+
 class MainWindow(QMainWindow):
     unlocked = Signal()
     locked = Signal()
@@ -80,7 +93,7 @@ class MainWindow(QMainWindow):
         """The store stack is no longer imported at launch (first paint); have it ready by the
         time the passphrase is typed, so that unlocking does not wait for it either."""
         if self.workspace is None and not self.ops.closed:
-            self.ops.network(preload).failure(lambda exc: log.info("preload failed: %s", exc)).run()
+            self.ops.network(_preload).failure(_preload_failed).run()
 
     def _on_unlocked(self, user: str, role: str) -> None:
         self.ctx.user, self.ctx.role = user, role

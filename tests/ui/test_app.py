@@ -59,7 +59,7 @@ def test_the_unlock_window_waits_for_no_store_stack(existing_store: Path) -> Non
         "from PySide6.QtWidgets import QApplication\n"
         "from outreach.cli import main\n"
         "heavy = ('outreach.store.commands', 'outreach.reports', 'outreach.sync',\n"
-        "         'outreach.store.store', 'sqlcipher3', 'argon2', 'cryptography')\n"
+        "         'outreach.store.store', 'sqlcipher3', 'argon2', 'cryptography', 'httpx')\n"
         "def look(then):\n"
         "    shown = [w.__class__.__name__ for w in app.topLevelWidgets() if w.isVisible()]\n"
         "    loaded = sorted({m.split('.')[0] for m in sys.modules if m.startswith(heavy)})\n"
@@ -81,4 +81,4 @@ def test_the_unlock_window_waits_for_no_store_stack(existing_store: Path) -> Non
     assert result.returncode == 0, result.stderr[-2000:]
     first, later = result.stdout.strip().splitlines()
     assert first == "['MainWindow'] []"
-    assert later == "['MainWindow'] ['argon2', 'cryptography', 'outreach', 'sqlcipher3']"
+    assert later == "['MainWindow'] ['argon2', 'cryptography', 'httpx', 'outreach', 'sqlcipher3']"

@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     for group in command_groups():
         group.register(commands)
     # `outreach status` lives with the store; what other parts add to it is handed in here.
+    from outreach.sync import commands as sync_commands
+
     parser.set_defaults(status_sections=(sync_commands.status_section,))
     return parser
 

@@ -484,12 +484,12 @@ class Hub:
         workers) never project a record twice.
         """
         done = 0
+        # Driven from the (short) queue: a plain join let SQLite scan all of `records` per round.
+        waiting = sa.select(db.pending_facts.c.id).limit(PROJECT_CHUNK).scalar_subquery()
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    sa.select(db.records.c.id, db.records.c.body)
-                    .join(db.pending_facts, db.pending_facts.c.id == db.records.c.id)
-                    .limit(PROJECT_CHUNK)
+                    sa.select(db.records.c.id, db.records.c.body).where(db.records.c.id.in_(waiting))
                 ).all()
             if not rows:
                 return done

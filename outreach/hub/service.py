@@ -489,7 +489,9 @@ class Hub:
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(
-                    sa.select(db.records.c.id, db.records.c.body).where(db.records.c.id.in_(waiting))
+                    sa.select(db.records.c.id, db.records.c.body).where(
+                        db.records.c.id.in_(waiting)
+                    )
                 ).all()
             if not rows:
                 return done

@@ -3,13 +3,11 @@ all the work happens in `Hub`, on the thread pool."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hmac
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -20,7 +18,6 @@ from starlette.requests import ClientDisconnect
 
 from outreach import __version__
 from outreach.errors import InvalidRecord
-from outreach.hub.projector import Projector
 from outreach.hub.ratelimit import RateLimiter
 from outreach.hub.service import Hub, HubError
 from outreach.sync import envelope as env
@@ -86,17 +83,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
 
 def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI:
     """The ASGI app for `hub`; `rate` is requests per second allowed per device (0 = no limit)."""
-    projector = Projector(hub)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        projector.start()
-        yield
-        projector.stop()
-
-    app = FastAPI(
-        title="Outreach hub", version=__version__, openapi_url="/openapi.json", lifespan=lifespan
-    )
+    app = FastAPI(title="Outreach hub", version=__version__, openapi_url="/openapi.json")
     limiter = RateLimiter(rate, burst)
 
     @app.exception_handler(HubError)

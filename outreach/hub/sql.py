@@ -1,0 +1,129 @@
+"""The hub's hot statements as driver SQL, one text per dialect, run on the DBAPI cursor.
+
+Ingest runs a dozen statements per batch. Built as SQLAlchemy expressions, each cost ~100 µs of
+construction, cache-key and parameter work, more than SQLite took to run it; here the text is
+made once per table and the parameters go straight to the driver. Bulk rows go in with SQLite's
+`executemany` (NULLs left to the column default: sqlite3 binds None ~4× slower than a string)
+and with PostgreSQL's `unnest` over one array per column (one statement, not one per row).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+# One PostgreSQL advisory lock orders projection against retirements (see `Sql.projection_lock`).
+_PROJECTION_LOCK = int.from_bytes(hashlib.sha256(b"outreach-hub-projection").digest()[:8], "big")
+PROJECTION_LOCK = _PROJECTION_LOCK - (1 << 64) if _PROJECTION_LOCK >= 1 << 63 else _PROJECTION_LOCK
+
+_PG_ARRAY = {
+    sa.Text: "text[]",
+    sa.BigInteger: "bigint[]",
+    sa.Integer: "integer[]",
+    sa.LargeBinary: "bytea[]",
+}
+
+
+def _array_type(column: sa.Column[Any]) -> str:
+    for kind, name in _PG_ARRAY.items():
+        if isinstance(column.type, kind):
+            return name
+    raise TypeError(f"no array type for {column}")
+
+
+class Sql:
+    """Statements for one engine's dialect; `cursor(conn)` gives the connection's DBAPI cursor,
+    inside whatever transaction the SQLAlchemy connection has begun."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.postgres = engine.dialect.name == "postgresql"
+        self.mark = "%s" if self.postgres else "?"
+
+    @staticmethod
+    def cursor(conn: sa.Connection) -> Any:
+        return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def text(self, sql: str) -> str:
+        """`sql` written with `?` marks, in this driver's paramstyle."""
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def rows(self, conn: sa.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = self.cursor(conn)
+        cursor.execute(self.text(sql), params)
+        return list(cursor.fetchall())
+
+    def run(self, conn: sa.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+        """Execute one statement; returns the driver's row count."""
+        cursor = self.cursor(conn)
+        cursor.execute(self.text(sql), params)
+        return int(cursor.rowcount)
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """`column IN values` as SQL and parameters (an array parameter on PostgreSQL)."""
+        if self.postgres:
+            return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+    def projection_lock(self, conn: sa.Connection, exclusive: bool) -> None:
+        """PostgreSQL: order this transaction's projection against concurrent ones.
+
+        A void and its target stored by two concurrent transactions would each miss the other
+        (neither sees uncommitted rows) and the target would stay counted. Every ingest holds
+        this lock shared (they do not wait for each other); one that retires records holds it
+        exclusive, so it runs alone, after and before the others. SQLite writes one at a time.
+        """
+        if self.postgres:
+            function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+            self.cursor(conn).execute(f"SELECT {function}(%s)", (PROJECTION_LOCK,))
+
+    def insert(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        *,
+        ignore_conflicts: bool = False,
+    ) -> None:
+        """Insert many rows: dicts of column values with the same keys (None is NULL)."""
+        if not rows:
+            return
+        if self.postgres:
+            self._unnest(conn, table, rows, ignore_conflicts)
+            return
+        # Group by the columns that hold a value: NULLs are left to the default.
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for row in rows:
+            present = tuple(key for key, value in row.items() if value is not None)
+            groups.setdefault(present, []).append(tuple(row[key] for key in present))
+        cursor = self.cursor(conn)
+        for columns, values in groups.items():
+            cursor.executemany(_sqlite_insert(table.name, columns, ignore_conflicts), values)
+
+    def _unnest(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        ignore_conflicts: bool,
+    ) -> None:
+        columns = [table.c[name] for name in rows[0]]
+        arrays = [[row.get(column.name) for row in rows] for column in columns]
+        casts = ", ".join(f"%s::{_array_type(column)}" for column in columns)
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(column.name for column in columns)}) "
+            f"SELECT * FROM unnest({casts})"
+            + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+        )
+        self.cursor(conn).execute(sql, arrays)
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_insert(table: str, columns: tuple[str, ...], ignore_conflicts: bool) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+    )

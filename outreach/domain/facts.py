@@ -116,6 +116,22 @@ def _value_columns(kind: type) -> tuple[str, ...]:
     return tuple(column for column in _VALUE_COLUMNS if column in fields)
 
 
+@functools.cache
+def row_columns(kind: type) -> tuple[str, ...]:
+    """The keys of `project(record).row` that can hold a value for this record type; the others
+    are always None (a writer may leave them to the column default)."""
+    fields = set(getattr(kind, "__struct_fields__", ()))
+    risk = ("risk_level",) if kind is Contact else ()
+    return (
+        "id",
+        "type",
+        *(("client_code",) if "client_code" in fields else ()),
+        *PERIOD_FIELDS,
+        *_value_columns(kind),
+        *risk,
+    )
+
+
 def project(record: Record) -> Fact | None:
     """The facts row for a record; None for voids, which only retire other records.
 

@@ -68,16 +68,8 @@ class BatchWriter:
             sql.insert(
                 conn,
                 db.quarantine,
-                [
-                    {
-                        "batch_id": batch_id,
-                        "device_seq": seq,
-                        "device_id": device_id,
-                        "error": error,
-                        "body": body,
-                    }
-                    for seq, body, error in bad
-                ],
+                ("batch_id", "device_seq", "device_id", "error", "body"),
+                [(batch_id, seq, device_id, error, body) for seq, body, error in bad],
                 ignore_conflicts=True,
             )
             project(sql, conn, new)
@@ -121,16 +113,9 @@ class BatchWriter:
         self.sql.insert(
             conn,
             db.records,
+            ("id", "device_id", "device_seq", "type", "occurred_at", "batch_id", "body"),
             [
-                {
-                    "id": record_id,
-                    "device_id": device_id,
-                    "device_seq": seq,
-                    "type": item.record.type,
-                    "occurred_at": item.record.occurred_at.isoformat(),
-                    "batch_id": batch_id,
-                    "body": body,
-                }
+                (record_id, device_id, seq, item.type, item.occurred_at, batch_id, body)
                 for record_id, (seq, body, item) in fresh.items()
             ],
             ignore_conflicts=True,

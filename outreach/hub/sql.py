@@ -3,8 +3,8 @@
 Ingest runs a dozen statements per batch. Built as SQLAlchemy expressions, each cost ~100 µs of
 construction, cache-key and parameter work, more than SQLite took to run it; here the text is
 made once per table and the parameters go straight to the driver. Bulk rows go in with SQLite's
-`executemany` (NULLs left to the column default: sqlite3 binds None ~4× slower than a string)
-and with PostgreSQL's `unnest` over one array per column (one statement, not one per row).
+`executemany` and with PostgreSQL's `unnest` over one array per column (one statement, not one
+per row).
 """
 
 from __future__ import annotations
@@ -84,41 +84,23 @@ class Sql:
         self,
         conn: sa.Connection,
         table: sa.Table,
-        rows: Sequence[dict[str, Any]],
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
         *,
         ignore_conflicts: bool = False,
     ) -> None:
-        """Insert many rows: dicts of column values with the same keys (None is NULL)."""
+        """Insert many rows, each a tuple of values for `columns` (None is NULL)."""
         if not rows:
             return
-        if self.postgres:
-            self._unnest(conn, table, rows, ignore_conflicts)
+        if not self.postgres:
+            sql = _sqlite_insert(table.name, tuple(columns), ignore_conflicts)
+            self.cursor(conn).executemany(sql, rows)
             return
-        # Group by the columns that hold a value: NULLs are left to the default.
-        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-        for row in rows:
-            present = tuple(key for key, value in row.items() if value is not None)
-            groups.setdefault(present, []).append(tuple(row[key] for key in present))
-        cursor = self.cursor(conn)
-        for columns, values in groups.items():
-            cursor.executemany(_sqlite_insert(table.name, columns, ignore_conflicts), values)
-
-    def _unnest(
-        self,
-        conn: sa.Connection,
-        table: sa.Table,
-        rows: Sequence[dict[str, Any]],
-        ignore_conflicts: bool,
-    ) -> None:
-        columns = [table.c[name] for name in rows[0]]
-        arrays = [[row.get(column.name) for row in rows] for column in columns]
-        casts = ", ".join(f"%s::{_array_type(column)}" for column in columns)
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(column.name for column in columns)}) "
-            f"SELECT * FROM unnest({casts})"
-            + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+        casts = ", ".join(f"%s::{_array_type(table.c[name])}" for name in columns)
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({casts})" + (
+            " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         )
-        self.cursor(conn).execute(sql, arrays)
+        self.cursor(conn).execute(sql, [list(values) for values in zip(*rows, strict=True)])
 
 
 @functools.lru_cache(maxsize=256)

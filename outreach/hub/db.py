@@ -6,7 +6,6 @@ builds SQL for (layout="text"), so the hub and the laptop count with the same co
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 import sqlalchemy as sa
@@ -103,7 +102,7 @@ pending_facts = sa.Table(
 facts = sa.Table(
     "facts",
     metadata,
-    # Derived from the record id (`fact_key`), so rows and items go in without a RETURNING trip.
+    # From the record id (`fact_key`), so rows and items go in without a RETURNING trip.
     sa.Column("fact", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("id", sa.Text, nullable=False, unique=True),
     sa.Column("type", sa.Text, nullable=False),
@@ -126,8 +125,15 @@ fact_items = sa.Table(
 
 
 def fact_key(record_id: str) -> int:
-    """A positive 63-bit key from the record id: the same on every hub, no sequence to share."""
-    return int.from_bytes(hashlib.sha256(record_id.encode()).digest()[:8], "big") >> 1
+    """The key a record's facts row asks for: the first 63 bits of its id, no sequence to share.
+
+    Record ids are UUIDv7, so these keys follow the time the records were made and new rows
+    land at the end of the facts and fact_items indexes. (A hash of the id scattered them: each
+    batch dirtied a page per row, ~150 pages, and ingest slowed as the tables grew.) Two ids can
+    share their first 63 bits (same millisecond and counter on two devices); the projection
+    then gives the later one the next free key (`projection.free_keys`).
+    """
+    return int(record_id[:8] + record_id[9:13] + record_id[14:18], 16) & ((1 << 63) - 1)
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -65,14 +65,37 @@ def project(sql: Sql, conn: sa.Connection, new: Sequence[Projected]) -> None:
     retired = {
         found[0] for found in sql.rows(conn, f"SELECT id FROM retired WHERE {where}", params)
     }
+    keys = free_keys(sql, conn, [db.fact_key(item.record.id) for item, _ in counted])
     by_kind: dict[type, list[tuple[Any, ...]]] = {}
     items: list[tuple[int, str, str]] = []
-    for item, row in counted:
+    for (item, row), key in zip(counted, keys, strict=True):
         record = item.record
-        key = db.fact_key(record.id)
         own = (key, 0 if record.id in retired else 1, getattr(record, "serial", None))
         by_kind.setdefault(item.kind, []).append(own + _columns(item.kind)[1](row))
         items.extend((key, field, value) for field, value in item.items)
     for kind, rows in by_kind.items():
         sql.insert(conn, db.facts, _columns(kind)[0], rows)
     sql.insert(conn, db.fact_items, ("fact", "field", "value"), items)
+
+
+def free_keys(sql: Sql, conn: sa.Connection, wanted: Sequence[int]) -> list[int]:
+    """Each wanted fact key, or the next one free in the table and in this batch.
+
+    Keys come from the first bits of record ids, so two records can want the same one. (Two
+    PostgreSQL transactions taking the same free key at once: the later fails on the primary
+    key and its device retries; the key is taken by then.)"""
+    keys = list(wanted)
+    given: set[int] = set()
+    todo = list(range(len(keys)))
+    while todo:
+        where, params = sql.in_list("fact", [keys[i] for i in todo])
+        taken = {row[0] for row in sql.rows(conn, f"SELECT fact FROM facts WHERE {where}", params)}
+        moved = []
+        for i in todo:
+            if keys[i] in taken or keys[i] in given:
+                keys[i] += 1
+                moved.append(i)
+            else:
+                given.add(keys[i])
+        todo = moved
+    return keys

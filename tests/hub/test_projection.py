@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -69,6 +70,23 @@ def test_a_void_retires_its_target_whichever_arrives_first(hub: Hub) -> None:
     hub.ingest(second.batch([void(early.id), void(late.id)]))
     hub.ingest(first.batch([late]))
     assert active(hub) == {early.id: 0, late.id: 0}
+
+
+def test_ids_that_want_the_same_fact_key_get_their_own(hub: Hub) -> None:
+    """Fact keys are the first bits of record ids; ids sharing them (same millisecond and
+    counter on two devices) still get one facts row each, in one batch or across batches."""
+    base = contacts(5)
+    head = base[0].id[:19]  # time, version and counter: all that fact_key reads
+    same = [msgspec.structs.replace(r, id=head + r.id[19:]) for r in base]
+    assert len({db.fact_key(r.id) for r in same}) == 1 and len({r.id for r in same}) == 5
+    first, second = Device(hub, "dev-a"), Device(hub, "dev-b")
+    hub.ingest(first.batch(same[:3]))
+    hub.ingest(second.batch(same[3:]))
+    with hub.engine.connect() as conn:
+        keys = conn.execute(sa.select(db.facts.c.fact)).scalars().all()
+        items = conn.execute(sa.select(db.fact_items.c.fact).distinct()).scalars().all()
+    assert len(set(keys)) == 5 and set(items) == set(keys)
+    assert active(hub) == {r.id: 1 for r in same}
 
 
 def test_queued_records_of_an_older_hub_are_counted(hub: Hub) -> None:

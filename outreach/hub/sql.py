@@ -3,8 +3,8 @@
 Ingest runs a dozen statements per batch. Built as SQLAlchemy expressions, each cost ~100 µs of
 construction, cache-key and parameter work, more than SQLite took to run it; here the text is
 made once per table and the parameters go straight to the driver. Bulk rows go in with SQLite's
-`executemany` and with PostgreSQL's `unnest` over one array per column (one statement, not one
-per row).
+`executemany`; on PostgreSQL with COPY, or `unnest` over one array per column where conflicts
+are to be skipped (one statement either way, not one per row).
 """
 
 from __future__ import annotations
@@ -20,19 +20,14 @@ import sqlalchemy as sa
 _PROJECTION_LOCK = int.from_bytes(hashlib.sha256(b"outreach-hub-projection").digest()[:8], "big")
 PROJECTION_LOCK = _PROJECTION_LOCK - (1 << 64) if _PROJECTION_LOCK >= 1 << 63 else _PROJECTION_LOCK
 
-_PG_ARRAY = {
-    sa.Text: "text[]",
-    sa.BigInteger: "bigint[]",
-    sa.Integer: "integer[]",
-    sa.LargeBinary: "bytea[]",
-}
+_PG_TYPES = {sa.Text: "text", sa.BigInteger: "int8", sa.Integer: "int4", sa.LargeBinary: "bytea"}
 
 
-def _array_type(column: sa.Column[Any]) -> str:
-    for kind, name in _PG_ARRAY.items():
+def _pg_type(column: sa.Column[Any]) -> str:
+    for kind, name in _PG_TYPES.items():
         if isinstance(column.type, kind):
             return name
-    raise TypeError(f"no array type for {column}")
+    raise TypeError(f"no PostgreSQL type for {column}")
 
 
 class Sql:
@@ -96,11 +91,23 @@ class Sql:
             sql = _sqlite_insert(table.name, tuple(columns), ignore_conflicts)
             self.cursor(conn).executemany(sql, rows)
             return
-        casts = ", ".join(f"%s::{_array_type(table.c[name])}" for name in columns)
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({casts})" + (
-            " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-        )
-        self.cursor(conn).execute(sql, [list(values) for values in zip(*rows, strict=True)])
+        names, types = ", ".join(columns), [_pg_type(table.c[name]) for name in columns]
+        cursor = self.cursor(conn)
+        if ignore_conflicts:
+            casts = ", ".join(f"%s::{kind}[]" for kind in types)
+            arrays = [list(values) for values in zip(*rows, strict=True)]
+            cursor.execute(
+                f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({casts}) "
+                "ON CONFLICT DO NOTHING",
+                arrays,
+            )
+            return
+        # COPY in binary: a quarter of the client CPU of unnest, whose array text psycopg
+        # escapes value by value in Python.
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
 
 
 @functools.lru_cache(maxsize=256)

@@ -88,7 +88,7 @@ def free_keys(sql: Sql, conn: sa.Connection, wanted: Sequence[int]) -> list[int]
     given: set[int] = set()
     todo = list(range(len(keys)))
     while todo:
-        where, params = sql.in_list("fact", [keys[i] for i in todo])
+        where, params = sql.in_list("fact", [keys[i] for i in todo], "bigint")
         taken = {row[0] for row in sql.rows(conn, f"SELECT fact FROM facts WHERE {where}", params)}
         moved = []
         for i in todo:

@@ -10,6 +10,8 @@ import math
 import time
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import msgspec
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -26,6 +28,10 @@ from outreach.sync import protocol as proto
 log = logging.getLogger(__name__)
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_JSON_BYTES = 16 * 1024
+# Batches stored at once per process. Ingest is mostly Python under one GIL: two overlap one's
+# database or crypto wait with the other's work; eight (one per uploading device, as before)
+# spent ~1 ms a batch more CPU trading the GIL, and stored fewer batches a second.
+INGEST_THREADS = 2
 JSON = "application/json"
 
 _MODELS: list[Any] = [
@@ -85,6 +91,7 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
     """The ASGI app for `hub`; `rate` is requests per second allowed per device (0 = no limit)."""
     app = FastAPI(title="Outreach hub", version=__version__, openapi_url="/openapi.json")
     limiter = RateLimiter(rate, burst)
+    ingesting = anyio.CapacityLimiter(INGEST_THREADS)
 
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> Response:
@@ -153,7 +160,7 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
         except env.EnvelopeError as exc:
             raise HubError(str(exc)) from None
         _limit(header.device_id)
-        receipt = await run_in_threadpool(hub.ingest, body, "https")
+        receipt = await anyio.to_thread.run_sync(hub.ingest, body, "https", limiter=ingesting)
         return Response(receipt, media_type=JSON)
 
     @app.get(

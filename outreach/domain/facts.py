@@ -7,10 +7,11 @@ countable record (scalar fields as columns) and one item row per value of a list
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from outreach.domain.records import Contact, NaloxoneUse, Record, Void
-from outreach.domain.risk import assess_risk
+from outreach.domain.risk import risk_level
 
 # Scalar fields that can be counted, in column order of the facts table.
 FACT_COLUMNS: tuple[str, ...] = (
@@ -89,43 +90,75 @@ class Fact:
 
 
 def period_keys(day: dt.date) -> dict[str, str]:
+    return dict(_period_keys(day))
+
+
+@functools.lru_cache(maxsize=4096)
+def _period_keys(day: dt.date) -> dict[str, str]:
+    """Shared, never mutated: a batch holds a few days, so most records hit the cache."""
     iso = day.isocalendar()
     return {
         "day": day.isoformat(),
         "week": f"{iso.year}-W{iso.week:02d}",
-        "month": day.strftime("%Y-%m"),
+        "month": f"{day.year:04d}-{day.month:02d}",
         "year": f"{day.year:04d}",
     }
 
 
+_VALUE_COLUMNS = (*FACT_COLUMNS, *NUMERIC_COLUMNS)
+_EMPTY_ROW: dict[str, Any] = dict.fromkeys(_VALUE_COLUMNS)
+
+
+@functools.cache
+def _value_columns(kind: type) -> tuple[str, ...]:
+    """The fact columns a record type has: the others stay None without a getattr each."""
+    fields = set(getattr(kind, "__struct_fields__", ()))
+    return tuple(column for column in _VALUE_COLUMNS if column in fields)
+
+
+@functools.cache
+def row_columns(kind: type) -> tuple[str, ...]:
+    """The keys of `project(record).row` that can hold a value for this record type; the others
+    are always None (a writer may leave them to the column default)."""
+    fields = set(getattr(kind, "__struct_fields__", ()))
+    risk = ("risk_level",) if kind is Contact else ()
+    return (
+        "id",
+        "type",
+        *(("client_code",) if "client_code" in fields else ()),
+        *PERIOD_FIELDS,
+        *_value_columns(kind),
+        *risk,
+    )
+
+
 def project(record: Record) -> Fact | None:
-    """The facts row for a record; None for voids, which only retire other records."""
+    """The facts row for a record; None for voids, which only retire other records.
+
+    Hubs project every record they ingest, so this is kept to dictionary work and cached
+    lookups (period keys per day, risk level per combination of answers)."""
     if isinstance(record, Void):
         return None
     day = record.occurred_at.date()
     if isinstance(record, NaloxoneUse):
         day = record.occurred_on
-    row: dict[str, Any] = dict.fromkeys(FACT_COLUMNS)
-    row.update({key: None for key in NUMERIC_COLUMNS})
-    row.update(
-        id=record.id,
-        type=record.type,
-        client_code=getattr(record, "client_code", None),
-        **period_keys(day),
-    )
-    for column in (*FACT_COLUMNS, *NUMERIC_COLUMNS):
-        value = getattr(record, column, None)
-        if isinstance(value, dt.date):
-            value = value.isoformat()
+    row: dict[str, Any] = dict(_EMPTY_ROW)
+    row.update(_period_keys(day))
+    row["id"] = record.id
+    row["type"] = record.type
+    row["client_code"] = getattr(record, "client_code", None)
+    for column in _value_columns(type(record)):
+        value = getattr(record, column)
         if value is not None:
-            row[column] = value
+            row[column] = value.isoformat() if isinstance(value, dt.date) else value
     items: list[tuple[str, str]] = []
     if isinstance(record, Contact):
-        row["risk_level"] = assess_risk(
+        row["risk_level"] = risk_level(
             record.risk_factors, record.substances, record.injecting, record.age_band
-        ).level.value
-        for field in ("substances", "risk_factors", "interventions"):
-            items.extend((field, value) for value in getattr(record, field))
+        )
+        items.extend(("substances", value) for value in record.substances)
+        items.extend(("risk_factors", value) for value in record.risk_factors)
+        items.extend(("interventions", value) for value in record.interventions)
         items.extend(("referrals", referral.to) for referral in record.referrals)
     return Fact(row, items)
 

@@ -22,6 +22,7 @@ Thresholds on the total: 0-1 LOW, 2-3 RAISED, 4-7 HIGH, 8 or more VERY_HIGH.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "assess_risk",
     "is_high_risk",
     "level_for_score",
+    "risk_level",
 ]
 
 log = logging.getLogger(__name__)
@@ -170,6 +172,18 @@ def assess_risk(
     return RiskAssessment(
         level=level_for_score(score), score=score, reasons=tuple(reason for _, reason in counted)
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def risk_level(
+    risk_factors: tuple[str, ...],
+    substances: tuple[str, ...] = (),
+    injecting: str | None = None,
+    age_band: str | None = None,
+) -> str:
+    """`assess_risk(...).level` as a code, cached: the facts projection asks it for every contact,
+    and a few hundred combinations of answers cover nearly all of them. Errors are not cached."""
+    return assess_risk(risk_factors, substances, injecting, age_band).level.value
 
 
 def is_high_risk(assessment: RiskAssessment) -> bool:

@@ -13,6 +13,7 @@ import msgspec
 from outreach.paths import resources_dir
 
 VOCAB_VERSION = 1
+_NO_CODES: frozenset[str] = frozenset()
 
 
 class Code(msgspec.Struct, frozen=True):
@@ -55,6 +56,10 @@ class Vocabulary:
 
     def has(self, list_name: str, code: str) -> bool:
         return code in self._sets.get(list_name, ())
+
+    def code_set(self, list_name: str) -> frozenset[str]:
+        """All codes of one list (empty if unknown), for checks that test many values."""
+        return self._sets.get(list_name, _NO_CODES)
 
     def label(self, list_name: str, code: str) -> str:
         """Human label for a code; the code itself when the list does not know it."""

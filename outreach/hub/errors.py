@@ -1,0 +1,44 @@
+"""Requests the hub refuses; each maps to an HTTP status and a short code."""
+
+from __future__ import annotations
+
+from outreach.errors import OutreachError
+
+
+class HubError(OutreachError):
+    """A request the hub refuses; `status` is the HTTP status it maps to."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadEnvelope(HubError):
+    code = "bad_envelope"
+
+
+class UnknownDevice(HubError):
+    status = 403
+    code = "unknown_device"
+
+
+class DeviceRevoked(HubError):
+    status = 403
+    code = "revoked"
+
+
+class BatchConflict(HubError):
+    status = 409
+    code = "conflict"
+
+
+class SeqReused(BatchConflict):
+    """A batch reuses device seqs that already hold other records (an old store copy)."""
+
+
+class BadToken(HubError):
+    status = 403
+    code = "bad_token"

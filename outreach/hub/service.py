@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +37,7 @@ from outreach.hub.ingest import BatchWriter, Checked, Refused
 from outreach.hub.keys import HubKeys
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
+from outreach.hub.write_lock import WriteLock
 from outreach.store.counts import count_query
 from outreach.sync.envelope import EnvelopeError, envelope_hash, open_envelope, read_header
 from outreach.sync.protocol import (
@@ -82,7 +82,7 @@ class Hub:
         self.public_url = ""
         self.tls_fingerprint: str | None = None
         # SQLite has one writer: serialising ingest here avoids busy-retries under load.
-        self._write_lock = threading.Lock() if db.is_sqlite(engine) else None
+        self._write_lock = WriteLock(engine.url.database) if db.is_sqlite(engine) else None
         self._reference: Reference | None = None
         self._vocab: Vocabulary | None = None
         self.sql = Sql(engine)
@@ -265,7 +265,7 @@ class Hub:
 
     def _writing(self) -> contextlib.AbstractContextManager[object]:
         """SQLite has one writer: serialising writes here avoids busy-retries under load."""
-        return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
+        return self._write_lock.held() if self._write_lock is not None else contextlib.nullcontext()
 
     def _existing(self, batch_id: str, digest: str) -> bytes | None:
         """The stored receipt of a replayed batch; other bytes under the same id are refused."""

@@ -82,8 +82,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             OUTREACH_HUB_RATE=str(args.rate),
         )
         hub.engine.dispose()
-        uvicorn.run("outreach.hub.app:app_from_env", factory=True, workers=args.workers, **options)
-        return 0
+        from outreach.hub.workers import serve_workers
+
+        return serve_workers(args.workers, options)
     uvicorn.run(create_app(hub, rate=args.rate, burst=max(args.rate * 4, 1)), **options)
     return 0
 

@@ -78,8 +78,19 @@ def serve_in_thread(
 
 
 @contextlib.contextmanager
-def serve_in_process(home: Path, db_url: str, *, rate: float = 0.0) -> Iterator[str]:
+def serve_in_process(
+    home: Path, db_url: str, *, rate: float = 0.0, workers: int = 1
+) -> Iterator[str]:
     """`outreach-hub serve` as a real subprocess (its own core for the GIL); yields the URL."""
+    with hub_process(home, db_url, rate=rate, workers=workers) as (_, url):
+        yield url
+
+
+@contextlib.contextmanager
+def hub_process(
+    home: Path, db_url: str, *, rate: float = 0.0, workers: int = 1
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`outreach-hub serve` as a subprocess, stopped with SIGTERM after; yields it and its URL."""
     port = free_port()
     command = [
         sys.executable,
@@ -94,6 +105,8 @@ def serve_in_process(home: Path, db_url: str, *, rate: float = 0.0) -> Iterator[
         str(port),
         "--rate",
         str(rate),
+        "--workers",
+        str(workers),
     ]
     process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
@@ -108,7 +121,7 @@ def serve_in_process(home: Path, db_url: str, *, rate: float = 0.0) -> Iterator[
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("hub process did not start")
             time.sleep(0.05)
-        yield url
+        yield process, url
     finally:
         process.terminate()
         try:

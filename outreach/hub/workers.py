@@ -65,8 +65,20 @@ def _wait_for_first_exit(workers: Sequence[BaseProcess]) -> int | None:
             return sentinels[ready[0]].exitcode  # type: ignore[index]
 
 
+def _stop_with_parent() -> None:
+    """Linux: this process gets SIGTERM when the supervisor dies, even by SIGKILL, so no
+    orphaned worker keeps serving the port."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _serve(options: dict[str, Any]) -> None:
     import uvicorn
+
+    _stop_with_parent()
 
     host, port = options["host"], options["port"]
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -45,24 +46,49 @@ def _socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
+def _listeners(process: subprocess.Popen[bytes], url: str) -> tuple[list[int], set[str]]:
+    """The supervisor's children listening on the hub's port, once both are up."""
+    port = int(url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 20
+    while True:
+        listening = _listening_inodes(port)
+        listeners = [pid for pid in _children(process.pid) if _socket_inodes(pid) & listening]
+        if len(listeners) == 2 or time.monotonic() > deadline:
+            return listeners, listening
+        time.sleep(0.1)
+
+
+def _gone(pids: list[int], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_each_worker_listens_on_the_port_and_all_stop_together(tmp_path: Path) -> None:
     home = tmp_path / "hub"
     make_hub(home).engine.dispose()
     with hub_process(home, f"sqlite:///{home / 'hub.db'}", workers=2) as (process, url):
-        port = int(url.rsplit(":", 1)[1])
-        deadline = time.monotonic() + 20
-        while True:
-            listening = _listening_inodes(port)
-            listeners = [pid for pid in _children(process.pid) if _socket_inodes(pid) & listening]
-            if len(listeners) == 2 or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+        listeners, listening = _listeners(process, url)
         assert len(listeners) == 2 and len(listening) == 2  # a socket each, not one shared
         for _ in range(8):
             with httpx.Client(base_url=url) as client:  # a new connection each time
                 assert client.get("/v1/health").status_code == 200
     assert process.returncode == 0
-    assert not any(Path(f"/proc/{pid}").exists() for pid in listeners)
+    assert _gone(listeners)
+
+
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    home = tmp_path / "hub"
+    make_hub(home).engine.dispose()
+    with hub_process(home, f"sqlite:///{home / 'hub.db'}", workers=2) as (process, url):
+        listeners, _ = _listeners(process, url)
+        assert len(listeners) == 2
+        process.kill()  # no chance to stop them itself
+        process.wait()
+        assert _gone(listeners)
 
 
 def _hold(path: str, held: multiprocessing.synchronize.Event, seconds: float) -> None:

@@ -20,8 +20,9 @@ from starlette.requests import ClientDisconnect
 
 from outreach import __version__
 from outreach.errors import InvalidRecord
+from outreach.hub.errors import HubError, RateLimited, TooLarge, Unauthorised
 from outreach.hub.ratelimit import RateLimiter
-from outreach.hub.service import Hub, HubError
+from outreach.hub.service import Hub
 from outreach.sync import envelope as env
 from outreach.sync import protocol as proto
 
@@ -59,21 +60,6 @@ def _content(name: str, media: str = JSON) -> dict[str, Any]:
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": "error", **_content("ErrorBody")} for status in statuses}
-
-
-class TooLarge(HubError):
-    status = 413
-    code = "too_large"
-
-
-class RateLimited(HubError):
-    status = 429
-    code = "rate_limited"
-
-
-class Unauthorised(HubError):
-    status = 401
-    code = "unauthorised"
 
 
 def _json(data: Any, status: int = 200) -> Response:

@@ -42,3 +42,18 @@ class SeqReused(BatchConflict):
 class BadToken(HubError):
     status = 403
     code = "bad_token"
+
+
+class TooLarge(HubError):
+    status = 413
+    code = "too_large"
+
+
+class RateLimited(HubError):
+    status = 429
+    code = "rate_limited"
+
+
+class Unauthorised(HubError):
+    status = 401
+    code = "unauthorised"

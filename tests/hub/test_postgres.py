@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from outreach.hub.service import Hub
 from outreach.store.store import Store
 from outreach.sync.client import sync_now
 from outreach.sync.enrolment import enrol
-from tests.hub.harness import contacts, make_hub, postgres_database, serve_in_thread
+from tests.hub.harness import contacts, serve_in_thread
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_hub(tmp_path: Path) -> Iterator[Hub]:
-    with postgres_database() as url:
-        hub = make_hub(tmp_path / "hub", url)
-        try:
-            yield hub
-        finally:
-            hub.engine.dispose()
 
 
 def test_sync_and_counts_on_postgres(pg_hub: Hub, store: Store) -> None:

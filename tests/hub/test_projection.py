@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -19,7 +18,7 @@ from outreach.hub import db
 from outreach.hub.service import Hub
 from outreach.sync.envelope import raw_public, seal
 from outreach.sync.protocol import EnrolRequest, b64e
-from tests.hub.harness import NOW, contacts, make_hub, postgres_database
+from tests.hub.harness import NOW, contacts, make_hub
 
 
 class Device:
@@ -101,16 +100,6 @@ def test_queued_records_of_an_older_hub_are_counted(hub: Hub) -> None:
     rows = hub.counts(["setting"], day - dt.timedelta(days=1), day + dt.timedelta(days=1))
     assert sum(row["count"] for row in rows) == 5
     assert hub.project_pending() == 0
-
-
-@pytest.fixture
-def pg_hub(tmp_path: Path) -> Iterator[Hub]:
-    with postgres_database() as url:
-        hub = make_hub(tmp_path / "hub", url)
-        try:
-            yield hub
-        finally:
-            hub.engine.dispose()
 
 
 @pytest.mark.postgres

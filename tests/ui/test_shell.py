@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from outreach.errors import SyncError, SyncErrorKind, WrongPassphrase
@@ -35,6 +36,13 @@ def test_setup_creates_store_and_shows_recovery_key_once(
     qtbot.waitUntil(lambda: setup.steps.currentIndex() == 2)
     key = setup.recovery_text.text()
     assert len(key) > 20
+    page = setup.steps.currentWidget()
+    cut = [
+        label.text()
+        for label in page.findChildren(QLabel)
+        if label.isVisible() and label.width() < label.minimumSizeHint().width()
+    ]
+    assert not cut, cut  # every word of what to do with the key can be read
     setup.save_pdf_to(tmp_path / "card.pdf")
     assert (tmp_path / "card.pdf").read_bytes().startswith(b"%PDF")
     assert not setup.finish_button.isEnabled()

@@ -174,13 +174,13 @@ class SetupScreen(QWidget):
         self.saved.toggled.connect(self.finish_button.setEnabled)
         self.pdf_button.clicked.connect(self._save_pdf)
         self.finish_button.clicked.connect(self._finish)
-        layout = QVBoxLayout(page)
-        layout.addWidget(
-            QLabel(
-                "<b>Recovery key — shown only now.</b> It opens this device if every "
-                "passphrase is forgotten. Keep it apart from the device."
-            )
+        explanation = QLabel(
+            "<b>Recovery key — shown only now.</b> It opens this device if every "
+            "passphrase is forgotten. Keep it apart from the device."
         )
+        explanation.setWordWrap(True)
+        layout = QVBoxLayout(page)
+        layout.addWidget(explanation)
         layout.addWidget(self.recovery_text)
         row = QHBoxLayout()
         row.addWidget(self.recovery_qr)

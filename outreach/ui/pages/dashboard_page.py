@@ -87,13 +87,18 @@ class DashboardPage(QWidget):
         self.at_risk.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.chart_view = self._make_chart_view()
 
+        # Period and filters on two rows, so that the page fits a 1080p screen at 200% scaling.
         period = QHBoxLayout()
         for widget in (QLabel("From"), self.start, QLabel("to"), self.end):
             period.addWidget(widget)
-        for widget in (self.this_month, self.last_month, self.site, self.publish):
-            period.addWidget(widget)
+        period.addWidget(self.this_month)
+        period.addWidget(self.last_month)
         period.addStretch(1)
-        period.addWidget(self.refresh_button)
+        filters = QHBoxLayout()
+        filters.addWidget(self.site)
+        filters.addWidget(self.publish)
+        filters.addStretch(1)
+        filters.addWidget(self.refresh_button)
         exports = QHBoxLayout()
         exports.addWidget(self.message, 1)
         exports.addWidget(self.export_csv_button)
@@ -109,6 +114,7 @@ class DashboardPage(QWidget):
         lower.addLayout(risk, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(period)
+        layout.addLayout(filters)
         layout.addLayout(self.headline_grid)
         layout.addLayout(lower, 1)
         layout.addLayout(exports)
@@ -177,6 +183,7 @@ class DashboardPage(QWidget):
                 label = QLabel()
                 label.setAccessibleName(headline.title)
                 label.setTextFormat(Qt.TextFormat.RichText)
+                label.setWordWrap(True)
                 self.headline_labels[headline.name] = label
                 self.headline_grid.addWidget(label, index // 5, index % 5)
             label.setText(f"<b style='font-size:16pt'>{headline.value}</b><br>{headline.title}")

@@ -93,7 +93,8 @@ alerts = sa.Table(
     sa.Column("device_id", sa.Text),
     sa.Column("detail", sa.Text, nullable=False),
 )
-# Records stored but not yet projected into facts: the projector drains this after the receipt.
+# Records an older hub stored but had not yet projected; projected before any count (see
+# `Hub.project_pending`). New batches are projected in the transaction that stores them.
 pending_facts = sa.Table(
     "pending_facts",
     metadata,

@@ -237,16 +237,25 @@ def median_gui(cmds: dict[str, list[str]], runs: int) -> dict[str, float] | None
 
 def check_start(where: Layout, data: Path, runs: int, report: Report) -> bool:
     source = [sys.executable, "-m", "outreach"]
-    cli = median_time(
-        {"source": [*source, "--version"], "frozen": [str(where.cli), "--version"]}, runs
-    )
+    # `--help` builds the whole CLI (every command group); the budget is on that. `--version`
+    # is answered from the global options alone, so it shows the bootloader's fixed cost.
+    cli = median_time({"source": [*source, "--help"], "frozen": [str(where.cli), "--help"]}, runs)
     ratio = cli["frozen"] / cli["source"]
     report.figures["cli_start_s"] = {**cli, "ratio": ratio}
     within = ratio <= BUDGET
     report.say(
-        f"{'ok  ' if within else 'OVER'} CLI start (--version, median of {runs}): source "
-        f"{cli['source'] * 1000:.0f} ms, frozen {cli['frozen'] * 1000:.0f} ms, {ratio:.2f}x"
-        f" (budget {BUDGET}x)"
+        f"{'ok  ' if within else 'OVER'} CLI start (--help, the whole CLI, median of {runs}): "
+        f"source {cli['source'] * 1000:.0f} ms, frozen {cli['frozen'] * 1000:.0f} ms, "
+        f"{ratio:.2f}x (budget {BUDGET}x)"
+    )
+    bare = median_time(
+        {"source": [*source, "--version"], "frozen": [str(where.cli), "--version"]}, runs
+    )
+    report.figures["cli_version_s"] = {**bare, "ratio": bare["frozen"] / bare["source"]}
+    report.say(
+        f"--   --version (global options only): source {bare['source'] * 1000:.0f} ms, frozen "
+        f"{bare['frozen'] * 1000:.0f} ms: the bootloader's "
+        f"{(bare['frozen'] - bare['source']) * 1000:.0f} ms"
     )
     gui_runs = max(3, runs // 2)
     home = ["--data-dir", str(data)]

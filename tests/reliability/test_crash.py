@@ -37,6 +37,16 @@ def new_store(path: Path) -> Path:
     return path
 
 
+# Every countable record has one site cell in the daily roll-up (same transaction as its row).
+ROLLUP_AGREES = """
+SELECT
+  (SELECT coalesce(sum(n), 0) FROM fact_rollup
+   WHERE field = (SELECT id FROM codes WHERE value = 'site')),
+  (SELECT count(*) FROM fact_data WHERE active = 1 AND type IN
+   (SELECT id FROM codes WHERE value IN ('contact', 'kit_issue', 'naloxone_use', 'stock_movement')))
+"""
+
+
 def examine(data_dir: Path, acked: set[str], passphrase: str = PASSPHRASES[0]) -> tuple[int, int]:
     """(acknowledged ids missing, problems found): pages, b-trees, seqs and facts all checked."""
     store = unlock_store(data_dir, USER, passphrase)
@@ -48,6 +58,9 @@ def examine(data_dir: Path, acked: set[str], passphrase: str = PASSPHRASES[0]) -
         facts = store.conn.execute("SELECT count(*) FROM fact_data").fetchone()[0]
         if facts != len(seqs):
             problems.append(f"{len(seqs)} records but {facts} fact rows")
+        rolled, counted = store.conn.execute(ROLLUP_AGREES).fetchone()
+        if rolled != counted:
+            problems.append(f"roll-up holds {rolled} records, the facts {counted}")
         stored = {row[0] for row in store.conn.execute("SELECT id FROM records")}
     finally:
         store.close()

@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect
 
 from outreach import __version__
 from outreach.errors import InvalidRecord
+from outreach.hub import db
 from outreach.hub.errors import HubError, RateLimited, TooLarge, Unauthorised
 from outreach.hub.ratelimit import RateLimiter
 from outreach.hub.service import Hub
@@ -83,7 +84,7 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
     """The ASGI app for `hub`; `rate` is requests per second allowed per device (0 = no limit)."""
     app = FastAPI(title="Outreach hub", version=__version__, openapi_url="/openapi.json")
     limiter = RateLimiter(rate, burst)
-    sqlite = hub.engine.dialect.name == "sqlite"
+    sqlite = db.is_sqlite(hub.engine)
     ingesting = anyio.CapacityLimiter(SQLITE_INGEST_THREADS) if sqlite else None
 
     @app.exception_handler(HubError)
@@ -214,7 +215,6 @@ def app_from_env() -> FastAPI:
     import os
     from pathlib import Path
 
-    from outreach.hub import db
     from outreach.hub.keys import load_keys
 
     hub = Hub(

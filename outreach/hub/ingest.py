@@ -38,6 +38,7 @@ _RANGES = (
 
 
 def now() -> str:
+    """The hub's timestamps: UTC, to the second, ISO text (sorts as text on both databases)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 

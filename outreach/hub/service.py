@@ -34,6 +34,7 @@ from outreach.hub.errors import (
     UnknownDevice,
 )
 from outreach.hub.ingest import BatchWriter, Checked, Refused
+from outreach.hub.ingest import now as _now
 from outreach.hub.keys import HubKeys
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
@@ -65,10 +66,6 @@ __all__ = [
     "UnknownDevice",
 ]
 FUTURE_SKEW = dt.timedelta(days=1)  # device clocks run ahead; the domain rule allows minutes
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _token_hash(token: str) -> str:

@@ -136,13 +136,11 @@ def _margins(
     would drop the records that have none of one).
     """
     # (fields grouped by, fields whose margins the rows give); site comes first in each
-    groups = [(["site"], ["site"])] if layout == "rollup" else []
-    if layout != "rollup":
+    if layout == "rollup":
+        groups = [(["site"] if field == "site" else ["site", field], [field]) for field in fields]
+    else:
         scalars = [field for field in fields if field not in ITEM_FIELDS]
-        groups.append((scalars, scalars))
-    for field in fields:
-        if field != "site" and (layout == "rollup" or field in ITEM_FIELDS):
-            groups.append((["site", field], [field]))
+        groups = [(scalars, scalars), *((["site", f], [f]) for f in fields if f in ITEM_FIELDS)]
     margins: Margins = {field: Counter() for field in fields}
     for by, counted in groups:
         sql, params, _ = count_query(by, start, end, kind, layout=layout)

@@ -59,7 +59,7 @@ def count_query(
         names = ", ".join([*(f"k{i} AS {f}" for i, f in enumerate(fields)), "n AS count"])
         sql = f"SELECT {names} FROM ({inner}) g"
         if fields:
-            sql += f" ORDER BY {', '.join(str(i) for i in range(1, len(fields) + 1))}"
+            sql += f" ORDER BY {_positions(fields)}"
         return sql, params, kind
     params.update(start=start.toordinal(), end=end.toordinal())
     if layout == "rollup" and rollup.serves(fields):
@@ -68,6 +68,11 @@ def count_query(
     else:
         inner = _fact_rows_query(fields, quantity, params, coded=True)
     return _decoded(inner, fields), params, kind
+
+
+def _positions(fields: Sequence[str]) -> str:
+    """`1, 2, …` for GROUP BY / ORDER BY over the leading `fields` columns."""
+    return ", ".join(str(i) for i in range(1, len(fields) + 1))
 
 
 def _fact_rows_query(
@@ -99,7 +104,7 @@ def _fact_rows_query(
         f"WHERE f.type = {kind_match} AND f.active = 1 AND f.day BETWEEN :start AND :end"
     )
     if fields:
-        inner += f" GROUP BY {', '.join(str(i) for i in range(1, len(fields) + 1))}"
+        inner += f" GROUP BY {_positions(fields)}"
     return inner
 
 
@@ -114,7 +119,7 @@ def _decoded(inner: str, fields: list[str]) -> str:
             decode.append(f"LEFT JOIN codes c{index} ON c{index}.id = g.k{index}")
     sql = f"SELECT {', '.join([*outer, 'g.n AS count'])} FROM ({inner}) g {' '.join(decode)}"
     if fields:
-        sql += f" ORDER BY {', '.join(str(i) for i in range(1, len(fields) + 1))}"
+        sql += f" ORDER BY {_positions(fields)}"
     return sql
 
 

@@ -12,6 +12,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
+from outreach import paths  # noqa: E402
 from outreach.store.session import create_store  # noqa: E402
 from outreach.store.store import Store  # noqa: E402
 from tests.samples import FAST_KDF, PASSPHRASE  # noqa: E402
@@ -26,6 +27,16 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def active_data_dir(data_dir: Path) -> Iterator[Path]:
+    """`data_dir`, made the app's data directory (settings, store) for the test."""
+    paths.set_data_dir(data_dir)
+    try:
+        yield data_dir
+    finally:
+        paths.set_data_dir(None)
 
 
 @pytest.fixture

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from outreach import config, paths
 
 
-@pytest.fixture
-def settings_dir(tmp_path: Path) -> Iterator[Path]:
-    paths.set_data_dir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        paths.set_data_dir(None)
-
-
-def test_an_update_that_changes_nothing_writes_nothing(settings_dir: Path) -> None:
+def test_an_update_that_changes_nothing_writes_nothing(active_data_dir: Path) -> None:
     """Remembering the same user again leaves the file alone; a new value rewrites it."""
     config.update_settings(last_user="alice")
     written = paths.settings_path().stat().st_ino

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from outreach import paths
 from outreach.store.session import create_store
 from outreach.ui.main_window import MainWindow
 from tests.samples import FAST_KDF, PASSPHRASE
@@ -31,12 +30,8 @@ def _no_dangling_threads() -> Iterator[None]:
 
 
 @pytest.fixture
-def ui_data_dir(data_dir: Path) -> Iterator[Path]:
-    paths.set_data_dir(data_dir)
-    try:
-        yield data_dir
-    finally:
-        paths.set_data_dir(None)
+def ui_data_dir(active_data_dir: Path) -> Path:
+    return active_data_dir
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ def _db_url(args: argparse.Namespace) -> str:
 def open_hub(args: argparse.Namespace) -> Hub:
     hub = Hub(db.make_engine(_db_url(args)), load_keys(_home(args)))
     hub.reference()  # fails clearly if the database was never initialised
+    db.create_schema(hub.engine)  # brings an older hub's tables and functions up to date
     return hub
 
 
@@ -66,7 +67,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from outreach.hub.app import create_app
 
     hub = open_hub(args)
-    db.create_schema(hub.engine)
     options = {
         "host": args.host,
         "port": args.port,

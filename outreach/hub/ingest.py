@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import msgspec
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from outreach.hub import db
-from outreach.hub.errors import SeqReused
+from outreach.hub import db, pg_store
+from outreach.hub.errors import DeviceRevoked, HubError, SeqReused, UnknownDevice
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
 from outreach.sync.envelope import Header
 from outreach.sync.protocol import Receipt, SignedReceipt
+
+if TYPE_CHECKING:
+    import psycopg
 
 Checked = tuple[int, bytes, Projected]  # seq, record bytes, the record and its facts
 Refused = tuple[int, bytes, str]  # seq, record bytes, why it was quarantined
@@ -30,6 +34,7 @@ _CLAIM = (
     "INSERT INTO batches (batch_id, device_id, first_seq, last_seq, sha256, received_at, via, "
     "envelope, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+_KEEP_RECEIPT = "UPDATE batches SET receipt = ? WHERE batch_id = ?"
 _HELD = "SELECT device_seq, id FROM records WHERE device_id = ? AND device_seq BETWEEN ? AND ?"
 _RANGES = (
     "SELECT first_seq, last_seq FROM batches WHERE device_id = ? AND last_seq > ? "
@@ -40,6 +45,16 @@ _RANGES = (
 def now() -> str:
     """The hub's timestamps: UTC, to the second, ISO text (sorts as text on both databases)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Stored(NamedTuple):
+    """What storing did: `status` is stored, claimed (the batch id was taken first), revoked,
+    unknown (no such device) or seq_reused (`clash` is the first seq holding another record)."""
+
+    status: str
+    accepted: int
+    acked_through: int
+    clash: int | None = None
 
 
 class BatchWriter:
@@ -57,38 +72,94 @@ class BatchWriter:
         good: Sequence[Checked],
         bad: Sequence[Refused],
     ) -> bytes | None:
-        """The signed receipt (JSON); None if a concurrent upload of the same batch won."""
-        sql, device_id, batch_id = self.sql, header.device_id, header.batch_id
+        """The signed receipt (JSON); None if another upload of the same batch came first.
+
+        The device is checked again here, in the transaction: its key may come from a cache,
+        and a revocation must stop the very next batch."""
+        batch_id = header.batch_id
+        claim = (batch_id, header.device_id, header.first_seq, header.last_seq, digest, now(), via)
         with self.engine.begin() as conn:
-            sql.projection_lock(conn, exclusive=any(item.retires for _, _, item in good))
-            claim = (batch_id, device_id, header.first_seq, header.last_seq, digest, now(), via)
-            if sql.run(conn, _CLAIM, (*claim, envelope, b"")) == 0:
+            if self.sql.postgres:
+                return self._store_postgres(conn, header, (*claim, envelope), good, bad)
+            stored = self._store(conn, (*claim, envelope), good, bad)
+            if stored.status != "stored":
                 conn.rollback()
+                _refuse(stored)
                 return None
-            new = self._records(conn, device_id, batch_id, good)
-            sql.insert(
-                conn,
-                db.quarantine,
-                ("batch_id", "device_seq", "device_id", "error", "body"),
-                [(batch_id, seq, device_id, error, body) for seq, body, error in bad],
-                ignore_conflicts=True,
-            )
-            project(sql, conn, new)
-            receipt = Receipt(
-                batch_id=batch_id,
-                device_id=device_id,
-                first_seq=header.first_seq,
-                last_seq=header.last_seq,
-                acked_through=self._advance(conn, device_id),
-                accepted=len(new),
-                quarantined=len(bad),
-                duplicates=len(good) - len(new),
-                received_at=now(),
-                envelope_sha256=digest,
-            )
-            body = msgspec.json.encode(SignedReceipt.make(receipt, self.sign_key))
-            sql.run(conn, "UPDATE batches SET receipt = ? WHERE batch_id = ?", (body, batch_id))
+            body = self._receipt(header, digest, stored, len(good), len(bad))
+            self.sql.run(conn, _KEEP_RECEIPT, (body, batch_id))
         return body
+
+    def _store_postgres(
+        self,
+        conn: sa.Connection,
+        header: Header,
+        claim: tuple[str, str, int, int, str, str, str, bytes],
+        good: Sequence[Checked],
+        bad: Sequence[Refused],
+    ) -> bytes | None:
+        """Two round trips in psycopg's pipeline mode: BEGIN with the function call, then the
+        receipt with COMMIT."""
+        raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
+        with raw.pipeline():
+            stored = Stored(*pg_store.store_batch(raw.cursor(), claim, good, bad))
+            if stored.status != "stored":
+                raw.rollback()
+                _refuse(stored)
+                return None
+            body = self._receipt(header, claim[4], stored, len(good), len(bad))
+            raw.execute(self.sql.text(_KEEP_RECEIPT), (body, header.batch_id))
+            raw.commit()
+        return body
+
+    def _receipt(
+        self, header: Header, digest: str, stored: Stored, checked: int, quarantined: int
+    ) -> bytes:
+        receipt = Receipt(
+            batch_id=header.batch_id,
+            device_id=header.device_id,
+            first_seq=header.first_seq,
+            last_seq=header.last_seq,
+            acked_through=stored.acked_through,
+            accepted=stored.accepted,
+            quarantined=quarantined,
+            duplicates=checked - stored.accepted,
+            received_at=now(),
+            envelope_sha256=digest,
+        )
+        return msgspec.json.encode(SignedReceipt.make(receipt, self.sign_key))
+
+    def _store(
+        self,
+        conn: sa.Connection,
+        claim: tuple[str, str, int, int, str, str, str, bytes],
+        good: Sequence[Checked],
+        bad: Sequence[Refused],
+    ) -> Stored:
+        """SQLite, statement by statement (`pg_store` does the same in one call)."""
+        sql, batch_id, device_id = self.sql, claim[0], claim[1]
+        select = "SELECT acked_through, revoked_at FROM devices WHERE device_id = ?"
+        device = sql.rows(conn, select, (device_id,))
+        if not device:
+            return Stored("unknown", 0, 0)
+        acked, revoked_at = device[0]
+        if revoked_at is not None:
+            return Stored("revoked", 0, 0)
+        if sql.run(conn, _CLAIM, (*claim, b"")) == 0:
+            return Stored("claimed", 0, 0)
+        clash = self._reused_seq(conn, device_id, good)
+        if clash is not None:
+            return Stored("seq_reused", 0, 0, clash)
+        new = self._records(conn, device_id, batch_id, good)
+        sql.insert(
+            conn,
+            db.quarantine,
+            ("batch_id", "device_seq", "device_id", "error", "body"),
+            [(batch_id, seq, device_id, error, body) for seq, body, error in bad],
+            ignore_conflicts=True,
+        )
+        project(sql, conn, new)
+        return Stored("stored", len(new), self._advance(conn, device_id, int(acked)))
 
     def _records(
         self, conn: sa.Connection, device_id: str, batch_id: str, good: Sequence[Checked]
@@ -96,7 +167,6 @@ class BatchWriter:
         """Store the records this hub does not hold yet; returns them (first of each id)."""
         if not good:
             return []
-        self._refuse_reused_seqs(conn, device_id, good)
         ids = [item.record.id for _, _, item in good]
         known: set[str] = set()
         for start in range(0, len(ids), ID_CHUNK):
@@ -123,25 +193,20 @@ class BatchWriter:
         )
         return [item for _, _, item in fresh.values()]
 
-    def _refuse_reused_seqs(
+    def _reused_seq(
         self, conn: sa.Connection, device_id: str, good: Sequence[Checked]
-    ) -> None:
-        """A seq that already holds another record means the device's store went back in time
-        (an old copy restored): merging would drop records, so the whole batch is refused."""
+    ) -> int | None:
+        """The first seq that already holds another record, if any."""
+        if not good:
+            return None
         seqs = [seq for seq, _, _ in good]
         held = dict(self.sql.rows(conn, _HELD, (device_id, min(seqs), max(seqs))))
         clashes = [seq for seq, _, item in good if held.get(seq, item.record.id) != item.record.id]
-        if clashes:
-            raise SeqReused(
-                f"seq {clashes[0]} of this device already holds another record: the store was "
-                "restored from an old copy; nothing from this batch was stored"
-            )
+        return clashes[0] if clashes else None
 
-    def _advance(self, conn: sa.Connection, device_id: str) -> int:
+    def _advance(self, conn: sa.Connection, device_id: str, start: int) -> int:
         """The device's watermark: the highest seq such that every seq up to it has arrived."""
-        lock = " FOR UPDATE" if self.sql.postgres else ""
-        select = f"SELECT acked_through FROM devices WHERE device_id = ?{lock}"
-        start = acked = int(self.sql.rows(conn, select, (device_id,))[0][0])
+        acked = start
         for first, last in self.sql.rows(conn, _RANGES, (device_id, acked)):
             if first > acked + 1:
                 break
@@ -153,3 +218,18 @@ class BatchWriter:
                 (acked, device_id),
             )
         return acked
+
+
+def _refuse(stored: Stored) -> None:
+    """Raise for a refused batch; returns when the batch id was claimed first (a replay)."""
+    if stored.status == "unknown":
+        raise UnknownDevice("this device is not enrolled with the hub")
+    if stored.status == "revoked":
+        raise DeviceRevoked("this device has been revoked")
+    if stored.status == "seq_reused":
+        raise SeqReused(
+            f"seq {stored.clash} of this device already holds another record: the store was "
+            "restored from an old copy; nothing from this batch was stored"
+        )
+    if stored.status != "claimed":
+        raise HubError(f"unexpected storing status {stored.status!r}")

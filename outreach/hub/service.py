@@ -23,7 +23,7 @@ from outreach.domain.records import decode_record
 from outreach.domain.validation import validate
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord
-from outreach.hub import db
+from outreach.hub import db, pg_store
 from outreach.hub.errors import (
     BadEnvelope,
     BadToken,
@@ -84,6 +84,7 @@ class Hub:
         self._vocab: Vocabulary | None = None
         self.sql = Sql(engine)
         self._writer = BatchWriter(engine, keys.sign)
+        self._device_keys: dict[str, Ed25519PublicKey] = {}
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -231,14 +232,11 @@ class Hub:
         """Store one batch; returns the signed receipt (JSON bytes), the original on a replay."""
         try:
             header = read_header(envelope)
-            opened = open_envelope(envelope, self.device_key(header.device_id), self.keys.kem)
+            opened = open_envelope(envelope, self._signing_key(header.device_id), self.keys.kem)
         except EnvelopeError as exc:
             log.warning("refused a batch: %s", exc)
             raise BadEnvelope(str(exc)) from None
         digest = envelope_hash(envelope)
-        previous = self._existing(header.batch_id, digest)
-        if previous is not None:
-            return previous
         good, bad = self._check(opened.records)
         try:
             with self._writing():
@@ -246,7 +244,7 @@ class Hub:
         except SeqReused as exc:  # alert only after the batch's transaction rolled back
             self._alert("seq_reused", header.device_id, f"batch {header.batch_id}: {exc}")
             raise
-        if body is None:  # a concurrent upload of the same batch won the race
+        if body is None:  # a replay, or a concurrent upload of the same batch won the race
             previous = self._existing(header.batch_id, digest)
             if previous is None:
                 raise HubError("batch vanished during a concurrent upload")
@@ -259,6 +257,14 @@ class Hub:
             len(bad),
         )
         return body
+
+    def _signing_key(self, device_id: str) -> Ed25519PublicKey:
+        """The device's key, from the database once per process: keys never change (a device
+        enrols once), and revocation is checked again in the transaction that stores a batch."""
+        key = self._device_keys.get(device_id)
+        if key is None:
+            key = self._device_keys[device_id] = self.device_key(device_id)
+        return key
 
     def _writing(self) -> contextlib.AbstractContextManager[object]:
         """SQLite has one writer: serialising writes here avoids busy-retries under load."""
@@ -333,7 +339,10 @@ class Hub:
                     )
                 }
                 mine = [item for item in new if item.record.id in claimed]
-                project(self.sql, conn, mine)
+                if self.sql.postgres:
+                    pg_store.project(conn, mine)
+                else:
+                    project(self.sql, conn, mine)
             done += len(mine)
 
     # -- counts ------------------------------------------------------------------------------

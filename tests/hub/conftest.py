@@ -8,15 +8,11 @@ from pathlib import Path
 import pytest
 
 from outreach.hub.service import Hub
-from tests.hub.harness import make_hub, postgres_database
+from tests.hub.harness import hub_on
 
 
 @pytest.fixture
 def pg_hub(tmp_path: Path) -> Iterator[Hub]:
     """A hub on a fresh database of the local PostgreSQL, dropped afterwards."""
-    with postgres_database() as url:
-        hub = make_hub(tmp_path / "hub", url)
-        try:
-            yield hub
-        finally:
-            hub.engine.dispose()
+    with hub_on("postgresql", tmp_path / "hub") as hub:
+        yield hub

@@ -14,15 +14,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from outreach.domain.ids import uuid7
-from outreach.domain.records import Record
+from outreach.domain.records import Record, Void, encode_record
 from outreach.domain.validation import build_record
 from outreach.hub import db
 from outreach.hub.app import create_app
 from outreach.hub.keys import create_keys
 from outreach.hub.service import Hub
+from outreach.sync.envelope import raw_public, seal
+from outreach.sync.protocol import EnrolRequest, b64e
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
@@ -33,6 +37,43 @@ def make_hub(home: Path, url: str | None = None) -> Hub:
     hub = Hub(db.make_engine(url or f"sqlite:///{home / 'hub.db'}"), keys)
     hub.initialise()
     return hub
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextlib.contextmanager
+def hub_on(backend: str, home: Path) -> Iterator[Hub]:
+    """A hub on SQLite (in `home`) or on a fresh PostgreSQL database, dropped afterwards."""
+    if backend == "sqlite":
+        yield make_hub(home)
+        return
+    with postgres_database() as url:
+        hub = make_hub(home, url)
+        try:
+            yield hub
+        finally:
+            hub.engine.dispose()
+
+
+class Device:
+    """An enrolled device that seals its own batches, seq after seq."""
+
+    def __init__(self, hub: Hub, name: str) -> None:
+        self.hub, self.name, self.key, self.seq = hub, name, Ed25519PrivateKey.generate(), 0
+        code = hub.new_enrolment("http://127.0.0.1")
+        hub.enrol(EnrolRequest(code.token, name, b64e(raw_public(self.key.public_key()))))
+
+    def batch(self, records: list[Record]) -> bytes:
+        pairs = [(self.seq + i + 1, encode_record(r)) for i, r in enumerate(records)]
+        self.seq += len(records)
+        return seal(self.name, pairs, self.hub.keys.kem.public_key(), self.key)
+
+
+def void(target: str) -> Void:
+    return Void(
+        id=uuid7(), occurred_at=NOW, recorded_by="tester", target=target, reason="entered_in_error"
+    )
 
 
 def free_socket(port: int = 0) -> socket.socket:

@@ -5,40 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
 import pytest
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from outreach.domain.ids import uuid7
-from outreach.domain.records import Record, Void, encode_record
 from outreach.hub import db
 from outreach.hub.service import Hub
-from outreach.sync.envelope import raw_public, seal
-from outreach.sync.protocol import EnrolRequest, b64e
-from tests.hub.harness import NOW, contacts, make_hub
-
-
-class Device:
-    """An enrolled device that seals its own batches, seq after seq."""
-
-    def __init__(self, hub: Hub, name: str) -> None:
-        self.hub, self.name, self.key, self.seq = hub, name, Ed25519PrivateKey.generate(), 0
-        code = hub.new_enrolment("http://127.0.0.1")
-        hub.enrol(EnrolRequest(code.token, name, b64e(raw_public(self.key.public_key()))))
-
-    def batch(self, records: list[Record]) -> bytes:
-        pairs = [(self.seq + i + 1, encode_record(r)) for i, r in enumerate(records)]
-        self.seq += len(records)
-        return seal(self.name, pairs, self.hub.keys.kem.public_key(), self.key)
-
-
-def void(target: str) -> Void:
-    return Void(
-        id=uuid7(), occurred_at=NOW, recorded_by="tester", target=target, reason="entered_in_error"
-    )
+from tests.hub.harness import BACKENDS, NOW, Device, contacts, hub_on, void
 
 
 def active(hub: Hub) -> dict[str, int]:
@@ -46,9 +22,10 @@ def active(hub: Hub) -> dict[str, int]:
         return dict(conn.execute(sa.select(db.facts.c.id, db.facts.c.active)).all())
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Hub:
-    return make_hub(tmp_path / "hub")
+@pytest.fixture(params=BACKENDS)
+def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
+    with hub_on(request.param, tmp_path / "hub") as hub:
+        yield hub
 
 
 def test_facts_are_there_when_the_receipt_is(hub: Hub) -> None:

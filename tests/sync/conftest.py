@@ -11,13 +11,15 @@ from outreach.hub.service import Hub
 from outreach.store.session import create_store
 from outreach.store.store import Store
 from outreach.sync.enrolment import enrol
-from tests.hub.harness import make_hub, serve_in_thread
+from tests.hub.harness import BACKENDS, hub_on, serve_in_thread
 from tests.samples import FAST_KDF, PASSPHRASE
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Hub:
-    return make_hub(tmp_path / "hub")
+@pytest.fixture(params=BACKENDS)
+def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
+    """The hub on each backend: PostgreSQL stores batches through its own server function."""
+    with hub_on(request.param, tmp_path / "hub") as hub:
+        yield hub
 
 
 @pytest.fixture

@@ -40,12 +40,6 @@ class _QuarantineRow(msgspec.Struct):
     body: bytes
 
 
-class _Item(msgspec.Struct):
-    id: str
-    field: str
-    value: str
-
-
 class _Retirement(msgspec.Struct):
     id: str
     by_id: str
@@ -72,15 +66,15 @@ def _facts_insert(source: str) -> str:
 
 _PROJECT = f"""
 CREATE OR REPLACE FUNCTION outreach_project(
-    p_facts json, p_items json, p_retires json, p_only text[]
+    p_facts json, p_retires json, p_only text[]
 ) RETURNS int LANGUAGE plpgsql AS $fn$
--- Facts for newly stored records (those in p_only; NULL = all); voids and corrections retire
--- their targets. Keys come from record ids (fact_key); one already taken moves to the next free.
+-- Facts for newly stored records (those in p_only; NULL = all), list fields as arrays; voids
+-- and corrections retire their targets. Keys come from record ids (fact_key); one already
+-- taken moves to the next free.
 DECLARE
     v_rows facts[];
     v_row facts;
-    v_ids text[];
-    v_keys int8[];
+    v_stored int;
 BEGIN
     IF p_retires IS NOT NULL THEN
         INSERT INTO retired (id, by_id)
@@ -96,25 +90,19 @@ BEGIN
     IF v_rows IS NULL THEN
         RETURN 0;
     END IF;
-    WITH stored AS ({_facts_insert("unnest(v_rows)")} RETURNING id, fact)
-        SELECT array_agg(id), array_agg(fact) INTO v_ids, v_keys FROM stored;
-    IF coalesce(cardinality(v_ids), 0) < cardinality(v_rows) THEN
-        FOR v_row IN SELECT * FROM unnest(v_rows) u WHERE u.id <> ALL(coalesce(v_ids, '{{}}'))
-        LOOP
+    {_facts_insert("unnest(v_rows)")};
+    GET DIAGNOSTICS v_stored = ROW_COUNT;
+    IF v_stored < cardinality(v_rows) THEN
+        FOR v_row IN SELECT * FROM unnest(v_rows) u
+                WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.id = u.id) LOOP
             LOOP
                 v_row.fact := v_row.fact + 1;
                 {_facts_insert("unnest(ARRAY[v_row])")};
                 EXIT WHEN FOUND;
             END LOOP;
-            v_ids := v_ids || v_row.id;
-            v_keys := v_keys || v_row.fact;
         END LOOP;
     END IF;
-    INSERT INTO fact_items (fact, field, value)
-        SELECT k.fact, i.field, i.value
-        FROM json_to_recordset(p_items) AS i(id text, field text, value text)
-        JOIN unnest(v_ids, v_keys) AS k(id, fact) ON k.id = i.id;
-    RETURN cardinality(v_ids);
+    RETURN cardinality(v_rows);
 END
 $fn$;
 """
@@ -123,7 +111,7 @@ _STORE_BATCH = f"""
 CREATE OR REPLACE FUNCTION outreach_store_batch(
     p_batch text, p_device text, p_first int8, p_last int8, p_sha256 text, p_at text,
     p_via text, p_envelope bytea, p_records json, p_quarantine json, p_facts json,
-    p_items json, p_retires json,
+    p_retires json,
     OUT status text, OUT accepted int, OUT acked int8, OUT clash int8
 ) LANGUAGE plpgsql AS $fn$
 -- One checked batch (see outreach/hub/pg_store.py). The caller writes the signed receipt into
@@ -181,7 +169,7 @@ BEGIN
             END IF;
         END IF;
         IF accepted > 0 THEN
-            PERFORM outreach_project(p_facts, p_items, p_retires, v_new);
+            PERFORM outreach_project(p_facts, p_retires, v_new);
         END IF;
     END IF;
     IF p_quarantine IS NOT NULL THEN
@@ -207,13 +195,27 @@ $fn$;
 
 _CALL = (
     "SELECT status, accepted, acked, clash FROM outreach_store_batch("
-    "%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s::json, %s::json, %s::json, %s::json)"
+    "%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s::json, %s::json, %s::json)"
 )
 
 
+# Earlier versions of the functions, whatever their arguments (CREATE OR REPLACE would keep an
+# old signature beside the new one).
+_DROP_OLD = """
+DO $$ DECLARE f regprocedure; BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+            WHERE p.proname IN ('outreach_project', 'outreach_store_batch')
+            AND p.pronamespace = current_schema()::regnamespace LOOP
+        EXECUTE 'DROP FUNCTION ' || f;
+    END LOOP;
+END $$;
+"""
+
+
 def install(conn: sa.Connection) -> None:
-    """Create or replace the functions (every hub start: cheap, and upgrades them)."""
+    """(Re)create the functions: at every hub start, so an upgrade brings its own."""
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(_DROP_OLD)
     cursor.execute(_PROJECT)
     cursor.execute(_STORE_BATCH)
 
@@ -222,10 +224,9 @@ def _json(rows: Sequence[msgspec.Struct] | Sequence[dict[str, Any]]) -> str | No
     return _encode(rows).decode() if rows else None
 
 
-def projection_documents(new: Sequence[Projected]) -> tuple[str | None, str | None, str | None]:
-    """The facts rows, list items and retirements of checked records, as JSON for SQL."""
+def projection_documents(new: Sequence[Projected]) -> tuple[str | None, str | None]:
+    """The facts rows (list fields as arrays) and retirements of checked records, as JSON."""
     facts: list[dict[str, Any]] = []
-    items: list[_Item] = []
     retires: list[_Retirement] = []
     for item in new:
         record = item.record
@@ -238,9 +239,10 @@ def projection_documents(new: Sequence[Projected]) -> tuple[str | None, str | No
         serial = getattr(record, "serial", None)
         if serial is not None:
             row["serial"] = serial
+        for field, value in item.items:
+            row.setdefault(field, []).append(value)
         facts.append(row)
-        items.extend(_Item(record.id, field, value) for field, value in item.items)
-    return _json(facts), _json(items), _json(retires)
+    return _json(facts), _json(retires)
 
 
 def store_batch(
@@ -258,16 +260,14 @@ def store_batch(
         for seq, body, item in good
     ]
     quarantined = [_QuarantineRow(seq, error, body) for seq, body, error in bad]
-    facts, items, retires = projection_documents([item for _, _, item in good])
-    cursor.execute(_CALL, (*claim, _json(records), _json(quarantined), facts, items, retires))
+    facts, retires = projection_documents([item for _, _, item in good])
+    cursor.execute(_CALL, (*claim, _json(records), _json(quarantined), facts, retires))
     status, accepted, acked, clash = cursor.fetchone()
     return status, int(accepted), int(acked or 0), clash
 
 
 def project(conn: sa.Connection, new: Sequence[Projected]) -> None:
     """Project records stored earlier (`Hub.project_pending`) through `outreach_project`."""
-    facts, items, retires = projection_documents(new)
+    facts, retires = projection_documents(new)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(
-        "SELECT outreach_project(%s::json, %s::json, %s::json, NULL)", (facts, items, retires)
-    )
+    cursor.execute("SELECT outreach_project(%s::json, %s::json, NULL)", (facts, retires))

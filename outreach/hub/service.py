@@ -39,7 +39,7 @@ from outreach.hub.keys import HubKeys
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
 from outreach.hub.write_lock import WriteLock
-from outreach.store.counts import count_query
+from outreach.store.counts import Layout, count_query
 from outreach.sync.envelope import EnvelopeError, envelope_hash, open_envelope, read_header
 from outreach.sync.protocol import (
     EnrolmentCode,
@@ -350,7 +350,8 @@ class Hub:
     def counts(
         self, by: Sequence[str], start: dt.date, end: dt.date, kind: str | None = None
     ) -> list[dict[str, Any]]:
-        sql, params, _ = count_query(by, start, end, kind, layout="text")
+        layout: Layout = "arrays" if self.sql.postgres else "text"  # see outreach/hub/db.py
+        sql, params, _ = count_query(by, start, end, kind, layout=layout)
         self.project_pending()
         with self.engine.connect() as conn:
             result = conn.execute(sa.text(sql), params)

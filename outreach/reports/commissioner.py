@@ -2,7 +2,8 @@
 
 Every query goes through a `run_query(sql, params) -> rows` callable with named parameters, so the
 same code runs on the laptop's dictionary-coded tables (layout "coded") and on a hub's plain
-`facts` / `fact_items` tables on SQLite or PostgreSQL (layout "text"). A few wide grouped counts
+`facts` table, with `fact_items` on SQLite (layout "text") or arrays on PostgreSQL (layout
+"arrays"). A few wide grouped counts
 (one scan per record type) are split into the published tables in Python.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from outreach.domain.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
-from outreach.store.counts import Layout, count_query
+from outreach.store.counts import PLAIN_LAYOUTS, Layout, count_query
 
 RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
 USE_REASONS = ("used_on_self", "used_on_other")
@@ -166,10 +167,20 @@ class _Sql:
     """Table names and code matching for one layout."""
 
     def __init__(self, layout: Layout) -> None:
-        self.coded = layout != "text"
+        self.arrays = layout == "arrays"
+        self.coded = layout not in PLAIN_LAYOUTS
         self.table = "fact_data" if self.coded else "facts"
         self.key = "seq" if self.coded else "fact"
         self.items = "fact_item_data" if self.coded else "fact_items"
+
+    def has_item(self, field: str, value_param: str) -> str:
+        """SQL true when the row `f` lists the code `:value_param` in its list `field`."""
+        if self.arrays:
+            return f"coalesce(:{value_param} = ANY(f.{field}), false)"  # a NULL list: none
+        return (
+            f"EXISTS (SELECT 1 FROM {self.items} i WHERE i.{self.key} = f.{self.key} "
+            f"AND i.field = {self.code(field)} AND i.value = {self.code(value_param)})"
+        )
 
     def code(self, param: str) -> str:
         return f"(SELECT id FROM codes WHERE value = :{param})" if self.coded else f":{param}"
@@ -251,9 +262,7 @@ def high_risk_without_kit(
         "AND ((f.client_code IS NOT NULL AND f.client_code NOT IN ("
         f"SELECT k.client_code FROM {q.table} k WHERE k.type = {q.code('kit')} "
         "AND k.active = 1 AND k.day BETWEEN :start AND :end AND k.client_code IS NOT NULL)) "
-        f"OR (f.client_code IS NULL AND NOT EXISTS (SELECT 1 FROM {q.items} i "
-        f"WHERE i.{q.key} = f.{q.key} AND i.field = {q.code('interventions')} "
-        f"AND i.value = {q.code('supplied')}))) "
+        f"OR (f.client_code IS NULL AND NOT {q.has_item('interventions', 'supplied')})) "
         "GROUP BY f.area, f.risk_level"
     )
     area, area_join = q.decoded("g.area", "area")

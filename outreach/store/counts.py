@@ -1,9 +1,9 @@
 """Counts of active records grouped by any dictionary field and period.
 
-One builder, three sources: the laptop's daily roll-up (`rollup.py`: a count by one field, by
+One builder, four sources: the laptop's daily roll-up (`rollup.py`: a count by one field, by
 site and day, over any period), its dictionary-coded fact rows (`fact_table.py`: any other
-grouping) and the plain text `facts` / `fact_items` tables a hub keeps. The SQL uses named
-parameters only, so the text form runs unchanged on SQLite or PostgreSQL.
+grouping) and the plain text `facts` table a hub keeps, with `fact_items` rows for list fields
+(SQLite, and the laptop's views) or arrays (PostgreSQL). The SQL uses named parameters only.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from outreach.store.connection import Connection
 from outreach.store.fact_table import ORDINAL_TO_JULIAN
 
 # "rollup": the laptop's daily roll-up where it can answer, else its coded fact rows;
-# "coded": always the fact rows; "text": a hub's plain tables.
-Layout = Literal["rollup", "coded", "text"]
+# "coded": always the fact rows; "text": plain text facts and fact_items (a SQLite hub, the
+# laptop's views); "arrays": plain text facts with list fields as arrays (a PostgreSQL hub).
+Layout = Literal["rollup", "coded", "text", "arrays"]
+PLAIN_LAYOUTS = ("text", "arrays")
 
 
 def _check_fields(by: Sequence[str], kind: str | None) -> tuple[list[str], str]:
@@ -53,9 +55,9 @@ def count_query(
     fields, kind = _check_fields(by, kind)
     quantity = kind == "stock_movement"
     params: dict[str, Any] = {"kind": kind}
-    if layout == "text":
+    if layout in PLAIN_LAYOUTS:
         params.update(start=start.isoformat(), end=end.isoformat())
-        inner = _fact_rows_query(fields, quantity, params, coded=False)
+        inner = _fact_rows_query(fields, quantity, params, layout=layout)
         names = ", ".join([*(f"k{i} AS {f}" for i, f in enumerate(fields)), "n AS count"])
         sql = f"SELECT {names} FROM ({inner}) g"
         if fields:
@@ -66,7 +68,7 @@ def count_query(
         params["field"] = rollup.counted_field(fields)
         inner = rollup.cells_query(fields, quantity)
     else:
-        inner = _fact_rows_query(fields, quantity, params, coded=True)
+        inner = _fact_rows_query(fields, quantity, params, layout="coded")
     return _decoded(inner, fields), params, kind
 
 
@@ -76,15 +78,19 @@ def _positions(fields: Sequence[str]) -> str:
 
 
 def _fact_rows_query(
-    fields: list[str], quantity: bool, params: dict[str, Any], *, coded: bool
+    fields: list[str], quantity: bool, params: dict[str, Any], *, layout: Layout
 ) -> str:
-    """A grouped count over the fact rows; list fields join their item rows."""
+    """A grouped count over the fact rows; list fields join their item rows (or arrays)."""
+    coded = layout not in PLAIN_LAYOUTS
     table, key, items = (
         ("fact_data", "seq", "fact_item_data") if coded else ("facts", "fact", "fact_items")
     )
     joins, keys = [], []
     for index, field in enumerate(fields):
-        if field in ITEM_FIELDS:
+        if field in ITEM_FIELDS and layout == "arrays":
+            joins.append(f"CROSS JOIN unnest(f.{field}) AS i{index}(value)")
+            keys.append(f"i{index}.value")
+        elif field in ITEM_FIELDS:
             params[f"field{index}"] = field
             field_match = (
                 f"(SELECT id FROM codes WHERE value = :field{index})" if coded else f":field{index}"

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from outreach.domain.facts import ITEM_FIELDS
 from outreach.domain.ids import uuid7
 from outreach.domain.records import Record, Void, encode_record
 from outreach.domain.validation import build_record
@@ -74,6 +76,21 @@ def void(target: str) -> Void:
     return Void(
         id=uuid7(), occurred_at=NOW, recorded_by="tester", target=target, reason="entered_in_error"
     )
+
+
+def list_items(hub: Hub) -> list[tuple[int, str, str]]:
+    """(fact, field, value) of every list field value: fact_items rows on SQLite, arrays on
+    PostgreSQL (see outreach/hub/db.py)."""
+    with hub.engine.connect() as conn:
+        if hub.engine.dialect.name == "sqlite":
+            rows = conn.execute(sa.select(db.fact_items)).all()
+        else:
+            rows = conn.exec_driver_sql(
+                " UNION ALL ".join(
+                    f"SELECT fact, '{field}', unnest({field}) FROM facts" for field in ITEM_FIELDS
+                )
+            ).all()
+    return sorted((int(fact), field, value) for fact, field, value in rows)
 
 
 def free_socket(port: int = 0) -> socket.socket:

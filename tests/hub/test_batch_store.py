@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from outreach import stock
+from outreach.domain.facts import ITEM_FIELDS
 from outreach.domain.records import Void, encode_record
 from outreach.hub import db
 from outreach.hub.errors import DeviceRevoked, SeqReused
@@ -20,7 +21,15 @@ from outreach.stock import StockKey
 from outreach.store.store import Store
 from outreach.sync.envelope import seal
 from outreach.sync.protocol import Receipt, SignedReceipt, b64d
-from tests.hub.harness import BACKENDS, Device, contacts, hub_on, make_hub, postgres_database
+from tests.hub.harness import (
+    BACKENDS,
+    Device,
+    contacts,
+    hub_on,
+    list_items,
+    make_hub,
+    postgres_database,
+)
 from tests.reports.conftest import seed_january
 
 
@@ -78,16 +87,22 @@ def test_revocation_stops_the_next_batch_though_the_key_is_cached(hub: Hub) -> N
 
 @pytest.mark.postgres
 def test_an_older_postgres_hub_is_brought_up_to_date(tmp_path: Path) -> None:
-    """Text columns made without COLLATE "C" and no server functions: opening the hub fixes
-    both, and its records are still there and still counted."""
+    """An older hub: text columns without COLLATE "C", list values as fact_items rows, no
+    server functions. Opening it fixes all three; its records are still there and counted."""
     with postgres_database() as url:
         hub = make_hub(tmp_path / "hub", url)
         device = Device(hub, "dev-a")
         hub.ingest(device.batch(contacts(3)))
+        before = list_items(hub)
         with hub.engine.begin() as conn:
             conn.exec_driver_sql("DROP FUNCTION outreach_store_batch")
             conn.exec_driver_sql("DROP FUNCTION outreach_project")
             conn.exec_driver_sql('ALTER TABLE records ALTER COLUMN id TYPE text COLLATE "default"')
+            for field in ITEM_FIELDS:
+                conn.exec_driver_sql(
+                    f"INSERT INTO fact_items SELECT fact, '{field}', unnest({field}) FROM facts"
+                )
+                conn.exec_driver_sql(f"ALTER TABLE facts DROP COLUMN {field}")
         db.create_schema(hub.engine)
         with hub.engine.connect() as conn:
             collations = conn.exec_driver_sql(
@@ -95,6 +110,7 @@ def test_an_older_postgres_hub_is_brought_up_to_date(tmp_path: Path) -> None:
                 "WHERE table_schema = current_schema() AND data_type = 'text'"
             ).scalars()
             assert set(collations) == {"C"}
+        assert before and list_items(hub) == before and table_count(hub, db.fact_items) == 0
         hub.ingest(device.batch(contacts(2)))
         assert table_count(hub, db.records) == 5 and table_count(hub, db.facts) == 5
         hub.engine.dispose()
@@ -102,8 +118,9 @@ def test_an_older_postgres_hub_is_brought_up_to_date(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_both_backends_project_every_record_type_alike(store: Store, tmp_path: Path) -> None:
-    """The same batches give the same facts rows and items on SQLite (Python projection) and
-    PostgreSQL (its server function): every record type, a void and a correction."""
+    """The same batches give the same facts rows and list values on SQLite (Python projection,
+    item rows) and PostgreSQL (its server function, arrays): every record type, a void and a
+    correction."""
     seed_january(store)
     stock.receive(store, StockKey("pharmacy", "nyxoid_1_8mg_nasal", "NX1", dt.date(2030, 3, 31)), 5)
     kit = {
@@ -126,10 +143,10 @@ def test_both_backends_project_every_record_type_alike(store: Store, tmp_path: P
             device = Device(hub, "dev-a")
             for start in range(0, len(records), 7):
                 hub.ingest(device.batch(records[start : start + 7]))
+            scalars = [column for column in db.facts.c if column.name not in ITEM_FIELDS]
             with hub.engine.connect() as conn:
-                facts = conn.execute(sa.select(db.facts).order_by(db.facts.c.fact)).all()
-                items = conn.execute(sa.select(db.fact_items).order_by(*db.fact_items.c)).all()
-            tables.append(([tuple(row) for row in facts], [tuple(row) for row in items]))
+                facts = conn.execute(sa.select(*scalars).order_by(db.facts.c.fact)).all()
+            tables.append(([tuple(row) for row in facts], list_items(hub)))
     assert len(tables[0][0]) == sum(not isinstance(r, Void) for r in records)  # voids: none
     kinds = {"contact", "kit_issue", "naloxone_use", "stock_movement", "void"}
     assert {r.type for r in records} == kinds

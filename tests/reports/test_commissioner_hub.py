@@ -9,30 +9,23 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from outreach.domain.facts import project, retired_id
-from outreach.hub import db
+from outreach.hub import db, pg_store
+from outreach.hub.projection import Projected, project
+from outreach.hub.sql import Sql
 from outreach.reports.commissioner import commissioner_counts, local_counts
+from outreach.store.counts import Layout
 from outreach.store.store import Store
 from tests.reports.conftest import JANUARY
 
 
 def load_hub(engine: sa.Engine, store: Store) -> None:
-    """Project every record of the store into the hub's plain facts tables, as ingest does."""
-    stored = list(reversed(store.recent(limit=10_000)))
-    retired = {target for s in stored if (target := retired_id(s.record))}
+    """Project every record of the store into the hub's counting tables, as ingest does."""
+    new = [Projected(item.record) for item in reversed(store.recent(limit=10_000))]
     with engine.begin() as conn:
-        for item in stored:
-            fact = project(item.record)
-            if fact is None:
-                continue
-            row = dict(fact.row, active=0 if item.record.id in retired else 1)
-            row["serial"] = getattr(item.record, "serial", None)
-            key = row["fact"] = db.fact_key(item.record.id)
-            conn.execute(sa.insert(db.facts), row)
-            for field, value in fact.items:
-                conn.execute(
-                    sa.insert(db.fact_items), {"fact": key, "field": field, "value": value}
-                )
+        if engine.dialect.name == "postgresql":
+            pg_store.project(conn, new)
+        else:
+            project(Sql(engine), conn, new)
 
 
 def hub_counts(engine: sa.Engine, site: str | None) -> Any:
@@ -41,7 +34,8 @@ def hub_counts(engine: sa.Engine, site: str | None) -> Any:
         def run(sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
             return conn.execute(sa.text(sql), params).all()
 
-        return commissioner_counts(run, *JANUARY, site)
+        layout: Layout = "arrays" if engine.dialect.name == "postgresql" else "text"
+        return commissioner_counts(run, *JANUARY, site, layout=layout)
 
 
 @pytest.mark.parametrize("site", [None, "pharmacy"])

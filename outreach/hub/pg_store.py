@@ -3,9 +3,10 @@
 Each statement sent to PostgreSQL costs a round trip: ~150 µs of server CPU and as much of
 client CPU before any row is touched, and most of a batch's cost on a two-core machine. So the
 checks that need the database (device revoked? batch already claimed? a seq reused?), the
-record, quarantine and projection writes and the watermark run in `outreach_store_batch`, and
-the rows travel as three JSON documents that msgspec encodes in C (psycopg dumps Python lists
-value by value). The hub's Python keeps the work that needs no database (signature, decryption,
+record, quarantine and projection writes and the watermark run in `outreach_store_batch`. The
+records travel as one binary array per column (psycopg dumps those in C; PostgreSQL unnests
+them without parsing), the facts rows, whose columns vary by record type, as JSON that msgspec
+encodes in C. The hub's Python keeps the work that needs no database (signature, decryption,
 validation, the facts rows) and the signed receipt, written in the same transaction.
 
 `outreach_project` is the projection alone, also used for records an older hub left pending.
@@ -24,20 +25,6 @@ import sqlalchemy as sa
 from outreach.hub import db
 from outreach.hub.projection import Projected
 from outreach.hub.sql import PROJECTION_LOCK
-
-
-class _RecordRow(msgspec.Struct):
-    id: str
-    seq: int
-    type: str
-    occurred_at: str
-    body: bytes  # base64 in JSON; decode(…, 'base64') in SQL
-
-
-class _QuarantineRow(msgspec.Struct):
-    seq: int
-    error: str
-    body: bytes
 
 
 class _Retirement(msgspec.Struct):
@@ -64,15 +51,19 @@ def _facts_insert(source: str) -> str:
     )
 
 
+_NEW_FACTS = (
+    "(SELECT * FROM json_populate_recordset(NULL::facts, p_facts) n "
+    "WHERE p_only IS NULL OR n.id IN (SELECT unnest(p_only)))"
+)
+
 _PROJECT = f"""
 CREATE OR REPLACE FUNCTION outreach_project(
-    p_facts json, p_retires json, p_only text[]
-) RETURNS int LANGUAGE plpgsql AS $fn$
--- Facts for newly stored records (those in p_only; NULL = all), list fields as arrays; voids
--- and corrections retire their targets. Keys come from record ids (fact_key); one already
--- taken moves to the next free.
+    p_facts json, p_count int, p_retires json, p_only text[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+-- Facts for newly stored records (p_count rows in p_facts; only those of ids in p_only unless
+-- it is NULL), list fields as arrays; voids and corrections retire their targets. Keys come
+-- from record ids (fact_key); one already taken moves to the next free.
 DECLARE
-    v_rows facts[];
     v_row facts;
     v_stored int;
 BEGIN
@@ -85,16 +76,14 @@ BEGIN
             SELECT r.id FROM json_to_recordset(p_retires) AS r(id text, by_id text)
             WHERE p_only IS NULL OR r.by_id IN (SELECT unnest(p_only)));
     END IF;
-    SELECT array_agg(f) INTO v_rows FROM json_populate_recordset(NULL::facts, p_facts) f
-        WHERE p_only IS NULL OR f.id IN (SELECT unnest(p_only));
-    IF v_rows IS NULL THEN
-        RETURN 0;
+    IF p_facts IS NULL THEN
+        RETURN;
     END IF;
-    {_facts_insert("unnest(v_rows)")};
+    {_facts_insert(_NEW_FACTS)};
     GET DIAGNOSTICS v_stored = ROW_COUNT;
-    IF v_stored < cardinality(v_rows) THEN
-        FOR v_row IN SELECT * FROM unnest(v_rows) u
-                WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.id = u.id) LOOP
+    IF v_stored < p_count THEN  -- a key taken, or rows of records already held (p_only)
+        FOR v_row IN SELECT r.* FROM {_NEW_FACTS} r
+                WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.id = r.id) LOOP
             LOOP
                 v_row.fact := v_row.fact + 1;
                 {_facts_insert("unnest(ARRAY[v_row])")};
@@ -102,7 +91,6 @@ BEGIN
             END LOOP;
         END LOOP;
     END IF;
-    RETURN cardinality(v_rows);
 END
 $fn$;
 """
@@ -110,8 +98,9 @@ $fn$;
 _STORE_BATCH = f"""
 CREATE OR REPLACE FUNCTION outreach_store_batch(
     p_batch text, p_device text, p_first int8, p_last int8, p_sha256 text, p_at text,
-    p_via text, p_envelope bytea, p_records json, p_quarantine json, p_facts json,
-    p_retires json,
+    p_via text, p_envelope bytea, p_ids text[], p_seqs int8[], p_types text[],
+    p_occurred text[], p_bodies bytea[], p_refused_seqs int8[], p_errors text[],
+    p_refused bytea[], p_facts json, p_facts_count int, p_retires json,
     OUT status text, OUT accepted int, OUT acked int8, OUT clash int8
 ) LANGUAGE plpgsql AS $fn$
 -- One checked batch (see outreach/hub/pg_store.py). The caller writes the signed receipt into
@@ -147,20 +136,19 @@ BEGIN
         status := 'claimed';
         RETURN;
     END IF;
-    IF p_records IS NOT NULL THEN
+    IF cardinality(p_ids) > 0 THEN
         WITH stored AS (
             INSERT INTO records (id, device_id, device_seq, type, occurred_at, batch_id, body)
-            SELECT r.id, p_device, r.seq, r.type, r.occurred_at, p_batch,
-                   decode(r.body, 'base64')
-            FROM json_to_recordset(p_records)
-                AS r(id text, seq int8, type text, occurred_at text, body text)
+            SELECT r.id, p_device, r.seq, r.type, r.occurred_at, p_batch, r.body
+            FROM unnest(p_ids, p_seqs, p_types, p_occurred, p_bodies)
+                AS r(id, seq, type, occurred_at, body)
             ON CONFLICT DO NOTHING RETURNING id)
         SELECT array_agg(id) INTO v_new FROM stored;
         accepted := coalesce(cardinality(v_new), 0);
-        IF accepted < json_array_length(p_records) THEN
+        IF accepted < cardinality(p_ids) THEN
             -- Skipped rows are duplicates, unless their seq holds another record: the
             -- device's store went back in time and merging would drop records.
-            SELECT r.seq INTO clash FROM json_to_recordset(p_records) AS r(id text, seq int8)
+            SELECT r.seq INTO clash FROM unnest(p_ids, p_seqs) AS r(id, seq)
                 JOIN records h ON h.device_id = p_device AND h.device_seq = r.seq
                 WHERE h.id <> r.id ORDER BY r.seq LIMIT 1;
             IF clash IS NOT NULL THEN
@@ -168,14 +156,16 @@ BEGIN
                 RETURN;
             END IF;
         END IF;
-        IF accepted > 0 THEN
-            PERFORM outreach_project(p_facts, p_retires, v_new);
+        IF accepted = cardinality(p_ids) THEN  -- all new: no need to pick them out
+            PERFORM outreach_project(p_facts, p_facts_count, p_retires, NULL);
+        ELSIF accepted > 0 THEN
+            PERFORM outreach_project(p_facts, p_facts_count, p_retires, v_new);
         END IF;
     END IF;
-    IF p_quarantine IS NOT NULL THEN
+    IF cardinality(p_refused_seqs) > 0 THEN
         INSERT INTO quarantine (batch_id, device_seq, device_id, error, body)
-            SELECT p_batch, q.seq, p_device, q.error, decode(q.body, 'base64')
-            FROM json_to_recordset(p_quarantine) AS q(seq int8, error text, body text)
+            SELECT p_batch, q.seq, p_device, q.error, q.body
+            FROM unnest(p_refused_seqs, p_errors, p_refused) AS q(seq, error, body)
             ON CONFLICT DO NOTHING;
     END IF;
     -- The watermark: the highest seq such that every seq up to it has arrived.
@@ -193,9 +183,12 @@ END
 $fn$;
 """
 
+# Rows of records as one array per column, in binary (psycopg dumps those in C); facts rows,
+# whose columns vary by record type, as JSON.
 _CALL = (
     "SELECT status, accepted, acked, clash FROM outreach_store_batch("
-    "%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s::json, %s::json, %s::json)"
+    "%s, %s, %s, %s, %s, %s, %s, %b, %b::text[], %b::int8[], %b::text[], %b::text[], "
+    "%b::bytea[], %b::int8[], %b::text[], %b::bytea[], %s::json, %s, %s::json)"
 )
 
 
@@ -224,8 +217,9 @@ def _json(rows: Sequence[msgspec.Struct] | Sequence[dict[str, Any]]) -> str | No
     return _encode(rows).decode() if rows else None
 
 
-def projection_documents(new: Sequence[Projected]) -> tuple[str | None, str | None]:
-    """The facts rows (list fields as arrays) and retirements of checked records, as JSON."""
+def projection_documents(new: Sequence[Projected]) -> tuple[str | None, int, str | None]:
+    """The facts rows (list fields as arrays) and retirements of checked records, as JSON,
+    and how many facts rows."""
     facts: list[dict[str, Any]] = []
     retires: list[_Retirement] = []
     for item in new:
@@ -242,7 +236,7 @@ def projection_documents(new: Sequence[Projected]) -> tuple[str | None, str | No
         for field, value in item.items:
             row.setdefault(field, []).append(value)
         facts.append(row)
-    return _json(facts), _json(retires)
+    return _json(facts), len(facts), _json(retires)
 
 
 def store_batch(
@@ -256,18 +250,21 @@ def store_batch(
     Returns
     status, accepted, acked through and clash, as `ingest.Stored` describes them."""
     records = [
-        _RecordRow(item.record.id, seq, item.type, item.occurred_at, body)
-        for seq, body, item in good
+        [item.record.id for _, _, item in good],
+        [seq for seq, _, _ in good],
+        [item.type for _, _, item in good],
+        [item.occurred_at for _, _, item in good],
+        [body for _, body, _ in good],
     ]
-    quarantined = [_QuarantineRow(seq, error, body) for seq, body, error in bad]
-    facts, retires = projection_documents([item for _, _, item in good])
-    cursor.execute(_CALL, (*claim, _json(records), _json(quarantined), facts, retires))
+    refused = [[seq for seq, _, _ in bad], [error for _, _, error in bad], [b for _, b, _ in bad]]
+    facts, count, retires = projection_documents([item for _, _, item in good])
+    cursor.execute(_CALL, (*claim, *records, *refused, facts, count, retires))
     status, accepted, acked, clash = cursor.fetchone()
     return status, int(accepted), int(acked or 0), clash
 
 
 def project(conn: sa.Connection, new: Sequence[Projected]) -> None:
     """Project records stored earlier (`Hub.project_pending`) through `outreach_project`."""
-    facts, retires = projection_documents(new)
+    facts, count, retires = projection_documents(new)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute("SELECT outreach_project(%s::json, %s::json, NULL)", (facts, retires))
+    cursor.execute("SELECT outreach_project(%s::json, %s, %s::json, NULL)", (facts, count, retires))

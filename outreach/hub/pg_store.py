@@ -36,7 +36,7 @@ _encode = msgspec.json.Encoder().encode
 _FACT_NAMES = [column.name for column in db.facts.columns]
 
 
-def _facts_insert(source: str) -> str:
+def _facts_insert(source: str, conflicts: str = "ON CONFLICT (fact) DO NOTHING") -> str:
     """INSERT of facts rows from `source` (rows of type facts, aliased r): a record retired
     before it arrived goes in inactive; a wanted key already taken is skipped (see below)."""
     values = [
@@ -47,7 +47,7 @@ def _facts_insert(source: str) -> str:
     ]
     return (
         f"INSERT INTO facts ({', '.join(_FACT_NAMES)}) SELECT {', '.join(values)} "
-        f"FROM {source} r ON CONFLICT (fact) DO NOTHING"
+        f"FROM {source} r {conflicts}"
     )
 
 
@@ -79,8 +79,13 @@ BEGIN
     IF p_facts IS NULL THEN
         RETURN;
     END IF;
-    {_facts_insert(_NEW_FACTS)};
-    GET DIAGNOSTICS v_stored = ROW_COUNT;
+    BEGIN  -- a plain INSERT first, as for records (see outreach_store_batch)
+        {_facts_insert(_NEW_FACTS, "")};
+        GET DIAGNOSTICS v_stored = ROW_COUNT;
+    EXCEPTION WHEN unique_violation THEN
+        {_facts_insert(_NEW_FACTS)};
+        GET DIAGNOSTICS v_stored = ROW_COUNT;
+    END;
     IF v_stored < p_count THEN  -- a key taken, or rows of records already held (p_only)
         FOR v_row IN SELECT r.* FROM {_NEW_FACTS} r
                 WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.id = r.id) LOOP
@@ -94,6 +99,19 @@ BEGIN
 END
 $fn$;
 """
+
+
+def _records_insert(conflicts: str) -> str:
+    """INSERT of the batch's records (arrays p_ids, p_seqs, …) into `v_new`, their ids."""
+    return (
+        "WITH stored AS (INSERT INTO records "
+        "(id, device_id, device_seq, type, occurred_at, batch_id, body) "
+        "SELECT r.id, p_device, r.seq, r.type, r.occurred_at, p_batch, r.body "
+        "FROM unnest(p_ids, p_seqs, p_types, p_occurred, p_bodies) "
+        f"AS r(id, seq, type, occurred_at, body) {conflicts} RETURNING id) "
+        "SELECT array_agg(id) INTO v_new FROM stored"
+    )
+
 
 _STORE_BATCH = f"""
 CREATE OR REPLACE FUNCTION outreach_store_batch(
@@ -137,13 +155,13 @@ BEGIN
         RETURN;
     END IF;
     IF cardinality(p_ids) > 0 THEN
-        WITH stored AS (
-            INSERT INTO records (id, device_id, device_seq, type, occurred_at, batch_id, body)
-            SELECT r.id, p_device, r.seq, r.type, r.occurred_at, p_batch, r.body
-            FROM unnest(p_ids, p_seqs, p_types, p_occurred, p_bodies)
-                AS r(id, seq, type, occurred_at, body)
-            ON CONFLICT DO NOTHING RETURNING id)
-        SELECT array_agg(id) INTO v_new FROM stored;
+        -- A plain INSERT first: ON CONFLICT checks every row's keys before inserting it, a
+        -- tenth of the server's work per batch, for duplicates that seldom come.
+        BEGIN
+            {_records_insert("")};
+        EXCEPTION WHEN unique_violation THEN
+            {_records_insert("ON CONFLICT DO NOTHING")};
+        END;
         accepted := coalesce(cardinality(v_new), 0);
         IF accepted < cardinality(p_ids) THEN
             -- Skipped rows are duplicates, unless their seq holds another record: the

@@ -26,6 +26,8 @@ from outreach.sync.protocol import Receipt, SignedReceipt
 if TYPE_CHECKING:
     import psycopg
 
+    from outreach.hub.pg_async import AsyncPool
+
 Checked = tuple[int, bytes, Projected]  # seq, record bytes, the record and its facts
 Refused = tuple[int, bytes, str]  # seq, record bytes, why it was quarantined
 ID_CHUNK = 500
@@ -77,7 +79,7 @@ class BatchWriter:
         The device is checked again here, in the transaction: its key may come from a cache,
         and a revocation must stop the very next batch."""
         batch_id = header.batch_id
-        claim = (batch_id, header.device_id, header.first_seq, header.last_seq, digest, now(), via)
+        claim = self._claim_row(header, digest, via)
         with self.engine.begin() as conn:
             if self.sql.postgres:
                 return self._store_postgres(conn, header, (*claim, envelope), good, bad)
@@ -89,6 +91,21 @@ class BatchWriter:
             body = self._receipt(header, digest, stored, len(good), len(bad))
             self.sql.run(conn, _KEEP_RECEIPT, (body, batch_id))
         return body
+
+    @staticmethod
+    def _claim_row(
+        header: Header, digest: str, via: str
+    ) -> tuple[str, str, int, int, str, str, str]:
+        """The batches row that claims the batch id, but for the envelope."""
+        return (
+            header.batch_id,
+            header.device_id,
+            header.first_seq,
+            header.last_seq,
+            digest,
+            now(),
+            via,
+        )
 
     def _store_postgres(
         self,
@@ -102,7 +119,8 @@ class BatchWriter:
         receipt with COMMIT."""
         raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
         with raw.pipeline():
-            stored = Stored(*pg_store.store_batch(raw.cursor(), claim, good, bad))
+            cursor = raw.execute(*pg_store.batch_call(claim, good, bad))
+            stored = Stored(*cast(tuple[str, int, int, "int | None"], cursor.fetchone()))
             if stored.status != "stored":
                 raw.rollback()
                 _refuse(stored)
@@ -110,6 +128,30 @@ class BatchWriter:
             body = self._receipt(header, claim[4], stored, len(good), len(bad))
             raw.execute(self.sql.text(_KEEP_RECEIPT), (body, header.batch_id))
             raw.commit()
+        return body
+
+    async def store_async(
+        self,
+        pool: AsyncPool,
+        header: Header,
+        envelope: bytes,
+        digest: str,
+        via: str,
+        good: Sequence[Checked],
+        bad: Sequence[Refused],
+    ) -> bytes | None:
+        """`store` on PostgreSQL, awaiting the server on the event loop (see `pg_async`)."""
+        claim = (*self._claim_row(header, digest, via), envelope)
+        async with pool.connection() as conn, conn.pipeline():
+            cursor = await conn.execute(*pg_store.batch_call(claim, good, bad))
+            stored = Stored(*cast(tuple[str, int, int, "int | None"], await cursor.fetchone()))
+            if stored.status != "stored":
+                await conn.rollback()
+                _refuse(stored)
+                return None
+            body = self._receipt(header, digest, stored, len(good), len(bad))
+            await conn.execute(self.sql.text(_KEEP_RECEIPT), (body, header.batch_id))
+            await conn.commit()
         return body
 
     def _receipt(

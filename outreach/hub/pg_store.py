@@ -257,16 +257,14 @@ def projection_documents(new: Sequence[Projected]) -> tuple[str | None, int, str
     return _json(facts), len(facts), _json(retires)
 
 
-def store_batch(
-    cursor: Any,
+def batch_call(
     claim: tuple[str, str, int, int, str, str, str, bytes],
     good: Sequence[tuple[int, bytes, Projected]],
     bad: Sequence[tuple[int, bytes, str]],
-) -> tuple[str, int, int, int | None]:
-    """Run `outreach_store_batch` on a psycopg cursor, in its transaction; `claim` is the
-    batches row (batch id, device id, first and last seq, sha256, received at, via, envelope).
-    Returns
-    status, accepted, acked through and clash, as `ingest.Stored` describes them."""
+) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters that run `outreach_store_batch`; `claim` is the batches row
+    (batch id, device id, first and last seq, sha256, received at, via, envelope). Its one
+    result row is `Stored` (ingest.py): status, accepted, acked through, clash."""
     records = [
         [item.record.id for _, _, item in good],
         [seq for seq, _, _ in good],
@@ -276,9 +274,7 @@ def store_batch(
     ]
     refused = [[seq for seq, _, _ in bad], [error for _, _, error in bad], [b for _, b, _ in bad]]
     facts, count, retires = projection_documents([item for _, _, item in good])
-    cursor.execute(_CALL, (*claim, *records, *refused, facts, count, retires))
-    status, accepted, acked, clash = cursor.fetchone()
-    return status, int(accepted), int(acked or 0), clash
+    return _CALL, (*claim, *records, *refused, facts, count, retires)
 
 
 def project(conn: sa.Connection, new: Sequence[Projected]) -> None:

@@ -12,8 +12,9 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 import msgspec
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -40,7 +41,13 @@ from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
 from outreach.hub.write_lock import WriteLock
 from outreach.store.counts import Layout, count_query
-from outreach.sync.envelope import EnvelopeError, envelope_hash, open_envelope, read_header
+from outreach.sync.envelope import (
+    EnvelopeError,
+    Header,
+    envelope_hash,
+    open_envelope,
+    read_header,
+)
 from outreach.sync.protocol import (
     EnrolmentCode,
     EnrolRequest,
@@ -50,6 +57,9 @@ from outreach.sync.protocol import (
     b64d,
     b64e,
 )
+
+if TYPE_CHECKING:
+    from outreach.hub.pg_async import AsyncPool
 
 log = logging.getLogger(__name__)
 ROLES = ("worker", "pharmacy", "coordinator")
@@ -85,6 +95,7 @@ class Hub:
         self.sql = Sql(engine)
         self._writer = BatchWriter(engine, keys.sign)
         self._device_keys: dict[str, Ed25519PublicKey] = {}
+        self._async_pool: AsyncPool | None = None
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -230,21 +241,71 @@ class Hub:
 
     def ingest(self, envelope: bytes, via: str = "https") -> bytes:
         """Store one batch; returns the signed receipt (JSON bytes), the original on a replay."""
-        try:
-            header = read_header(envelope)
-            opened = open_envelope(envelope, self._signing_key(header.device_id), self.keys.kem)
-        except EnvelopeError as exc:
-            log.warning("refused a batch: %s", exc)
-            raise BadEnvelope(str(exc)) from None
-        digest = envelope_hash(envelope)
-        good, bad = self._check(opened.records)
+        self._signing_key(self._device_of(envelope))
+        header, digest, good, bad = self._open_and_check(envelope)
         try:
             with self._writing():
                 body = self._writer.store(header, envelope, digest, via, good, bad)
         except SeqReused as exc:  # alert only after the batch's transaction rolled back
             self._alert("seq_reused", header.device_id, f"batch {header.batch_id}: {exc}")
             raise
-        if body is None:  # a replay, or a concurrent upload of the same batch won the race
+        return self._stored(header, digest, body, len(good), len(bad))
+
+    async def ingest_async(self, envelope: bytes, via: str = "https") -> bytes:
+        """`ingest` for the app on PostgreSQL: checked on the event loop, stored awaiting the
+        server (`pg_async`) with no thread held per batch in flight. The seldom steps that use
+        the engine (a device's first key, a replay, an alert) run in a thread."""
+        device_id = self._device_of(envelope)
+        if device_id not in self._device_keys:
+            await anyio.to_thread.run_sync(self._signing_key, device_id)
+        header, digest, good, bad = self._open_and_check(envelope)
+        if self._async_pool is None:
+            from outreach.hub.pg_async import AsyncPool  # psycopg_pool: PostgreSQL hubs only
+
+            self._async_pool = AsyncPool(self.engine)
+        try:
+            body = await self._writer.store_async(
+                self._async_pool, header, envelope, digest, via, good, bad
+            )
+        except SeqReused as exc:
+            detail = f"batch {header.batch_id}: {exc}"
+            await anyio.to_thread.run_sync(self._alert, "seq_reused", header.device_id, detail)
+            raise
+        if body is None:
+            return await anyio.to_thread.run_sync(
+                self._stored, header, digest, body, len(good), len(bad)
+            )
+        return self._stored(header, digest, body, len(good), len(bad))
+
+    async def close_async(self) -> None:
+        """Close the asyncio connections `ingest_async` opened (the app's shutdown)."""
+        if self._async_pool is not None:
+            await self._async_pool.close()
+
+    @staticmethod
+    def _device_of(envelope: bytes) -> str:
+        try:
+            return read_header(envelope).device_id
+        except EnvelopeError as exc:
+            log.warning("refused a batch: %s", exc)
+            raise BadEnvelope(str(exc)) from None
+
+    def _open_and_check(self, envelope: bytes) -> tuple[Header, str, list[Checked], list[Refused]]:
+        """Decrypt and verify the batch (its device's key already cached), check its records."""
+        try:
+            header = read_header(envelope)
+            opened = open_envelope(envelope, self._signing_key(header.device_id), self.keys.kem)
+        except EnvelopeError as exc:
+            log.warning("refused a batch: %s", exc)
+            raise BadEnvelope(str(exc)) from None
+        return (header, envelope_hash(envelope), *self._check(opened.records))
+
+    def _stored(
+        self, header: Header, digest: str, body: bytes | None, checked: int, refused: int
+    ) -> bytes:
+        """The receipt to answer with: the new one, or on a replay (or a concurrent upload of
+        the same batch that won the race) the one stored first."""
+        if body is None:
             previous = self._existing(header.batch_id, digest)
             if previous is None:
                 raise HubError("batch vanished during a concurrent upload")
@@ -253,8 +314,8 @@ class Hub:
             "batch %s from %s: %d records, %d quarantined",
             header.batch_id,
             header.device_id,
-            len(good),
-            len(bad),
+            checked,
+            refused,
         )
         return body
 

@@ -3,6 +3,7 @@ that need the database, the receipt's counts, and an older PostgreSQL hub brough
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,9 +34,24 @@ from tests.hub.harness import (
 from tests.reports.conftest import seed_january
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[*BACKENDS, pytest.param("postgresql-async", marks=pytest.mark.postgres)])
 def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
-    with hub_on(request.param, tmp_path / "hub") as hub:
+    """Each backend; "postgresql-async" sends every `ingest` through `ingest_async` (the app's
+    way on PostgreSQL), each on its own event loop."""
+    backend = request.param.removesuffix("-async")
+    with hub_on(backend, tmp_path / "hub") as hub:
+        if request.param.endswith("-async"):
+
+            async def once(envelope: bytes, via: str) -> bytes:
+                try:
+                    return await hub.ingest_async(envelope, via)
+                finally:
+                    await hub.close_async()
+
+            def ingest(envelope: bytes, via: str = "https") -> bytes:
+                return asyncio.run(once(envelope, via))
+
+            hub.ingest = ingest  # type: ignore[method-assign]
         yield hub
 
 

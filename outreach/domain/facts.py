@@ -163,6 +163,41 @@ def project(record: Record) -> Fact | None:
     return Fact(row, items)
 
 
+def compact_row(record: Record) -> dict[str, Any] | None:
+    """`project(record)` as one dict with only the columns that have a value, list fields as
+    lists: what a PostgreSQL hub sends its server for a facts row (no None to filter out, no
+    item rows to regroup). None for voids."""
+    if isinstance(record, Void):
+        return None
+    row: dict[str, Any] = dict(
+        _period_keys(
+            record.occurred_on if isinstance(record, NaloxoneUse) else record.occurred_at.date()
+        )
+    )
+    row["id"] = record.id
+    row["type"] = record.type
+    client_code = getattr(record, "client_code", None)
+    if client_code is not None:
+        row["client_code"] = client_code
+    for column in _value_columns(type(record)):
+        value = getattr(record, column)
+        if value is not None:
+            row[column] = value.isoformat() if isinstance(value, dt.date) else value
+    if isinstance(record, Contact):
+        row["risk_level"] = risk_level(
+            record.risk_factors, record.substances, record.injecting, record.age_band
+        )
+        for field, values in (
+            ("substances", record.substances),
+            ("risk_factors", record.risk_factors),
+            ("interventions", record.interventions),
+            ("referrals", [referral.to for referral in record.referrals]),
+        ):
+            if values:
+                row[field] = list(values)
+    return row
+
+
 def retired_id(record: Record) -> str | None:
     """The id a record takes out of the counts: a void's target or a correction's original."""
     if isinstance(record, Void):

@@ -236,7 +236,7 @@ def _json(rows: Sequence[msgspec.Struct] | Sequence[dict[str, Any]]) -> str | No
 
 
 def projection_documents(new: Sequence[Projected]) -> tuple[str | None, int, str | None]:
-    """The facts rows (list fields as arrays) and retirements of checked records, as JSON,
+    """The facts rows and retirements of checked records (made with `compact=True`), as JSON,
     and how many facts rows."""
     facts: list[dict[str, Any]] = []
     retires: list[_Retirement] = []
@@ -244,15 +244,13 @@ def projection_documents(new: Sequence[Projected]) -> tuple[str | None, int, str
         record = item.record
         if item.retires is not None:
             retires.append(_Retirement(item.retires, record.id))
-        if item.row is None:
+        row = item.row
+        if row is None:
             continue
-        row = {key: value for key, value in item.row.items() if value is not None}
         row["fact"] = db.fact_key(record.id)
         serial = getattr(record, "serial", None)
         if serial is not None:
             row["serial"] = serial
-        for field, value in item.items:
-            row.setdefault(field, []).append(value)
         facts.append(row)
     return _json(facts), len(facts), _json(retires)
 

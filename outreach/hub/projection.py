@@ -22,19 +22,26 @@ from outreach.hub.sql import Sql
 
 class Projected:
     """One checked record: what its `records` row needs, its facts row (None for a void) and
-    the id it retires, if any."""
+    the id it retires, if any. `compact` (PostgreSQL): the row is `facts.compact_row`, list
+    fields inside it and no `items`."""
 
     __slots__ = ("items", "kind", "occurred_at", "record", "retires", "row", "type")
 
-    def __init__(self, record: Record) -> None:
+    def __init__(self, record: Record, *, compact: bool = False) -> None:
         self.record = record
         self.kind = type(record)
         self.type = record.type
         self.occurred_at = record.occurred_at.isoformat()
         self.retires = fact_projection.retired_id(record)
+        self.row: dict[str, Any] | None
+        self.items: list[tuple[str, str]] = []
+        if compact:
+            self.row = fact_projection.compact_row(record)
+            return
         fact = fact_projection.project(record)
-        self.row: dict[str, Any] | None = None if fact is None else fact.row
-        self.items = [] if fact is None else fact.items
+        self.row = None if fact is None else fact.row
+        if fact is not None:
+            self.items = fact.items
 
 
 # Facts columns the hub fills for every row, then those of the record type (`_columns`).

@@ -364,7 +364,7 @@ class Hub:
             try:
                 record = decode_record(body)
                 validate(record, now=now, vocab=vocab)
-                good.append((seq, body, Projected(record)))
+                good.append((seq, body, Projected(record, compact=self.sql.postgres)))
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                 bad.append((seq, body, f"undecodable record: {exc}"))
             except InvalidRecord as exc:
@@ -389,7 +389,8 @@ class Hub:
                 )
             if not rows:
                 return done
-            new = [Projected(decode_record(bytes(body))) for _, body in rows]
+            compact = self.sql.postgres
+            new = [Projected(decode_record(bytes(body)), compact=compact) for _, body in rows]
             with self._writing(), self.engine.begin() as conn:
                 self.sql.projection_lock(conn, exclusive=True)
                 where, params = self.sql.in_list("id", [item.record.id for item in new])

@@ -20,9 +20,11 @@ from tests.reports.conftest import JANUARY
 
 def load_hub(engine: sa.Engine, store: Store) -> None:
     """Project every record of the store into the hub's counting tables, as ingest does."""
-    new = [Projected(item.record) for item in reversed(store.recent(limit=10_000))]
+    postgres = engine.dialect.name == "postgresql"
+    stored = reversed(store.recent(limit=10_000))
+    new = [Projected(item.record, compact=postgres) for item in stored]
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+        if postgres:
             pg_store.project(conn, new)
         else:
             project(Sql(engine), conn, new)

@@ -2,10 +2,10 @@
 
 `facts` holds a row of plain text per counted record, for `outreach.store.counts.count_query`,
 so the hub and the laptop count with the same code. A list field (substances, risk factors…)
-is kept per backend as suits it: on SQLite an item row per value in `fact_items` (layout
-"text", as the laptop's views show them); on PostgreSQL an array column of `facts` (layout
-"arrays"), where an item row and its index entry per value were 40% of the server's work per
-batch.
+is a column of `facts` too: JSON text on SQLite (count layout "json"), an array on PostgreSQL
+(layout "arrays"). An item row per value in `fact_items`, with its index entry, had been 40% of
+the database's work per batch; that table is now only where an older hub's rows wait to be
+moved (`create_schema`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ metadata = sa.MetaData()
 # en_US.UTF-8) compares through strcoll: ids and codes are ASCII and sort the same either way,
 # and the indexes on record ids took a third of the server's CPU per batch.
 Text = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
-# A list field's values: an array on PostgreSQL; unused (NULL) on SQLite, which has fact_items.
+# A list field's values: a JSON array on SQLite, an array on PostgreSQL; NULL when empty.
 Values = sa.Text().with_variant(postgresql.ARRAY(sa.Text(collation="C")), "postgresql")
 
 hub_meta = sa.Table(
@@ -130,7 +130,7 @@ facts = sa.Table(
     *(sa.Column(name, Values) for name in ITEM_FIELDS),
     sa.Index("facts_type_day", "type", "day"),
 )
-fact_items = sa.Table(  # SQLite only (see above)
+fact_items = sa.Table(  # older hubs' list values, moved into facts at start (see above)
     "fact_items",
     metadata,
     # No foreign key to facts: both are written by the one transaction that projects a record,
@@ -218,6 +218,7 @@ def create_schema(engine: sa.Engine) -> None:
         index.create(engine, checkfirst=True)
     with engine.begin() as conn:
         _add_list_columns(conn)
+        _items_into_lists(conn)
         if engine.dialect.name == "postgresql":
             from outreach.hub import pg_store  # imports this module
 
@@ -226,7 +227,6 @@ def create_schema(engine: sa.Engine) -> None:
                 "ALTER TABLE fact_items DROP CONSTRAINT IF EXISTS fact_items_fact_fkey"
             )
             _collate_c(conn)
-            _items_into_arrays(conn)
             pg_store.install(conn)
     log.info("hub schema ready on %s", engine.dialect.name)
 
@@ -240,15 +240,17 @@ def _add_list_columns(conn: sa.Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE facts ADD COLUMN {name} {kind}")
 
 
-def _items_into_arrays(conn: sa.Connection) -> None:
-    """PostgreSQL hubs made before the list columns: their item rows move into the arrays."""
+def _items_into_lists(conn: sa.Connection) -> None:
+    """Hubs made before the list columns: their item rows move into them."""
     if conn.exec_driver_sql("SELECT 1 FROM fact_items LIMIT 1").first() is None:
         return
-    log.info("hub upgrade: list fields from fact_items into facts arrays")
+    log.info("hub upgrade: list fields from fact_items into facts")
+    gather = "array_agg(value)" if conn.dialect.name == "postgresql" else "json_group_array(value)"
     for name in ITEM_FIELDS:
         conn.exec_driver_sql(
-            f"UPDATE facts f SET {name} = i.vals FROM (SELECT fact, array_agg(value) AS vals "
-            f"FROM fact_items WHERE field = '{name}' GROUP BY fact) i WHERE i.fact = f.fact"
+            f"UPDATE facts SET {name} = (SELECT {gather} FROM fact_items i "
+            f"WHERE i.fact = facts.fact AND i.field = '{name}') "
+            f"WHERE fact IN (SELECT fact FROM fact_items WHERE field = '{name}')"
         )
     conn.exec_driver_sql("DELETE FROM fact_items")
 

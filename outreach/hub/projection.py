@@ -1,4 +1,4 @@
-"""Newly stored records into the hub's counting tables (`facts`, `fact_items`, `retired`).
+"""Newly stored records into the hub's counting tables (`facts`, `retired`), on SQLite.
 
 Runs inside the transaction that stores the records, so a count never sees a record that is
 stored but not yet counted. `Projected` rows are made before the transaction (CPU work that
@@ -12,9 +12,11 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from outreach.domain import facts as fact_projection
+from outreach.domain.facts import ITEM_FIELDS
 from outreach.domain.records import Record
 from outreach.hub import db
 from outreach.hub.sql import Sql
@@ -22,10 +24,10 @@ from outreach.hub.sql import Sql
 
 class Projected:
     """One checked record: what its `records` row needs, its facts row (None for a void) and
-    the id it retires, if any. `compact` (PostgreSQL): the row is `facts.compact_row`, list
-    fields inside it and no `items`."""
+    the id it retires, if any. On SQLite the row is `facts.project`'s, and `lists` its list
+    fields as JSON; `compact` (PostgreSQL) makes it `facts.compact_row`, lists inside."""
 
-    __slots__ = ("items", "kind", "occurred_at", "record", "retires", "row", "type")
+    __slots__ = ("kind", "lists", "occurred_at", "record", "retires", "row", "type")
 
     def __init__(self, record: Record, *, compact: bool = False) -> None:
         self.record = record
@@ -34,28 +36,49 @@ class Projected:
         self.occurred_at = record.occurred_at.isoformat()
         self.retires = fact_projection.retired_id(record)
         self.row: dict[str, Any] | None
-        self.items: list[tuple[str, str]] = []
+        self.lists: tuple[str | None, ...] = ()
         if compact:
             self.row = fact_projection.compact_row(record)
             return
         fact = fact_projection.project(record)
         self.row = None if fact is None else fact.row
         if fact is not None:
-            self.items = fact.items
+            self.lists = _lists(self.kind, fact.items)
 
 
+_encode = msgspec.json.Encoder().encode
 # Facts columns the hub fills for every row, then those of the record type (`_columns`).
 _OWN_COLUMNS = ("fact", "active", "serial")
 
 
 @functools.cache
 def _columns(kind: type) -> tuple[tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...]]]:
-    """The facts columns written for a record type and a getter of their values from a row.
+    """The facts columns written for a record type and a getter of their values from a row,
+    then the type's list columns (`_lists`).
 
     Columns a type never fills are left out (NULL by default): sqlite3 binds None ~4× slower
     than a string, and a contact leaves two thirds of the facts columns empty."""
     columns = fact_projection.row_columns(kind)
-    return (*_OWN_COLUMNS, *columns), operator.itemgetter(*columns)
+    return (*_OWN_COLUMNS, *columns, *_list_columns(kind)), operator.itemgetter(*columns)
+
+
+@functools.cache
+def _list_columns(kind: type) -> tuple[str, ...]:
+    fields = set(getattr(kind, "__struct_fields__", ()))
+    return tuple(field for field in ITEM_FIELDS if field in fields)
+
+
+def _lists(kind: type, items: Sequence[tuple[str, str]]) -> tuple[str | None, ...]:
+    """A record's list fields as JSON arrays, in `_list_columns` order (None when empty)."""
+    columns = _list_columns(kind)
+    if not columns:
+        return ()
+    grouped: dict[str, list[str]] = {}
+    for field, value in items:
+        grouped.setdefault(field, []).append(value)
+    return tuple(
+        _encode(grouped[field]).decode() if field in grouped else None for field in columns
+    )
 
 
 def project(sql: Sql, conn: sa.Connection, new: Sequence[Projected]) -> None:
@@ -74,15 +97,13 @@ def project(sql: Sql, conn: sa.Connection, new: Sequence[Projected]) -> None:
     }
     keys = free_keys(sql, conn, [db.fact_key(item.record.id) for item, _ in counted])
     by_kind: dict[type, list[tuple[Any, ...]]] = {}
-    items: list[tuple[int, str, str]] = []
     for (item, row), key in zip(counted, keys, strict=True):
         record = item.record
         own = (key, 0 if record.id in retired else 1, getattr(record, "serial", None))
-        by_kind.setdefault(item.kind, []).append(own + _columns(item.kind)[1](row))
-        items.extend((key, field, value) for field, value in item.items)
+        values = own + _columns(item.kind)[1](row) + item.lists
+        by_kind.setdefault(item.kind, []).append(values)
     for kind, rows in by_kind.items():
         sql.insert(conn, db.facts, _columns(kind)[0], rows)
-    sql.insert(conn, db.fact_items, ("fact", "field", "value"), items)
 
 
 def free_keys(sql: Sql, conn: sa.Connection, wanted: Sequence[int]) -> list[int]:

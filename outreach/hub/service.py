@@ -412,7 +412,7 @@ class Hub:
     def counts(
         self, by: Sequence[str], start: dt.date, end: dt.date, kind: str | None = None
     ) -> list[dict[str, Any]]:
-        layout: Layout = "arrays" if self.sql.postgres else "text"  # see outreach/hub/db.py
+        layout: Layout = "arrays" if self.sql.postgres else "json"  # see outreach/hub/db.py
         sql, params, _ = count_query(by, start, end, kind, layout=layout)
         self.project_pending()
         with self.engine.connect() as conn:

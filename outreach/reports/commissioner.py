@@ -2,7 +2,7 @@
 
 Every query goes through a `run_query(sql, params) -> rows` callable with named parameters, so the
 same code runs on the laptop's dictionary-coded tables (layout "coded") and on a hub's plain
-`facts` table, with `fact_items` on SQLite (layout "text") or arrays on PostgreSQL (layout
+`facts` table, list fields as JSON on SQLite (layout "json") or arrays on PostgreSQL (layout
 "arrays"). A few wide grouped counts
 (one scan per record type) are split into the published tables in Python.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from outreach.domain.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
-from outreach.store.counts import PLAIN_LAYOUTS, Layout, count_query
+from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
 
 RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
 USE_REASONS = ("used_on_self", "used_on_other")
@@ -167,7 +167,7 @@ class _Sql:
     """Table names and code matching for one layout."""
 
     def __init__(self, layout: Layout) -> None:
-        self.arrays = layout == "arrays"
+        self.layout = layout
         self.coded = layout not in PLAIN_LAYOUTS
         self.table = "fact_data" if self.coded else "facts"
         self.key = "seq" if self.coded else "fact"
@@ -175,8 +175,9 @@ class _Sql:
 
     def has_item(self, field: str, value_param: str) -> str:
         """SQL true when the row `f` lists the code `:value_param` in its list `field`."""
-        if self.arrays:
-            return f"coalesce(:{value_param} = ANY(f.{field}), false)"  # a NULL list: none
+        if self.layout in LIST_VALUES:
+            values = LIST_VALUES[self.layout].format(field=field, alias="i")
+            return f"EXISTS (SELECT 1 FROM {values} WHERE i.value = :{value_param})"
         return (
             f"EXISTS (SELECT 1 FROM {self.items} i WHERE i.{self.key} = f.{self.key} "
             f"AND i.field = {self.code(field)} AND i.value = {self.code(value_param)})"

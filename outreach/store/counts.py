@@ -1,9 +1,10 @@
 """Counts of active records grouped by any dictionary field and period.
 
-One builder, four sources: the laptop's daily roll-up (`rollup.py`: a count by one field, by
+One builder, five sources: the laptop's daily roll-up (`rollup.py`: a count by one field, by
 site and day, over any period), its dictionary-coded fact rows (`fact_table.py`: any other
-grouping) and the plain text `facts` table a hub keeps, with `fact_items` rows for list fields
-(SQLite, and the laptop's views) or arrays (PostgreSQL). The SQL uses named parameters only.
+grouping), the text views of those (`facts` with `fact_items` rows for list fields), and the
+plain text `facts` table a hub keeps, with list fields as JSON (SQLite) or arrays (PostgreSQL).
+The SQL uses named parameters only.
 """
 
 from __future__ import annotations
@@ -19,10 +20,15 @@ from outreach.store.connection import Connection
 from outreach.store.fact_table import ORDINAL_TO_JULIAN
 
 # "rollup": the laptop's daily roll-up where it can answer, else its coded fact rows;
-# "coded": always the fact rows; "text": plain text facts and fact_items (a SQLite hub, the
-# laptop's views); "arrays": plain text facts with list fields as arrays (a PostgreSQL hub).
-Layout = Literal["rollup", "coded", "text", "arrays"]
-PLAIN_LAYOUTS = ("text", "arrays")
+# "coded": always the fact rows; "text": their text views, facts and fact_items; "json" and
+# "arrays": a hub's facts, list fields as JSON arrays (SQLite) or arrays (PostgreSQL).
+Layout = Literal["rollup", "coded", "text", "json", "arrays"]
+PLAIN_LAYOUTS = ("text", "json", "arrays")
+# A list field's values as rows `i.value`, per hub layout.
+LIST_VALUES = {
+    "json": "json_each(f.{field}) AS {alias}",
+    "arrays": "unnest(f.{field}) AS {alias}(value)",
+}
 
 
 def _check_fields(by: Sequence[str], kind: str | None) -> tuple[list[str], str]:
@@ -87,8 +93,9 @@ def _fact_rows_query(
     )
     joins, keys = [], []
     for index, field in enumerate(fields):
-        if field in ITEM_FIELDS and layout == "arrays":
-            joins.append(f"CROSS JOIN unnest(f.{field}) AS i{index}(value)")
+        if field in ITEM_FIELDS and layout in LIST_VALUES:
+            values = LIST_VALUES[layout].format(field=field, alias=f"i{index}")
+            joins.append(f"CROSS JOIN {values}")
             keys.append(f"i{index}.value")
         elif field in ITEM_FIELDS:
             params[f"field{index}"] = field

@@ -27,6 +27,7 @@ from outreach.hub import db
 from outreach.hub.app import create_app
 from outreach.hub.keys import create_keys
 from outreach.hub.service import Hub
+from outreach.store.counts import LIST_VALUES
 from outreach.sync.envelope import raw_public, seal
 from outreach.sync.protocol import EnrolRequest, b64e
 
@@ -79,17 +80,15 @@ def void(target: str) -> Void:
 
 
 def list_items(hub: Hub) -> list[tuple[int, str, str]]:
-    """(fact, field, value) of every list field value: fact_items rows on SQLite, arrays on
-    PostgreSQL (see outreach/hub/db.py)."""
+    """(fact, field, value) of every list field value: JSON on SQLite, arrays on PostgreSQL
+    (see outreach/hub/db.py)."""
+    values = LIST_VALUES["arrays" if hub.sql.postgres else "json"]
+    sql = " UNION ALL ".join(
+        f"SELECT f.fact, '{field}', i.value FROM facts f, {values.format(field=field, alias='i')}"
+        for field in ITEM_FIELDS
+    )
     with hub.engine.connect() as conn:
-        if hub.engine.dialect.name == "sqlite":
-            rows = conn.execute(sa.select(db.fact_items)).all()
-        else:
-            rows = conn.exec_driver_sql(
-                " UNION ALL ".join(
-                    f"SELECT fact, '{field}', unnest({field}) FROM facts" for field in ITEM_FIELDS
-                )
-            ).all()
+        rows = conn.exec_driver_sql(sql).all()
     return sorted((int(fact), field, value) for fact, field, value in rows)
 
 
@@ -192,7 +191,6 @@ def hub_process(
 @contextlib.contextmanager
 def postgres_database() -> Iterator[str]:
     """A fresh database on the local PostgreSQL for one test run, dropped afterwards."""
-    import sqlalchemy as sa
 
     name = f"outreach_test_{os.getpid()}_{time.monotonic_ns() % 1_000_000}"
     admin = sa.create_engine(db.sqlalchemy_url(PG_ADMIN), isolation_level="AUTOCOMMIT")

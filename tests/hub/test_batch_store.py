@@ -19,6 +19,7 @@ from outreach.hub import db
 from outreach.hub.errors import DeviceRevoked, SeqReused
 from outreach.hub.service import Hub
 from outreach.stock import StockKey
+from outreach.store.counts import LIST_VALUES
 from outreach.store.store import Store
 from outreach.sync.envelope import seal
 from outreach.sync.protocol import Receipt, SignedReceipt, b64d
@@ -101,23 +102,37 @@ def test_revocation_stops_the_next_batch_though_the_key_is_cached(hub: Hub) -> N
     assert table_count(hub, db.records) == 1 and table_count(hub, db.batches) == 1
 
 
+def test_an_older_hubs_item_rows_move_into_the_list_columns(hub: Hub) -> None:
+    """Hubs before the list columns kept an item row per value in fact_items."""
+    device = Device(hub, "dev-a")
+    hub.ingest(device.batch(contacts(3)))
+    before = list_items(hub)
+    values = LIST_VALUES["arrays" if hub.sql.postgres else "json"]
+    with hub.engine.begin() as conn:
+        for field in ITEM_FIELDS:
+            each = values.format(field=field, alias="i")
+            conn.exec_driver_sql(
+                f"INSERT INTO fact_items SELECT f.fact, '{field}', i.value FROM facts f, {each}"
+            )
+            conn.exec_driver_sql(f"UPDATE facts SET {field} = NULL")
+    assert list_items(hub) == []
+    db.create_schema(hub.engine)
+    assert before and list_items(hub) == before and table_count(hub, db.fact_items) == 0
+
+
 @pytest.mark.postgres
 def test_an_older_postgres_hub_is_brought_up_to_date(tmp_path: Path) -> None:
-    """An older hub: text columns without COLLATE "C", list values as fact_items rows, no
-    server functions. Opening it fixes all three; its records are still there and counted."""
+    """Text columns without COLLATE "C", no list columns, no server functions: opening the
+    hub adds them all; its records are still there and still counted."""
     with postgres_database() as url:
         hub = make_hub(tmp_path / "hub", url)
         device = Device(hub, "dev-a")
         hub.ingest(device.batch(contacts(3)))
-        before = list_items(hub)
         with hub.engine.begin() as conn:
             conn.exec_driver_sql("DROP FUNCTION outreach_store_batch")
             conn.exec_driver_sql("DROP FUNCTION outreach_project")
             conn.exec_driver_sql('ALTER TABLE records ALTER COLUMN id TYPE text COLLATE "default"')
             for field in ITEM_FIELDS:
-                conn.exec_driver_sql(
-                    f"INSERT INTO fact_items SELECT fact, '{field}', unnest({field}) FROM facts"
-                )
                 conn.exec_driver_sql(f"ALTER TABLE facts DROP COLUMN {field}")
         db.create_schema(hub.engine)
         with hub.engine.connect() as conn:
@@ -126,16 +141,16 @@ def test_an_older_postgres_hub_is_brought_up_to_date(tmp_path: Path) -> None:
                 "WHERE table_schema = current_schema() AND data_type = 'text'"
             ).scalars()
             assert set(collations) == {"C"}
-        assert before and list_items(hub) == before and table_count(hub, db.fact_items) == 0
         hub.ingest(device.batch(contacts(2)))
         assert table_count(hub, db.records) == 5 and table_count(hub, db.facts) == 5
+        assert {fact for fact, _, _ in list_items(hub)}
         hub.engine.dispose()
 
 
 @pytest.mark.postgres
 def test_both_backends_project_every_record_type_alike(store: Store, tmp_path: Path) -> None:
     """The same batches give the same facts rows and list values on SQLite (Python projection,
-    item rows) and PostgreSQL (its server function, arrays): every record type, a void and a
+    JSON lists) and PostgreSQL (its server function, arrays): every record type, a void and a
     correction."""
     seed_january(store)
     stock.receive(store, StockKey("pharmacy", "nyxoid_1_8mg_nasal", "NX1", dt.date(2030, 3, 31)), 5)

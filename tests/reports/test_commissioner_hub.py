@@ -36,7 +36,7 @@ def hub_counts(engine: sa.Engine, site: str | None) -> Any:
         def run(sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
             return conn.execute(sa.text(sql), params).all()
 
-        layout: Layout = "arrays" if engine.dialect.name == "postgresql" else "text"
+        layout: Layout = "arrays" if engine.dialect.name == "postgresql" else "json"
         return commissioner_counts(run, *JANUARY, site, layout=layout)
 
 

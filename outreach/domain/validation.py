@@ -135,16 +135,16 @@ def _check_common(record: BaseRecord, now: dt.datetime) -> None:
 
 
 def _check_codes(record: BaseRecord, vocab: Vocabulary) -> None:
-    # Set lookups inline: the hub runs this for every field of every record it ingests.
-    for field, list_name in record.CODED.items():
+    # Sets made once per record type: the hub runs this for every field of every record.
+    coded, coded_lists = vocab.checks(type(record))
+    for field, list_name, known in coded:
         value = getattr(record, field)
-        if value is not None and value not in vocab.code_set(list_name):
+        if value is not None and value not in known:
             raise InvalidRecord(f"unknown code '{value}' (not in list '{list_name}')", field=field)
-    for field, list_name in record.CODED_LISTS.items():
+    for field, list_name, known in coded_lists:
         values = getattr(record, field)
         if not values:
             continue
-        known = vocab.code_set(list_name)
         for value in values:
             if value not in known:
                 raise InvalidRecord(

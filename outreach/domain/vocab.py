@@ -14,6 +14,7 @@ from outreach.paths import resources_dir
 
 VOCAB_VERSION = 1
 _NO_CODES: frozenset[str] = frozenset()
+CodeChecks = tuple[tuple[str, str, frozenset[str]], ...]
 
 
 class Code(msgspec.Struct, frozen=True):
@@ -37,7 +38,7 @@ class Vocabulary:
     """Read-only code lists. Membership checks are set lookups: validation asks one per field of
     every record, on the laptop and for every record a hub ingests."""
 
-    __slots__ = ("_gtins", "_sets", "lists", "products", "version")
+    __slots__ = ("_checks", "_gtins", "_sets", "lists", "products", "version")
 
     def __init__(
         self, version: int, lists: Mapping[str, Iterable[Code]], products: Iterable[Product] = ()
@@ -49,6 +50,7 @@ class Vocabulary:
             name: frozenset(e.code for e in entries) for name, entries in self.lists.items()
         }
         self._gtins = {gtin: product.code for product in self.products for gtin in product.gtins}
+        self._checks: dict[type, tuple[CodeChecks, CodeChecks]] = {}
 
     def codes(self, list_name: str) -> list[str]:
         """The codes of one list, in display order."""
@@ -60,6 +62,19 @@ class Vocabulary:
     def code_set(self, list_name: str) -> frozenset[str]:
         """All codes of one list (empty if unknown), for checks that test many values."""
         return self._sets.get(list_name, _NO_CODES)
+
+    def checks(self, kind: type) -> tuple[CodeChecks, CodeChecks]:
+        """A record type's coded fields and coded list fields, each with its list's codes:
+        (field, list name, codes). Made once per type; validation runs per record."""
+        found = self._checks.get(kind)
+        if found is None:
+            coded: dict[str, str] = getattr(kind, "CODED", {})
+            lists: dict[str, str] = getattr(kind, "CODED_LISTS", {})
+            found = self._checks[kind] = (
+                tuple((f, name, self.code_set(name)) for f, name in coded.items()),
+                tuple((f, name, self.code_set(name)) for f, name in lists.items()),
+            )
+        return found
 
     def label(self, list_name: str, code: str) -> str:
         """Human label for a code; the code itself when the list does not know it."""

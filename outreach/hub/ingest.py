@@ -3,7 +3,10 @@ store the new records, quarantine the invalid ones, project the new records into
 advance the device's watermark and keep the signed receipt.
 
 Everything that needs no database (signature, decryption, validation, the facts rows) is done
-before, by `Hub.ingest`, so on SQLite the single writer holds its lock only for the writes.
+before, by `Hub.ingest`, so on SQLite the single writer holds its lock only for the writes. On
+SQLite the steps are statements here; on PostgreSQL one function call (`pg_store.py`), made in
+a thread (`store`: the `import` command, large batches) or awaited on the event loop
+(`store_async`: the app).
 """
 
 from __future__ import annotations
@@ -222,7 +225,6 @@ class BatchWriter:
             record_id = checked[2].record.id
             if record_id not in known and record_id not in fresh:
                 fresh[record_id] = checked
-        # DO NOTHING still guards a concurrent batch holding the same ids (PostgreSQL).
         self.sql.insert(
             conn,
             db.records,

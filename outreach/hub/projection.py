@@ -109,9 +109,8 @@ def project(sql: Sql, conn: sa.Connection, new: Sequence[Projected]) -> None:
 def free_keys(sql: Sql, conn: sa.Connection, wanted: Sequence[int]) -> list[int]:
     """Each wanted fact key, or the next one free in the table and in this batch.
 
-    Keys come from the first bits of record ids, so two records can want the same one. (Two
-    PostgreSQL transactions taking the same free key at once: the later fails on the primary
-    key and its device retries; the key is taken by then.)"""
+    Keys come from the first bits of record ids, so two records can want the same one. (SQLite
+    has one writer; PostgreSQL does the same in `outreach_project`.)"""
     keys = list(wanted)
     given: set[int] = set()
     todo = list(range(len(keys)))

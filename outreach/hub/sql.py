@@ -1,10 +1,9 @@
 """The hub's hot statements as driver SQL, one text per dialect, run on the DBAPI cursor.
 
-Ingest runs a dozen statements per batch. Built as SQLAlchemy expressions, each cost ~100 µs of
-construction, cache-key and parameter work, more than SQLite took to run it; here the text is
-made once per table and the parameters go straight to the driver. Bulk rows go in with SQLite's
-`executemany`; on PostgreSQL with COPY, or `unnest` over one array per column where conflicts
-are to be skipped (one statement either way, not one per row).
+Ingest on SQLite runs a dozen statements per batch. Built as SQLAlchemy expressions, each cost
+~100 µs of construction, cache-key and parameter work, more than SQLite took to run it; here the
+text is made once per table and the parameters go straight to the driver, bulk rows with
+`executemany`. (PostgreSQL stores a batch with one function call: `pg_store.py`.)
 """
 
 from __future__ import annotations
@@ -19,15 +18,6 @@ import sqlalchemy as sa
 # One PostgreSQL advisory lock orders projection against retirements (see `Sql.projection_lock`).
 _PROJECTION_LOCK = int.from_bytes(hashlib.sha256(b"outreach-hub-projection").digest()[:8], "big")
 PROJECTION_LOCK = _PROJECTION_LOCK - (1 << 64) if _PROJECTION_LOCK >= 1 << 63 else _PROJECTION_LOCK
-
-_PG_TYPES = {sa.Text: "text", sa.BigInteger: "int8", sa.Integer: "int4", sa.LargeBinary: "bytea"}
-
-
-def _pg_type(column: sa.Column[Any]) -> str:
-    for kind, name in _PG_TYPES.items():
-        if isinstance(column.type, kind):
-            return name
-    raise TypeError(f"no PostgreSQL type for {column}")
 
 
 class Sql:
@@ -87,31 +77,10 @@ class Sql:
         *,
         ignore_conflicts: bool = False,
     ) -> None:
-        """Insert many rows, each a tuple of values for `columns` (None is NULL)."""
-        if not rows:
-            return
-        if not self.postgres:
+        """SQLite: insert many rows, each a tuple of values for `columns` (None is NULL)."""
+        if rows:
             sql = _sqlite_insert(table.name, tuple(columns), ignore_conflicts)
             self.cursor(conn).executemany(sql, rows)
-            return
-        names, types = ", ".join(columns), [_pg_type(table.c[name]) for name in columns]
-        cursor = self.cursor(conn)
-        if ignore_conflicts:
-            casts = ", ".join(f"%s::{kind}[]" for kind in types)
-            arrays = [list(values) for values in zip(*rows, strict=True)]
-            cursor.execute(
-                f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({casts}) "
-                "ON CONFLICT DO NOTHING",
-                arrays,
-                binary=True,  # text arrays are escaped value by value in Python
-            )
-            return
-        # COPY in binary: a quarter of the client CPU of unnest, whose array text psycopg
-        # escapes value by value in Python.
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
 
 
 @functools.lru_cache(maxsize=256)

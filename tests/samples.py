@@ -18,3 +18,13 @@ KIT = {
     "training": "full",
 }
 CONTACT = {"type": "contact", "site": "outreach_van", "area": "LS6", "setting": "street"}
+NALOXONE_USE = {
+    "type": "naloxone_use",
+    "site": "pharmacy",
+    "occurred_on": "2026-01-08",
+    "location_type": "street",
+    "administered_by": "peer",
+    "product": "nyxoid_1_8mg_nasal",
+    "ambulance_called": "yes",
+    "outcome": "survived",
+}

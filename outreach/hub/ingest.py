@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from outreach.hub.pg_async import AsyncPool
 
 Checked = tuple[int, bytes, Projected]  # seq, record bytes, the record and its facts
+_Row = tuple[str, int, int, "int | None"]  # outreach_store_batch's answer, as `Stored`
 Refused = tuple[int, bytes, str]  # seq, record bytes, why it was quarantined
 ID_CHUNK = 500
 
@@ -62,104 +63,90 @@ class Stored(NamedTuple):
     clash: int | None = None
 
 
+class CheckedBatch(NamedTuple):
+    """A batch opened and checked (`Hub.ingest`), ready to store."""
+
+    header: Header
+    envelope: bytes
+    digest: str
+    via: str
+    good: Sequence[Checked]
+    bad: Sequence[Refused]
+
+    def claim(self) -> Claim:
+        """The batches row that claims the batch id."""
+        header = self.header
+        first, last = header.first_seq, header.last_seq
+        return (
+            header.batch_id,
+            header.device_id,
+            first,
+            last,
+            self.digest,
+            now(),
+            self.via,
+            self.envelope,
+        )
+
+
+Claim = tuple[str, str, int, int, str, str, str, bytes]
+
+
 class BatchWriter:
     def __init__(self, engine: sa.Engine, sign_key: Ed25519PrivateKey) -> None:
         self.engine = engine
         self.sign_key = sign_key
         self.sql = Sql(engine)
 
-    def store(
-        self,
-        header: Header,
-        envelope: bytes,
-        digest: str,
-        via: str,
-        good: Sequence[Checked],
-        bad: Sequence[Refused],
-    ) -> bytes | None:
+    def store(self, batch: CheckedBatch) -> bytes | None:
         """The signed receipt (JSON); None if another upload of the same batch came first.
 
         The device is checked again here, in the transaction: its key may come from a cache,
         and a revocation must stop the very next batch."""
-        batch_id = header.batch_id
-        claim = self._claim_row(header, digest, via)
         with self.engine.begin() as conn:
             if self.sql.postgres:
-                return self._store_postgres(conn, header, (*claim, envelope), good, bad)
-            stored = self._store(conn, (*claim, envelope), good, bad)
-            if stored.status != "stored":
+                return self._store_postgres(conn, batch)
+            stored = self._store(conn, batch.claim(), batch.good, batch.bad)
+            body = self._receipt(batch, stored)
+            if body is None:
                 conn.rollback()
-                _refuse(stored)
                 return None
-            body = self._receipt(header, digest, stored, len(good), len(bad))
-            self.sql.run(conn, _KEEP_RECEIPT, (body, batch_id))
+            self.sql.run(conn, _KEEP_RECEIPT, (body, batch.header.batch_id))
         return body
 
-    @staticmethod
-    def _claim_row(
-        header: Header, digest: str, via: str
-    ) -> tuple[str, str, int, int, str, str, str]:
-        """The batches row that claims the batch id, but for the envelope."""
-        return (
-            header.batch_id,
-            header.device_id,
-            header.first_seq,
-            header.last_seq,
-            digest,
-            now(),
-            via,
-        )
-
-    def _store_postgres(
-        self,
-        conn: sa.Connection,
-        header: Header,
-        claim: tuple[str, str, int, int, str, str, str, bytes],
-        good: Sequence[Checked],
-        bad: Sequence[Refused],
-    ) -> bytes | None:
+    def _store_postgres(self, conn: sa.Connection, batch: CheckedBatch) -> bytes | None:
         """Two round trips in psycopg's pipeline mode: BEGIN with the function call, then the
         receipt with COMMIT."""
         raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
         with raw.pipeline():
-            cursor = raw.execute(*pg_store.batch_call(claim, good, bad))
-            stored = Stored(*cast(tuple[str, int, int, "int | None"], cursor.fetchone()))
-            if stored.status != "stored":
+            cursor = raw.execute(*pg_store.batch_call(batch.claim(), batch.good, batch.bad))
+            body = self._receipt(batch, Stored(*cast(_Row, cursor.fetchone())))
+            if body is None:
                 raw.rollback()
-                _refuse(stored)
                 return None
-            body = self._receipt(header, claim[4], stored, len(good), len(bad))
-            raw.execute(self.sql.text(_KEEP_RECEIPT), (body, header.batch_id))
+            raw.execute(self.sql.text(_KEEP_RECEIPT), (body, batch.header.batch_id))
             raw.commit()
         return body
 
-    async def store_async(
-        self,
-        pool: AsyncPool,
-        header: Header,
-        envelope: bytes,
-        digest: str,
-        via: str,
-        good: Sequence[Checked],
-        bad: Sequence[Refused],
-    ) -> bytes | None:
+    async def store_async(self, pool: AsyncPool, batch: CheckedBatch) -> bytes | None:
         """`store` on PostgreSQL, awaiting the server on the event loop (see `pg_async`)."""
-        claim = (*self._claim_row(header, digest, via), envelope)
         async with pool.connection() as conn, conn.pipeline():
-            cursor = await conn.execute(*pg_store.batch_call(claim, good, bad))
-            stored = Stored(*cast(tuple[str, int, int, "int | None"], await cursor.fetchone()))
-            if stored.status != "stored":
+            cursor = await conn.execute(*pg_store.batch_call(batch.claim(), batch.good, batch.bad))
+            body = self._receipt(batch, Stored(*cast(_Row, await cursor.fetchone())))
+            if body is None:
                 await conn.rollback()
-                _refuse(stored)
                 return None
-            body = self._receipt(header, digest, stored, len(good), len(bad))
-            await conn.execute(self.sql.text(_KEEP_RECEIPT), (body, header.batch_id))
+            await conn.execute(self.sql.text(_KEEP_RECEIPT), (body, batch.header.batch_id))
             await conn.commit()
         return body
 
-    def _receipt(
-        self, header: Header, digest: str, stored: Stored, checked: int, quarantined: int
-    ) -> bytes:
+    def _receipt(self, batch: CheckedBatch, stored: Stored) -> bytes | None:
+        """The signed receipt for a stored batch; raises for a refused one (the transaction
+        then rolls back), None if the batch id was claimed first (a replay)."""
+        if stored.status != "stored":
+            _refuse(stored)
+            return None
+        header = batch.header
         receipt = Receipt(
             batch_id=header.batch_id,
             device_id=header.device_id,
@@ -167,17 +154,17 @@ class BatchWriter:
             last_seq=header.last_seq,
             acked_through=stored.acked_through,
             accepted=stored.accepted,
-            quarantined=quarantined,
-            duplicates=checked - stored.accepted,
+            quarantined=len(batch.bad),
+            duplicates=len(batch.good) - stored.accepted,
             received_at=now(),
-            envelope_sha256=digest,
+            envelope_sha256=batch.digest,
         )
         return msgspec.json.encode(SignedReceipt.make(receipt, self.sign_key))
 
     def _store(
         self,
         conn: sa.Connection,
-        claim: tuple[str, str, int, int, str, str, str, bytes],
+        claim: Claim,
         good: Sequence[Checked],
         bad: Sequence[Refused],
     ) -> Stored:

@@ -34,7 +34,7 @@ from outreach.hub.errors import (
     SeqReused,
     UnknownDevice,
 )
-from outreach.hub.ingest import BatchWriter, Checked, Refused
+from outreach.hub.ingest import BatchWriter, Checked, CheckedBatch, Refused
 from outreach.hub.ingest import now as _now
 from outreach.hub.keys import HubKeys
 from outreach.hub.projection import Projected, project
@@ -43,7 +43,6 @@ from outreach.hub.write_lock import WriteLock
 from outreach.store.counts import Layout, count_query
 from outreach.sync.envelope import (
     EnvelopeError,
-    Header,
     envelope_hash,
     open_envelope,
     read_header,
@@ -242,14 +241,15 @@ class Hub:
     def ingest(self, envelope: bytes, via: str = "https") -> bytes:
         """Store one batch; returns the signed receipt (JSON bytes), the original on a replay."""
         self._signing_key(self._device_of(envelope))
-        header, digest, good, bad = self._open_and_check(envelope)
+        batch = self._open_and_check(envelope, via)
         try:
             with self._writing():
-                body = self._writer.store(header, envelope, digest, via, good, bad)
+                body = self._writer.store(batch)
         except SeqReused as exc:  # alert only after the batch's transaction rolled back
-            self._alert("seq_reused", header.device_id, f"batch {header.batch_id}: {exc}")
+            detail = f"batch {batch.header.batch_id}: {exc}"
+            self._alert("seq_reused", batch.header.device_id, detail)
             raise
-        return self._stored(header, digest, body, len(good), len(bad))
+        return self._stored(batch, body)
 
     async def ingest_async(self, envelope: bytes, via: str = "https") -> bytes:
         """`ingest` for the app on PostgreSQL: checked on the event loop, stored awaiting the
@@ -258,24 +258,21 @@ class Hub:
         device_id = self._device_of(envelope)
         if device_id not in self._device_keys:
             await anyio.to_thread.run_sync(self._signing_key, device_id)
-        header, digest, good, bad = self._open_and_check(envelope)
+        batch = self._open_and_check(envelope, via)
         if self._async_pool is None:
             from outreach.hub.pg_async import AsyncPool  # psycopg_pool: PostgreSQL hubs only
 
             self._async_pool = AsyncPool(self.engine)
         try:
-            body = await self._writer.store_async(
-                self._async_pool, header, envelope, digest, via, good, bad
-            )
+            body = await self._writer.store_async(self._async_pool, batch)
         except SeqReused as exc:
-            detail = f"batch {header.batch_id}: {exc}"
-            await anyio.to_thread.run_sync(self._alert, "seq_reused", header.device_id, detail)
+            detail = f"batch {batch.header.batch_id}: {exc}"
+            device_id = batch.header.device_id
+            await anyio.to_thread.run_sync(self._alert, "seq_reused", device_id, detail)
             raise
         if body is None:
-            return await anyio.to_thread.run_sync(
-                self._stored, header, digest, body, len(good), len(bad)
-            )
-        return self._stored(header, digest, body, len(good), len(bad))
+            return await anyio.to_thread.run_sync(self._stored, batch, body)
+        return self._stored(batch, body)
 
     async def close_async(self) -> None:
         """Close the asyncio connections `ingest_async` opened (the app's shutdown)."""
@@ -290,7 +287,7 @@ class Hub:
             log.warning("refused a batch: %s", exc)
             raise BadEnvelope(str(exc)) from None
 
-    def _open_and_check(self, envelope: bytes) -> tuple[Header, str, list[Checked], list[Refused]]:
+    def _open_and_check(self, envelope: bytes, via: str) -> CheckedBatch:
         """Decrypt and verify the batch (its device's key already cached), check its records."""
         try:
             header = read_header(envelope)
@@ -298,15 +295,15 @@ class Hub:
         except EnvelopeError as exc:
             log.warning("refused a batch: %s", exc)
             raise BadEnvelope(str(exc)) from None
-        return (header, envelope_hash(envelope), *self._check(opened.records))
+        good, bad = self._check(opened.records)
+        return CheckedBatch(header, envelope, envelope_hash(envelope), via, good, bad)
 
-    def _stored(
-        self, header: Header, digest: str, body: bytes | None, checked: int, refused: int
-    ) -> bytes:
+    def _stored(self, batch: CheckedBatch, body: bytes | None) -> bytes:
         """The receipt to answer with: the new one, or on a replay (or a concurrent upload of
         the same batch that won the race) the one stored first."""
+        header = batch.header
         if body is None:
-            previous = self._existing(header.batch_id, digest)
+            previous = self._existing(header.batch_id, batch.digest)
             if previous is None:
                 raise HubError("batch vanished during a concurrent upload")
             return previous
@@ -314,8 +311,8 @@ class Hub:
             "batch %s from %s: %d records, %d quarantined",
             header.batch_id,
             header.device_id,
-            checked,
-            refused,
+            len(batch.good),
+            len(batch.bad),
         )
         return body
 

@@ -10,7 +10,7 @@ from outreach.domain.facts import compact_row, project
 from outreach.domain.ids import uuid7
 from outreach.domain.records import Record
 from outreach.domain.validation import build_record
-from tests.samples import CONTACT, KIT
+from tests.samples import CONTACT, KIT, NALOXONE_USE
 
 RECORDS: list[dict[str, Any]] = [
     CONTACT,
@@ -26,16 +26,7 @@ RECORDS: list[dict[str, Any]] = [
     },
     KIT,
     {**KIT, "supply": "repeat", "resupply_reason": "used_on_other", "serial": "SN1"},
-    {
-        "type": "naloxone_use",
-        "site": "pharmacy",
-        "occurred_on": "2026-01-08",
-        "location_type": "street",
-        "administered_by": "peer",
-        "product": "nyxoid_1_8mg_nasal",
-        "ambulance_called": "yes",
-        "outcome": "survived",
-    },
+    NALOXONE_USE,
     {
         "type": "stock_movement",
         "site": "pharmacy",

@@ -9,6 +9,7 @@ import pytest
 
 from outreach.domain.client_code import make_client_code
 from outreach.store.store import Store
+from tests.samples import NALOXONE_USE
 
 JANUARY = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
 KEY = b"k" * 32
@@ -100,16 +101,7 @@ def seed_january(store: Store) -> None:
             training="refresher",
         ),
         _kit("2025-12-31", client_code=CODE_A),  # before the period: A is still without a kit
-        {
-            "type": "naloxone_use",
-            "site": "outreach_van",
-            "occurred_on": "2026-01-08",
-            "location_type": "street",
-            "administered_by": "peer",
-            "product": "nyxoid_1_8mg_nasal",
-            "ambulance_called": "yes",
-            "outcome": "survived",
-        },
+        {**NALOXONE_USE, "site": "outreach_van"},
         {
             "type": "naloxone_use",
             "site": "pharmacy",

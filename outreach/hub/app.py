@@ -1,5 +1,6 @@
 """The hub's HTTP API (FastAPI). Bodies are read with a hard size cap before anything else runs;
-all the work happens in `Hub`, on the thread pool."""
+all the work happens in `Hub`: a batch on the event loop (`INLINE_BYTES`), the rest on the
+thread pool."""
 
 from __future__ import annotations
 
@@ -32,10 +33,10 @@ from outreach.sync import protocol as proto
 log = logging.getLogger(__name__)
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_JSON_BYTES = 16 * 1024
-# Batches stored at once per process on SQLite. Ingest is mostly Python under one GIL and SQLite
-# has one writer: two overlap one's commit with the other's checks; eight (one per uploading
-# device, as before) spent ~1 ms a batch more CPU trading the GIL and stored fewer batches a
-# second. PostgreSQL keeps the thread pool's limit: there round trips to the server dominate.
+# Large batches stored at once per process on SQLite. Ingest is mostly Python under one GIL and
+# SQLite has one writer: two overlap one's commit with the other's checks; eight (one per
+# uploading device, as before) spent ~1 ms a batch more CPU trading the GIL and stored fewer
+# batches a second. PostgreSQL keeps the thread pool's limit: there the server does the storing.
 SQLITE_INGEST_THREADS = 2
 # A batch up to this size is handled on the event loop itself (~3 ms of checks for 100 records):
 # handing it to a thread cost ~1-2 ms more CPU a batch in GIL hand-offs (SQLite: measured

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -43,6 +43,7 @@ from outreach.hub.write_lock import WriteLock
 from outreach.store.counts import Layout, count_query
 from outreach.sync.envelope import (
     EnvelopeError,
+    Header,
     envelope_hash,
     open_envelope,
     read_header,
@@ -240,8 +241,7 @@ class Hub:
 
     def ingest(self, envelope: bytes, via: str = "https") -> bytes:
         """Store one batch; returns the signed receipt (JSON bytes), the original on a replay."""
-        self._signing_key(self._device_of(envelope))
-        batch = self._open_and_check(envelope, via)
+        batch = self._open_and_check(self._header(envelope), envelope, via)
         try:
             with self._writing():
                 body = self._writer.store(batch)
@@ -255,10 +255,10 @@ class Hub:
         """`ingest` for the app on PostgreSQL: checked on the event loop, stored awaiting the
         server (`pg_async`) with no thread held per batch in flight. The seldom steps that use
         the engine (a device's first key, a replay, an alert) run in a thread."""
-        device_id = self._device_of(envelope)
-        if device_id not in self._device_keys:
-            await anyio.to_thread.run_sync(self._signing_key, device_id)
-        batch = self._open_and_check(envelope, via)
+        header = self._header(envelope)
+        if header.device_id not in self._device_keys:
+            await anyio.to_thread.run_sync(self._signing_key, header.device_id)
+        batch = self._open_and_check(header, envelope, via)
         if self._async_pool is None:
             from outreach.hub.pg_async import AsyncPool  # psycopg_pool: PostgreSQL hubs only
 
@@ -266,9 +266,8 @@ class Hub:
         try:
             body = await self._writer.store_async(self._async_pool, batch)
         except SeqReused as exc:
-            detail = f"batch {batch.header.batch_id}: {exc}"
-            device_id = batch.header.device_id
-            await anyio.to_thread.run_sync(self._alert, "seq_reused", device_id, detail)
+            detail = f"batch {header.batch_id}: {exc}"
+            await anyio.to_thread.run_sync(self._alert, "seq_reused", header.device_id, detail)
             raise
         if body is None:
             return await anyio.to_thread.run_sync(self._stored, batch, body)
@@ -280,21 +279,22 @@ class Hub:
             await self._async_pool.close()
 
     @staticmethod
-    def _device_of(envelope: bytes) -> str:
+    @contextlib.contextmanager
+    def _refusing_bad_envelopes() -> Iterator[None]:
         try:
-            return read_header(envelope).device_id
+            yield
         except EnvelopeError as exc:
             log.warning("refused a batch: %s", exc)
             raise BadEnvelope(str(exc)) from None
 
-    def _open_and_check(self, envelope: bytes, via: str) -> CheckedBatch:
-        """Decrypt and verify the batch (its device's key already cached), check its records."""
-        try:
-            header = read_header(envelope)
+    def _header(self, envelope: bytes) -> Header:
+        with self._refusing_bad_envelopes():
+            return read_header(envelope)
+
+    def _open_and_check(self, header: Header, envelope: bytes, via: str) -> CheckedBatch:
+        """Decrypt and verify the batch with its device's key, check its records."""
+        with self._refusing_bad_envelopes():
             opened = open_envelope(envelope, self._signing_key(header.device_id), self.keys.kem)
-        except EnvelopeError as exc:
-            log.warning("refused a batch: %s", exc)
-            raise BadEnvelope(str(exc)) from None
         good, bad = self._check(opened.records)
         return CheckedBatch(header, envelope, envelope_hash(envelope), via, good, bad)
 

@@ -26,7 +26,6 @@ class Sql:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.postgres = engine.dialect.name == "postgresql"
-        self.mark = "%s" if self.postgres else "?"
 
     @staticmethod
     def cursor(conn: sa.Connection) -> Any:

@@ -16,6 +16,7 @@ hub's process, where a statement costs microseconds.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 
 from outreach.hub import db
 from outreach.hub.projection import Projected
-from outreach.hub.sql import PROJECTION_LOCK
+from outreach.hub.sql import PROJECTION_LOCK, Sql
 
 
 class _Retirement(msgspec.Struct):
@@ -210,25 +211,40 @@ _CALL = (
 )
 
 
-# Earlier versions of the functions, whatever their arguments (CREATE OR REPLACE would keep an
-# old signature beside the new one).
-_DROP_OLD = """
+# This hub's functions in pg_proc p, whatever their arguments.
+_OURS = (
+    "p.proname IN ('outreach_project', 'outreach_store_batch') "
+    "AND p.pronamespace = current_schema()::regnamespace"
+)
+# Earlier versions of the functions (CREATE OR REPLACE would keep an old signature beside).
+_DROP_OLD = f"""
 DO $$ DECLARE f regprocedure; BEGIN
-    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
-            WHERE p.proname IN ('outreach_project', 'outreach_store_batch')
-            AND p.pronamespace = current_schema()::regnamespace LOOP
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p WHERE {_OURS} LOOP
         EXECUTE 'DROP FUNCTION ' || f;
     END LOOP;
 END $$;
 """
+_FUNCTIONS_DIGEST = hashlib.sha256((_PROJECT + _STORE_BATCH).encode()).hexdigest()
 
 
 def install(conn: sa.Connection) -> None:
-    """(Re)create the functions: at every hub start, so an upgrade brings its own."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    """(Re)create the functions when this hub's text of them is not the one installed (a hash
+    of it is kept in hub_meta): an upgrade brings its own, and opening the hub for any command
+    while it serves does not replace them under running batches."""
+    cursor = Sql.cursor(conn)
+    cursor.execute("SELECT value FROM hub_meta WHERE key = 'pg_functions'")
+    installed = cursor.fetchone()
+    cursor.execute(f"SELECT count(*) FROM pg_proc p WHERE {_OURS}")
+    if installed == (_FUNCTIONS_DIGEST,) and cursor.fetchone() == (2,):  # just these two
+        return
     cursor.execute(_DROP_OLD)
     cursor.execute(_PROJECT)
     cursor.execute(_STORE_BATCH)
+    cursor.execute(
+        "INSERT INTO hub_meta (key, value) VALUES ('pg_functions', %s) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (_FUNCTIONS_DIGEST,),
+    )
 
 
 def _json(rows: Sequence[msgspec.Struct] | Sequence[dict[str, Any]]) -> str | None:
@@ -278,5 +294,5 @@ def batch_call(
 def project(conn: sa.Connection, new: Sequence[Projected]) -> None:
     """Project records stored earlier (`Hub.project_pending`) through `outreach_project`."""
     facts, count, retires = projection_documents(new)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = Sql.cursor(conn)
     cursor.execute("SELECT outreach_project(%s::json, %s, %s::json, NULL)", (facts, count, retires))

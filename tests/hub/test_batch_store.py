@@ -182,3 +182,14 @@ def test_both_backends_project_every_record_type_alike(store: Store, tmp_path: P
     kinds = {"contact", "kit_issue", "naloxone_use", "stock_movement", "void"}
     assert {r.type for r in records} == kinds
     assert tables[0] == tables[1]
+
+
+@pytest.mark.postgres
+def test_opening_an_up_to_date_hub_leaves_its_functions_in_place(pg_hub: Hub) -> None:
+    """Any command opens the hub (create_schema); a serving hub's functions are not replaced."""
+    query = "SELECT oid FROM pg_proc WHERE proname = 'outreach_store_batch'"
+    with pg_hub.engine.connect() as conn:
+        before = conn.exec_driver_sql(query).scalars().all()
+    db.create_schema(pg_hub.engine)
+    with pg_hub.engine.connect() as conn:
+        assert conn.exec_driver_sql(query).scalars().all() == before and len(before) == 1

@@ -253,7 +253,7 @@ def _json(rows: Sequence[msgspec.Struct] | Sequence[dict[str, Any]]) -> str | No
 
 def projection_documents(new: Sequence[Projected]) -> tuple[str | None, int, str | None]:
     """The facts rows and retirements of checked records (made with `compact=True`), as JSON,
-    and how many facts rows."""
+    and how many facts rows. Each row gets its fact key and serial here, in place."""
     facts: list[dict[str, Any]] = []
     retires: list[_Retirement] = []
     for item in new:

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from outreach.domain import permissions, user_names
 from outreach.errors import NoStore, StoreError, StoreExists
 from outreach.store import vault
 from outreach.store.vault import KdfParams, Vault
@@ -108,6 +109,7 @@ def recover_store(
     vault = load_vault(data_dir)
     key = vault.unlock_with_recovery(recovery_key)
     vault.set_passphrase(key, user, new_passphrase, kdf)
+    user = user_names.normalise(user)
     role = dict(vault.users())[user]
     return _open(data_dir, key, user, role, vault.store_id)
 
@@ -129,7 +131,9 @@ def add_user(
     passphrase: str,
     kdf: KdfParams | None = None,
 ) -> None:
-    """A user already on the device vouches for a new one by unlocking the key for them."""
+    """A user already on the device vouches for a new one by unlocking the key for them; only
+    for a role with no more rights than their own (NotPermitted otherwise)."""
     vault = load_vault(data_dir)
     unlocked = vault.unlock(admin, admin_passphrase)
+    permissions.require_add_user(unlocked.role, role)
     vault.add_user(unlocked.key, user, role, passphrase, kdf)

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from outreach.domain import facts
+from outreach.domain import facts, permissions
 from outreach.domain.records import Record, Void, decode_record, encode_record
+from outreach.domain.roles import Action
 from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, StoreCorrupt, StoreError, VaultLocked
 from outreach.store.changes import Changes
@@ -133,12 +134,36 @@ class Store:
     def device_id(self) -> str:
         return self.meta("device_id") or ""
 
+    # -- roles -------------------------------------------------------------------------------
+
+    def require(self, action: Action, *record_types: str) -> None:
+        """NotPermitted unless this role may do `action` on each type (domain.permissions)."""
+        for record_type in record_types:
+            permissions.require(self.role, action, record_type)
+
+    def _check_writes(self, conn: Connection, records: Sequence[Record]) -> None:
+        """The caller's own records against the role rules; companions the ledger adds for a
+        permitted write are not the caller's and are not checked."""
+        in_batch = {record.id: record.type for record in records}
+        for record in records:
+            target = facts.retired_id(record)
+            if not isinstance(record, Void):
+                self.require(Action.RECORD, record.type)
+            if target is None:
+                continue
+            found = conn.execute("SELECT type FROM records WHERE id = ?", (target,)).fetchone()
+            target_type = str(found[0]) if found else in_batch.get(target)
+            if target_type is not None and target_type != "void":  # else _check_references says
+                self.require(Action.VOID, target_type)
+
     # -- writes ------------------------------------------------------------------------------
 
     @_corruption_is_an_error
     def add(self, records: Sequence[Record]) -> Changes:
-        """Append records in one transaction: all are stored with consecutive seqs, or none."""
+        """Append records in one transaction: all are stored with consecutive seqs, or none.
+        Raises NotPermitted if the user's role may not record (or void) one of them."""
         with self.transaction() as conn:
+            self._check_writes(conn, records)
             self._insert(conn, records)
             companions = self._companions(conn, records)
             if companions:
@@ -233,11 +258,35 @@ class Store:
 
     @_corruption_is_an_error
     def get(self, record_id: str) -> StoredRecord | None:
+        """One record by id; NotPermitted if this role may not read its type (a void: its
+        target's type)."""
         row = self.conn.execute(
             "SELECT device_seq, body, id NOT IN (SELECT id FROM retired) FROM records WHERE id = ?",
             (record_id,),
         ).fetchone()
-        return StoredRecord(row[0], decode_record(row[1]), bool(row[2])) if row else None
+        if row is None:
+            return None
+        stored = StoredRecord(row[0], decode_record(row[1]), bool(row[2]))
+        record_type = stored.record.type
+        if isinstance(stored.record, Void):
+            found = self.conn.execute(
+                "SELECT type FROM records WHERE id = ?", (stored.record.target,)
+            ).fetchone()
+            record_type = str(found[0]) if found else "void"
+        self.require(Action.READ, record_type)
+        return stored
+
+    def _readable(self, where: list[str], params: list[Any]) -> None:
+        """Limit a read to the types this role may read, and the voids of those."""
+        readable = permissions.types_for(self.role, Action.READ)
+        if readable == permissions.GRANTED_TYPES:
+            return  # reads everything: no filter to pay for
+        marks = ",".join("?" * len(readable))
+        where.append(
+            f"(r.type IN ({marks}) OR (r.type = 'void' AND r.id IN (SELECT t.by_id FROM retired t"
+            f" JOIN records o ON o.id = t.id WHERE o.type IN ({marks}))))"
+        )
+        params.extend([*readable, *readable])
 
     @_corruption_is_an_error
     def recent(
@@ -248,9 +297,18 @@ class Store:
         client_code: str | None = None,
         since: dt.date | None = None,
     ) -> list[StoredRecord]:
-        """Newest first; filter by type, client code (via the facts) or date."""
+        """Newest first; filter by type, client code (via the facts) or date.
+
+        Only the types this role may read are returned; asking for another type, or for a
+        client's history without the right to see all of it, raises NotPermitted."""
+        for record_type in types:
+            if record_type != "void":
+                self.require(Action.READ, record_type)
+        if client_code:
+            permissions.require_client_history(self.role)
         where: list[str] = []
         params: list[Any] = []
+        self._readable(where, params)
         if types:
             where.append(f"r.type IN ({','.join('?' * len(types))})")
             params.extend(types)
@@ -280,6 +338,22 @@ class Store:
             ),
         ).fetchone()
         return self.get(row[0]) if row else None
+
+    @_corruption_is_an_error
+    def counts(
+        self,
+        by: Sequence[str],
+        start: dt.date,
+        end: dt.date,
+        kind: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rows of {field: value, ..., "count": n} for `kind` (inferred from `by` when None);
+        NotPermitted if this role may not read that type."""
+        from outreach.store.counts import count_query, counts
+
+        kind = count_query(by, start, end, kind)[2]  # the type, inferred from the fields if None
+        self.require(Action.READ, kind)
+        return counts(self.conn, by, start, end, kind)
 
     @_corruption_is_an_error
     def record_count(self) -> int:

@@ -13,7 +13,11 @@ from typing import Literal
 
 ROLES = ("worker", "pharmacy", "coordinator")
 Role = Literal["worker", "pharmacy", "coordinator"]
-ROLE_LABELS = {"worker": "outreach worker", "pharmacy": "pharmacy user", "coordinator": "coordinator"}
+ROLE_LABELS = {
+    "worker": "outreach worker",
+    "pharmacy": "pharmacy user",
+    "coordinator": "coordinator",
+}
 
 
 class Action(enum.Enum):

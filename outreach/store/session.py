@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from outreach.domain import permissions, user_names
 from outreach.errors import NoStore, StoreError, StoreExists
-from outreach.store import vault
+from outreach.store import passphrases, vault
 from outreach.store.vault import KdfParams, Vault
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ def create_store(
     db_path = data_dir / STORE_FILE
     if store_exists(data_dir) or db_path.exists():
         raise StoreExists(f"a store already exists in {data_dir}")
+    user = user_names.check_new(user, ())  # refused before any file is made
+    passphrases.check(passphrase, (user,))
     # Build the database first: a crash before the slots are saved leaves no half-made store.
     from outreach.store.connection import open_encrypted
     from outreach.store.migrations import migrate
@@ -134,6 +136,8 @@ def add_user(
     """A user already on the device vouches for a new one by unlocking the key for them; only
     for a role with no more rights than their own (NotPermitted otherwise)."""
     vault = load_vault(data_dir)
+    user = user_names.check_new(user, [name for name, _ in vault.users()])  # before the unlock
+    passphrases.check(passphrase, (user,))
     unlocked = vault.unlock(admin, admin_passphrase)
     permissions.require_add_user(unlocked.role, role)
     vault.add_user(unlocked.key, user, role, passphrase, kdf)

@@ -78,13 +78,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CommandError(f"a store already exists in {data_dir}")
     passphrase = read_passphrase("New passphrase: ", confirm=True)
     store, recovery = create_store(data_dir, args.user, args.role, passphrase)
+    user = store.user  # the stored (NFC) form of the name
     store.close()
-    config.update_settings(last_user=args.user)
+    config.update_settings(last_user=user)
     sys.stderr.write(
         "Store created. Write down this recovery key and keep it safe: it is shown only once\n"
         "and opens the store if every passphrase is forgotten.\n"
     )
-    json.dump({"data_dir": str(data_dir), "user": args.user, "recovery_key": recovery}, sys.stdout)
+    json.dump({"data_dir": str(data_dir), "user": user, "recovery_key": recovery}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 

@@ -3,7 +3,8 @@ zxcvbn score of 3 ("safely unguessable") or more, with zxcvbn's feedback to say 
 
 zxcvbn (Dropbox's estimator, Python port) knows common passwords, names, keyboard walks, dates,
 repeats and l33t spellings, which a hand-written entropy count does not: `password123` and
-`aaaaaaaaaa` are long enough and still refused. The user's own name counts against a passphrase.
+`aaaaaaaaaa` are long enough and still refused. The user's own name, and the service's obvious
+words, count against a passphrase.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ MIN_LENGTH = 10
 MIN_SCORE = 3  # of 0..4: at least 10^8 guesses, each an Argon2id derivation (docs/security.md)
 ESTIMATED_CHARS = 72  # zxcvbn refuses longer input; what follows only adds strength
 LABELS = ("Very weak", "Weak", "Fair", "Good", "Strong")
+# Words anyone guessing at a drug service's laptop would try first, as if they were the user's own.
+SERVICE_WORDS = ("outreach", "naloxone", "nyxoid", "prenoxad", "pharmacy", "hostel", "needle")
 SHORT_LABEL = "Too short"
 
 
@@ -52,7 +55,8 @@ def assess(passphrase: str, user_inputs: Sequence[str] = ()) -> Assessment:
     guessable words."""
     if len(passphrase) < MIN_LENGTH:
         return Assessment(0, SHORT_LABEL, f"Use at least {MIN_LENGTH} characters.", ())
-    result = _estimator()(passphrase[:ESTIMATED_CHARS], user_inputs=[*user_inputs])
+    words = [*user_inputs, *SERVICE_WORDS]
+    result = _estimator()(passphrase[:ESTIMATED_CHARS], user_inputs=words)
     feedback = result.get("feedback") or {}
     score = int(result["score"])
     suggestions = tuple(feedback.get("suggestions") or ())

@@ -4,13 +4,12 @@ as a one-line message and a non-zero exit (in-process `main`, real encrypted sto
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from outreach import cli, paths
 from outreach.store.session import add_user, create_store, load_vault, unlock_store
+from tests.cli.helpers import outreach, record_line, refused
 from tests.samples import FAST_KDF, PASSPHRASE
 from tests.store.test_roles import GRANTED, MATRIX, SAMPLES, USERS
 
@@ -28,39 +27,9 @@ def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
-@pytest.fixture(autouse=True)
-def quiet_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The CLI as a script runs it: passphrases from the environment, no log handlers added to
-    the test process, the data directory override undone afterwards."""
-    monkeypatch.setenv("OUTREACH_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("OUTREACH_NEW_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setattr(cli, "setup_logging", lambda verbose: None)
-    yield
-    paths.set_data_dir(None)
-
-
-def outreach(
-    capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str
-) -> tuple[int, str, str]:
-    code = cli.main(["--data-dir", str(data_dir), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def record_line(tmp_path: Path, data: dict[str, object]) -> str:
-    path = tmp_path / "in.jsonl"
-    path.write_text(json.dumps(data) + "\n", encoding="utf-8")
-    return str(path)
-
-
 def seed(device: Path, kind: str) -> str:
     with unlock_store(device, USERS["coordinator"], PASSPHRASE) as store:
         return store.add_new(dict(SAMPLES[kind]))[0].id
-
-
-def refused(code: int, err: str, words: str) -> bool:
-    lines = err.strip().splitlines()
-    return code == 1 and len(lines) == 1 and words in lines[0] and "Traceback" not in err
 
 
 @pytest.mark.parametrize(("role", "kind"), MATRIX)

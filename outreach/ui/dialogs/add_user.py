@@ -13,21 +13,25 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain import permissions, user_names
-from outreach.domain.roles import ROLES
+from outreach.domain.roles import ROLE_LABELS, ROLES
 from outreach.errors import InvalidUserName
 from outreach.store.session import add_user, load_vault
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.passphrase_dialog import PassphraseDialog
 from outreach.ui.widgets.passphrase import NewPassphrase, secret_field
 
-ROLE_LABELS = {"worker": "Outreach worker", "pharmacy": "Pharmacy", "coordinator": "Coordinator"}
+
+def role_label(role: str) -> str:
+    """'Outreach worker', 'Pharmacy user', 'Coordinator' (the core's labels, capitalised)."""
+    label = ROLE_LABELS.get(role, role)
+    return label[:1].upper() + label[1:]
 
 
 def role_combo(roles: Sequence[str] = ROLES) -> QComboBox:
     combo = QComboBox()
     combo.setAccessibleName("Role")
     for role in roles:
-        combo.addItem(ROLE_LABELS.get(role, role), role)
+        combo.addItem(role_label(role), role)
     return combo
 
 

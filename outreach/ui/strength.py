@@ -24,7 +24,7 @@ def passphrase_strength(text: str, user_inputs: Sequence[str] = ()) -> Strength:
     """Score, label and what to do about it (zxcvbn's feedback) for the strength meter."""
     verdict = passphrases.assess(text, user_inputs)
     if verdict.acceptable:
-        hint = "Good enough." if verdict.score < 4 else "Strong."
+        hint = "hard enough to guess." if verdict.score < 4 else "very hard to guess."
     else:
         hint = verdict.feedback or "Add another word or two."
     return Strength(verdict.score, verdict.label, hint, verdict.acceptable)

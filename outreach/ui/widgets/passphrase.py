@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QProgressBar, QWidget
 
 from outreach.ui.strength import passphrase_strength
@@ -34,6 +34,7 @@ class NewPassphrase(QWidget):
         self.meter.setAccessibleName("Passphrase strength")
         self.hint = QLabel()
         self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.hint.setMinimumHeight(self.hint.fontMetrics().lineSpacing() * 3)  # room for feedback
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)

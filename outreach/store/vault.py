@@ -30,7 +30,6 @@ from outreach.store import passphrases
 log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
-MIN_PASSPHRASE = passphrases.MIN_LENGTH
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RECOVERY_GROUPS = 6  # 6 groups of 5 characters: 150 random bits
 

@@ -33,6 +33,7 @@ def _a_role(role: str) -> str:
     return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
 
 
+@functools.cache  # the declarations are fixed at import; the store asks per record read
 def permitted(role: str, action: Action, record_type: str) -> bool:
     """Whether `role` may do `action` on records of `record_type` (never for unknown types)."""
     kind = RECORD_TYPES.get(record_type)

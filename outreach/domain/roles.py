@@ -41,7 +41,8 @@ class Access:
         return cls(record=roles, read=roles, void=roles)
 
     def roles_for(self, action: Action) -> frozenset[str]:
-        return {Action.RECORD: self.record, Action.READ: self.read, Action.VOID: self.void}[action]
+        roles: frozenset[str] = getattr(self, action.value)  # the fields are named as the actions
+        return roles
 
 
 EVERYONE = frozenset(ROLES)

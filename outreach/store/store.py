@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -30,6 +30,7 @@ from outreach.store.connection import (
 from outreach.store.fact_table import FactWriter
 
 log = logging.getLogger(__name__)
+TYPE_CACHE = 100_000  # record types kept for void checks (~10 MB at most)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -67,6 +68,7 @@ class Store:
         self.user = user
         self.role = role
         self.fact_writer = FactWriter()
+        self._types: dict[str, str] = {}  # record id -> type, for reading voids by their target
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -267,26 +269,39 @@ class Store:
         if row is None:
             return None
         stored = StoredRecord(row[0], decode_record(row[1]), bool(row[2]))
-        record_type = stored.record.type
-        if isinstance(stored.record, Void):
-            found = self.conn.execute(
-                "SELECT type FROM records WHERE id = ?", (stored.record.target,)
-            ).fetchone()
-            record_type = str(found[0]) if found else "void"
-        self.require(Action.READ, record_type)
+        if not self._may_read(stored.record):
+            self.require(Action.READ, self._read_type(stored.record) or "void")
         return stored
 
-    def _readable(self, where: list[str], params: list[Any]) -> None:
-        """Limit a read to the types this role may read, and the voids of those."""
-        readable = permissions.types_for(self.role, Action.READ)
-        if readable == permissions.GRANTED_TYPES:
-            return  # reads everything: no filter to pay for
-        marks = ",".join("?" * len(readable))
-        where.append(
-            f"(r.type IN ({marks}) OR (r.type = 'void' AND r.id IN (SELECT t.by_id FROM retired t"
-            f" JOIN records o ON o.id = t.id WHERE o.type IN ({marks}))))"
-        )
-        params.extend([*readable, *readable])
+    def _learn_types(self, record_ids: Iterable[str]) -> None:
+        """Look up the types of records (voids' targets) in one query; a record's type never
+        changes, so they are kept (bounded) for the next read."""
+        wanted = [rid for rid in set(record_ids) if rid not in self._types]
+        if len(self._types) + len(wanted) > TYPE_CACHE:
+            self._types.clear()
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            self._types.update(
+                self.conn.execute(
+                    f"SELECT id, type FROM records WHERE id IN ({','.join('?' * len(part))})",
+                    part,
+                ).fetchall()
+            )
+
+    def _read_type(self, record: Record) -> str | None:
+        """The type whose read grant covers `record`: its own, or for a void its target's
+        (None when the target was purged after sync)."""
+        if not isinstance(record, Void):
+            return record.type
+        if record.target not in self._types:
+            self._learn_types([record.target])
+        return self._types.get(record.target)
+
+    def _may_read(self, record: Record) -> bool:
+        kind = self._read_type(record)
+        if kind is None:  # a void of a purged record: for roles that read every type
+            return permissions.types_for(self.role, Action.READ) == permissions.GRANTED_TYPES
+        return permissions.permitted(self.role, Action.READ, kind)
 
     @_corruption_is_an_error
     def recent(
@@ -308,7 +323,11 @@ class Store:
             permissions.require_client_history(self.role)
         where: list[str] = []
         params: list[Any] = []
-        self._readable(where, params)
+        readable = permissions.types_for(self.role, Action.READ)
+        filtered = readable != permissions.GRANTED_TYPES
+        if filtered:  # its types and voids; a void of another type is dropped below
+            where.append(f"r.type IN ({','.join('?' * (len(readable) + 1))})")
+            params.extend([*readable, "void"])
         if types:
             where.append(f"r.type IN ({','.join('?' * len(types))})")
             params.extend(types)
@@ -321,10 +340,21 @@ class Store:
         sql = (
             "SELECT r.device_seq, r.body, r.id NOT IN (SELECT id FROM retired) FROM records r"
             + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " ORDER BY r.device_seq DESC LIMIT ?"
+            + " ORDER BY r.device_seq DESC"
         )
-        rows = self.conn.execute(sql, [*params, limit]).fetchall()
-        return [StoredRecord(seq, decode_record(body), bool(active)) for seq, body, active in rows]
+        if not filtered:
+            rows = self.conn.execute(sql + " LIMIT ?", [*params, limit]).fetchall()
+            return [StoredRecord(s, decode_record(body), bool(a)) for s, body, a in rows]
+        found: list[StoredRecord] = []
+        cursor = self.conn.execute(sql, params)  # walks down from the newest; stops at `limit`
+        try:
+            while len(found) < limit and (rows := cursor.fetchmany(max(limit - len(found), 64))):
+                chunk = [StoredRecord(seq, decode_record(body), bool(a)) for seq, body, a in rows]
+                self._learn_types(s.record.target for s in chunk if isinstance(s.record, Void))
+                found.extend(s for s in chunk if self._may_read(s.record))
+        finally:
+            cursor.close()
+        return found[:limit]
 
     @_corruption_is_an_error
     def serial_issued(self, serial: str) -> StoredRecord | None:

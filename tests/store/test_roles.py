@@ -189,3 +189,17 @@ def test_pharmacy_kit_with_its_naloxone_use_saves(device: Path) -> None:
         use = build_record({**NALOXONE_USE, "kit_issue_id": kit.id}, recorded_by=store.user)
         changes = store.add([kit, use])
         assert changes.types == {"kit_issue", "naloxone_use", "stock_movement"}
+
+
+def test_a_limited_list_skips_voids_of_unreadable_types(tmp_path: Path) -> None:
+    """`recent(limit=n)` gives n readable records even when the newest are voids of contacts."""
+    store, _ = create_store(tmp_path, "cora", "coordinator", PASSPHRASE, FAST_KDF)
+    with store:
+        kits = [store.add_new(dict(KIT))[0].id for _ in range(3)]
+        for _ in range(100):
+            contact, _ = store.add_new(dict(CONTACT))
+            store.void(contact.id, "entered_in_error")
+    add_user(tmp_path, "cora", PASSPHRASE, "phil", "pharmacy", PASSPHRASE, FAST_KDF)
+    with unlock_store(tmp_path, "phil", PASSPHRASE) as pharmacy:
+        assert [s.record.id for s in pharmacy.recent(limit=2)] == kits[:0:-1]
+        assert len(pharmacy.recent(limit=10)) == 3

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,9 +28,9 @@ from outreach.store.connection import (
     verify_integrity,
 )
 from outreach.store.fact_table import FactWriter
+from outreach.store.guard import RoleGuard
 
 log = logging.getLogger(__name__)
-TYPE_CACHE = 100_000  # record types kept for void checks (~10 MB at most)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -68,7 +68,7 @@ class Store:
         self.user = user
         self.role = role
         self.fact_writer = FactWriter()
-        self._types: dict[str, str] = {}  # record id -> type, for reading voids by their target
+        self.guard = RoleGuard(role)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -140,23 +140,7 @@ class Store:
 
     def require(self, action: Action, *record_types: str) -> None:
         """NotPermitted unless this role may do `action` on each type (domain.permissions)."""
-        for record_type in record_types:
-            permissions.require(self.role, action, record_type)
-
-    def _check_writes(self, conn: Connection, records: Sequence[Record]) -> None:
-        """The caller's own records against the role rules; companions the ledger adds for a
-        permitted write are not the caller's and are not checked."""
-        in_batch = {record.id: record.type for record in records}
-        for record in records:
-            target = facts.retired_id(record)
-            if not isinstance(record, Void):
-                self.require(Action.RECORD, record.type)
-            if target is None:
-                continue
-            found = conn.execute("SELECT type FROM records WHERE id = ?", (target,)).fetchone()
-            target_type = str(found[0]) if found else in_batch.get(target)
-            if target_type is not None and target_type != "void":  # else _check_references says
-                self.require(Action.VOID, target_type)
+        self.guard.require(action, *record_types)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -165,7 +149,7 @@ class Store:
         """Append records in one transaction: all are stored with consecutive seqs, or none.
         Raises NotPermitted if the user's role may not record (or void) one of them."""
         with self.transaction() as conn:
-            self._check_writes(conn, records)
+            self.guard.check_writes(conn, records)
             self._insert(conn, records)
             companions = self._companions(conn, records)
             if companions:
@@ -269,39 +253,8 @@ class Store:
         if row is None:
             return None
         stored = StoredRecord(row[0], decode_record(row[1]), bool(row[2]))
-        if not self._may_read(stored.record):
-            self.require(Action.READ, self._read_type(stored.record) or "void")
+        self.guard.require_read(self.conn, stored.record)
         return stored
-
-    def _learn_types(self, record_ids: Iterable[str]) -> None:
-        """Look up the types of records (voids' targets) in one query; a record's type never
-        changes, so they are kept (bounded) for the next read."""
-        wanted = [rid for rid in set(record_ids) if rid not in self._types]
-        if len(self._types) + len(wanted) > TYPE_CACHE:
-            self._types.clear()
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            self._types.update(
-                self.conn.execute(
-                    f"SELECT id, type FROM records WHERE id IN ({','.join('?' * len(part))})",
-                    part,
-                ).fetchall()
-            )
-
-    def _read_type(self, record: Record) -> str | None:
-        """The type whose read grant covers `record`: its own, or for a void its target's
-        (None when the target was purged after sync)."""
-        if not isinstance(record, Void):
-            return record.type
-        if record.target not in self._types:
-            self._learn_types([record.target])
-        return self._types.get(record.target)
-
-    def _may_read(self, record: Record) -> bool:
-        kind = self._read_type(record)
-        if kind is None:  # a void of a purged record: for roles that read every type
-            return permissions.types_for(self.role, Action.READ) == permissions.GRANTED_TYPES
-        return permissions.permitted(self.role, Action.READ, kind)
 
     @_corruption_is_an_error
     def recent(
@@ -323,11 +276,10 @@ class Store:
             permissions.require_client_history(self.role)
         where: list[str] = []
         params: list[Any] = []
-        readable = permissions.types_for(self.role, Action.READ)
-        filtered = readable != permissions.GRANTED_TYPES
-        if filtered:  # its types and voids; a void of another type is dropped below
-            where.append(f"r.type IN ({','.join('?' * (len(readable) + 1))})")
-            params.extend([*readable, "void"])
+        allowed = self.guard.read_filter()
+        if allowed is not None:  # its types and voids; a void of another type is dropped below
+            where.append(f"r.type IN ({','.join('?' * len(allowed))})")
+            params.extend(allowed)
         if types:
             where.append(f"r.type IN ({','.join('?' * len(types))})")
             params.extend(types)
@@ -342,7 +294,7 @@ class Store:
             + (f" WHERE {' AND '.join(where)}" if where else "")
             + " ORDER BY r.device_seq DESC"
         )
-        if not filtered:
+        if allowed is None:
             rows = self.conn.execute(sql + " LIMIT ?", [*params, limit]).fetchall()
             return [StoredRecord(s, decode_record(body), bool(a)) for s, body, a in rows]
         found: list[StoredRecord] = []
@@ -350,8 +302,8 @@ class Store:
         try:
             while len(found) < limit and (rows := cursor.fetchmany(max(limit - len(found), 64))):
                 chunk = [StoredRecord(seq, decode_record(body), bool(a)) for seq, body, a in rows]
-                self._learn_types(s.record.target for s in chunk if isinstance(s.record, Void))
-                found.extend(s for s in chunk if self._may_read(s.record))
+                self.guard.learn_types(self.conn, (s.record for s in chunk))
+                found.extend(s for s in chunk if self.guard.may_read(self.conn, s.record))
         finally:
             cursor.close()
         return found[:limit]

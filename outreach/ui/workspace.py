@@ -43,6 +43,12 @@ class Workspace(QWidget):
             if number <= 9:
                 shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
                 shortcut.activated.connect(lambda index=number - 1: self.show_index(index))
+        # Ctrl+S saves the page shown wherever the focus is (the navigation list too): one
+        # shortcut here rather than one per page, which Qt would find ambiguous.
+        for keys in (QKeySequence(QKeySequence.StandardKey.Save), QKeySequence("Ctrl+Return")):
+            save = QShortcut(keys, self)
+            save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            save.activated.connect(self.save_current)
         self.nav.currentRowChanged.connect(self._on_row)
         if self.entries:
             self.nav.setCurrentRow(0)
@@ -97,6 +103,12 @@ class Workspace(QWidget):
             activated()
         focus = getattr(page, "first_field", None)
         (focus() if callable(focus) else page).setFocus()
+
+    def save_current(self) -> None:
+        """Save the page shown, if it is a form (it has `save`)."""
+        save = getattr(self.stack.currentWidget(), "save", None)
+        if callable(save):
+            save()
 
     def show_index(self, index: int) -> None:
         if 0 <= index < len(self.entries):

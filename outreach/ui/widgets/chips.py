@@ -87,7 +87,7 @@ class ChipGroup(QWidget):
                     other.blockSignals(True)
                     other.setChecked(False)
                     other.blockSignals(False)
-        self._set_tab_stop(self._tab_stop_now())
+        self._set_tab_stop(button if button.hasFocus() else self._tab_stop_now())
         self.changed.emit()
 
     def selected(self) -> list[str]:

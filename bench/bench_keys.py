@@ -16,13 +16,12 @@ PASSPHRASE = "correct horse battery staple"
 
 def main() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from bench.keyboard_entry import BUDGET, Keyboard, enter_contact_and_kit, wait_until
     from outreach import config, paths
     from outreach.store.session import create_store
     from outreach.store.vault import KdfParams
     from outreach.ui.app import create_app
     from outreach.ui.main_window import MainWindow
-
-    from bench.keyboard_entry import BUDGET, Keyboard, enter_contact_and_kit, wait_until
 
     kdf = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)
     app = create_app()

@@ -104,6 +104,14 @@ class Workspace(QWidget):
         focus = getattr(page, "first_field", None)
         (focus() if callable(focus) else page).setFocus()
 
+    def built_pages(self) -> list[tuple[str, QWidget]]:
+        """(class name, page) for the pages built so far."""
+        return [(self.entries[index].cls, page) for index, page in sorted(self._built.items())]
+
+    def current_name(self) -> str | None:
+        row = self.stack.currentIndex()
+        return self.entries[row].cls if 0 <= row < len(self.entries) else None
+
     def save_current(self) -> None:
         """Save the page shown, if it is a form (it has `save`)."""
         save = getattr(self.stack.currentWidget(), "save", None)

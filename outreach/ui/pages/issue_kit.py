@@ -265,6 +265,61 @@ class IssueKitPage(QWidget):
             lambda _: self.banner.info("Undone: the kit was voided.")
         ).run()
 
+    # -- kept over a lock (memory only; `outreach.ui.drafts`) -------------------------------------
+
+    def _groups(self) -> dict[str, ChipGroup]:
+        use = self.use
+        return {
+            "recipient": self.recipient,
+            "in_treatment": self.in_treatment,
+            "supply": self.supply,
+            "reason": self.reason,
+            "training": self.training,
+            "use_location": use.location,
+            "use_administered_by": use.administered_by,
+            "use_ambulance": use.ambulance,
+            "use_stayed": use.stayed,
+            "use_outcome": use.outcome,
+        }
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "site": self.site.site(),
+            "product": self.product.currentData(),
+            "fields": [f.text() for f in (self.gtin, self.batch, self.expiry, self.serial)],
+            "scan_message": (self.scan_message.kind, self.scan_message.text()),
+            "contact_id": self.contact_id,
+            "client_code": self.client_code,
+            "use_date": self.use.occurred_on.text(),
+            "use_doses": self.use.doses.value(),
+            **{name: group.selected() for name, group in self._groups().items()},
+        }
+
+    def draft(self) -> dict[str, Any] | None:
+        """The form in progress, or None when it is as `reset` left it (or being saved)."""
+        if not self.save_button.isEnabled():
+            return None
+        state = self._state()
+        return state if state != self._clean else None
+
+    def restore_draft(self, state: dict[str, Any]) -> None:
+        self.site.set_site(state["site"])
+        self.product.setCurrentIndex(max(self.product.findData(state["product"]), 0))
+        for field, text in zip(
+            (self.gtin, self.batch, self.expiry, self.serial), state["fields"], strict=True
+        ):
+            field.setText(text)
+        kind, text = state["scan_message"]
+        self.scan_message.show_message(kind, text)
+        self.contact_id = state["contact_id"]
+        self.client_code = state["client_code"]
+        code = self.client_code
+        self.client.setText(format_client_code(code) if code else "No client code")
+        self.use.occurred_on.setText(state["use_date"])
+        self.use.doses.setValue(state["use_doses"])
+        for name, group in self._groups().items():
+            group.set_selected(state[name])
+
     def reset(self) -> None:
         self.scan.clear()
         self._clear_pack()
@@ -279,3 +334,4 @@ class IssueKitPage(QWidget):
         self.contact_id = self.client_code = None
         self.client.setText("No client code")
         self._supply_changed()
+        self._clean = self._state()

@@ -88,6 +88,7 @@ class RecordContactPage(QWidget):
         self._build_layout()
         self._connect()
         self._restore_defaults()
+        self._clean = self._state()
         self.ctx.ops.store(sync_api.service_key).success(self._got_key).run()
 
     def _build_layout(self) -> None:
@@ -277,6 +278,49 @@ class RecordContactPage(QWidget):
             lambda _: self.banner.info("Undone: the contact was voided.")
         ).run()
 
+    # -- kept over a lock (memory only; `outreach.ui.drafts`) -------------------------------------
+
+    def _groups(self) -> dict[str, ChipGroup]:
+        return {
+            "setting": self.setting,
+            "age_band": self.age_band,
+            "gender": self.gender,
+            "in_treatment": self.in_treatment,
+            "injecting": self.injecting,
+            "substances": self.substances,
+            "risk_factors": self.risk_factors,
+            "interventions": self.interventions,
+            "referrals": self.referrals,
+        }
+
+    def _state(self) -> dict[str, Any]:
+        """What was entered (never the typed initials or date of birth: only the code)."""
+        return {
+            "client_code": self.client.value(),
+            "site": self.site.currentData(),
+            "area": self.area.text(),
+            "referral_codes": dict(self.referral_codes),
+            **{name: group.selected() for name, group in self._groups().items()},
+        }
+
+    def draft(self) -> dict[str, Any] | None:
+        """The form in progress, or None when it holds nothing beyond its defaults (or its
+        save is already on its way to the store)."""
+        if not self.save_button.isEnabled():
+            return None
+        state = self._state()
+        return state if state != self._clean else None
+
+    def restore_draft(self, state: dict[str, Any]) -> None:
+        self.client.set_code(state["client_code"])
+        index = self.site.findData(state["site"])
+        if index >= 0:
+            self.site.setCurrentIndex(index)
+        self.area.setText(state["area"])
+        self.referral_codes = dict(state["referral_codes"])
+        for name, group in self._groups().items():
+            group.set_selected(state[name])
+
     def reset(self) -> None:
         """Clear everything except the remembered site, area and setting."""
         self.client.reset()
@@ -293,3 +337,4 @@ class RecordContactPage(QWidget):
             group.set_selected([])
         self._restore_defaults()
         self.client.initials.setFocus()
+        self._clean = self._state()

@@ -136,6 +136,12 @@ class ClientCodeBox(QWidget):
     def value(self) -> str | None:
         return self._current
 
+    def set_code(self, code: str | None) -> None:
+        """Put back a code made earlier (a form kept over a lock)."""
+        self.clear_inputs()
+        self.message.clear()
+        self._set(code)
+
     def reset(self) -> None:
         self.clear_inputs()
         self.message.clear()

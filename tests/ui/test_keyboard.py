@@ -16,6 +16,7 @@ from outreach.store.session import create_store
 from outreach.ui.main_window import MainWindow
 from outreach.ui.pages.record_contact import RecordContactPage
 from outreach.ui.pages.stock_page import StockPage
+from outreach.ui.screens.setup import SetupScreen
 from tests.samples import FAST_KDF, PASSPHRASE
 from tests.ui.conftest import unlock
 
@@ -130,3 +131,25 @@ def test_stock_enter_receives(make_window, ui_data_dir: Path, qtbot: QtBot) -> N
         keys.key(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.table.rowCount() == 1)
     assert page.table.item(0, 3).text() == "1"
+
+
+def test_enter_moves_the_set_up_wizard_on(make_window, qtbot: QtBot) -> None:
+    """Set-up by keys: Enter after the area, after each passphrase, and on the saved-key box."""
+    window = make_window()
+    setup = window.stack.currentWidget()
+    assert isinstance(setup, SetupScreen)
+    qtbot.keyClicks(setup.user, "alice")
+    qtbot.keyClicks(setup.area, "ls6")
+    qtbot.keyClick(setup.area, Qt.Key.Key_Return)
+    assert setup.steps.currentIndex() == 1
+    qtbot.keyClicks(setup.new.first, PASSPHRASE)
+    qtbot.keyClick(setup.new.first, Qt.Key.Key_Return)
+    assert window.focusWidget() is setup.new.second
+    qtbot.keyClicks(setup.new.second, PASSPHRASE)
+    qtbot.keyClick(setup.new.second, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: setup.steps.currentIndex() == 2, timeout=20_000)
+    qtbot.keyClick(setup.saved, Qt.Key.Key_Return)
+    assert window.workspace is None  # not before the key is said to be saved
+    qtbot.keyClick(setup.saved, Qt.Key.Key_Space)
+    with qtbot.waitSignal(window.unlocked):
+        qtbot.keyClick(setup.saved, Qt.Key.Key_Return)

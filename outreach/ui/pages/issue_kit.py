@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -29,7 +30,7 @@ from outreach.ui.kit_save import USE_REASONS, RepeatSerial, save_kit
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.date_field import DateField, show_date
 from outreach.ui.widgets.form_page import lay_out_form_page
-from outreach.ui.widgets.keys import advance_focus, enter_advances
+from outreach.ui.widgets.keys import enter_advances
 from outreach.ui.widgets.message_bar import MessageBar, refusal
 from outreach.ui.widgets.naloxone_use import NaloxoneUseBox
 from outreach.ui.widgets.scan_field import ScanField
@@ -142,7 +143,9 @@ class IssueKitPage(QWidget):
             return
         if self.fill_from(pack):
             self.scan.clear()
-            advance_focus(self.serial)  # on to the recipient
+            entry = self.recipient.entry()  # on to the recipient
+            if entry is not None:
+                entry.setFocus(Qt.FocusReason.OtherFocusReason)
         else:
             self.scan.selectAll()
 

@@ -224,8 +224,10 @@ def _check_kit_issue(record: KitIssue, vocab: Vocabulary) -> None:
         check_gtin(record.gtin)
         known = vocab.product_for_gtin(record.gtin)
         if known is not None and known != record.product:
-            raise InvalidRecord(
-                f"GTIN {record.gtin} is {known}, not {record.product}", field="gtin"
+            raise InvalidRecord(  # labels: a person reads this, never a code
+                f"this pack (GTIN {record.gtin}) is {vocab.label('product', known)}, "
+                f"not {vocab.label('product', record.product)}: choose the product it is",
+                field="gtin",
             )
     if record.expiry < record.occurred_at.date():
         raise InvalidRecord(

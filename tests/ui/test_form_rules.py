@@ -148,3 +148,17 @@ def test_message_kinds_differ_in_colour_icon_and_words(qtbot: QtBot) -> None:
     assert looks[Kind.ERROR][2] == "Error: Same text"
     assert len({look[2] for look in looks.values()}) == 3
     assert not bar.icon.pixmap().isNull()
+
+
+def test_refusals_name_products_by_label(unlocked, qtbot: QtBot) -> None:
+    """A pack that is not the product chosen is refused in words: labels, no codes."""
+    window = unlocked
+    kit: IssueKitPage = window.workspace.show_page("IssueKitPage")
+    type_scan(qtbot, kit.scan, SCAN)
+    qtbot.keyClick(kit.scan, Qt.Key.Key_Return)
+    kit.product.setCurrentIndex(kit.product.findData("nyxoid_1_8mg_nasal"))
+    qtbot.mouseClick(kit.save_button, LEFT)
+    qtbot.waitUntil(lambda: kit.banner.kind is Kind.ERROR, timeout=10_000)
+    text = kit.banner.text()
+    assert "Prenoxad 2 mg syringe" in text and kit.product.currentText() in text
+    assert "_" not in text

@@ -84,6 +84,9 @@ class DraftKeeper:
     def _tell(workspace: Workspace, text: str, *, warning: bool) -> None:
         from outreach.ui.widgets.message_bar import MessageBar
 
-        banner = getattr(workspace.stack.currentWidget(), "banner", None)
-        if isinstance(banner, MessageBar):
-            (banner.warning if warning else banner.info)(text)
+        page = workspace.stack.currentWidget()
+        for name in ("banner", "message"):  # the page's own message bar
+            bar = getattr(page, name, None)
+            if isinstance(bar, MessageBar):
+                (bar.warning if warning else bar.info)(text)
+                return

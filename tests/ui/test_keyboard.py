@@ -17,6 +17,7 @@ from outreach.ui.main_window import MainWindow
 from outreach.ui.pages.record_contact import RecordContactPage
 from outreach.ui.pages.stock_page import StockPage
 from outreach.ui.screens.setup import SetupScreen
+from outreach.ui.widgets.message_bar import Kind
 from tests.samples import FAST_KDF, PASSPHRASE
 from tests.ui.conftest import unlock
 
@@ -117,7 +118,7 @@ def test_enter_moves_on_and_ctrl_s_saves_from_the_sidebar(keyboard_window, qtbot
 
 
 def test_stock_enter_receives(make_window, ui_data_dir: Path, qtbot: QtBot) -> None:
-    """On the Stock page a scan fills the form and Enter in the packs field receives the stock."""
+    """On the Stock page a scan fills the form, Enter in Packs receives it, and the form empties."""
     store, _ = create_store(ui_data_dir, "pat", "pharmacy", PASSPHRASE, kdf=FAST_KDF)
     store.close()
     window = make_window()
@@ -131,6 +132,10 @@ def test_stock_enter_receives(make_window, ui_data_dir: Path, qtbot: QtBot) -> N
         keys.key(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.table.rowCount() == 1)
     assert page.table.item(0, 3).text() == "1"
+    assert page.batch.text() == "" and QApplication.focusWidget() is page.scan
+    page.quantity.setFocus()
+    keys.key(Qt.Key.Key_Return)  # a second Enter cannot take the same packs in twice
+    assert page.message.kind is Kind.ERROR and page.table.item(0, 3).text() == "1"
 
 
 def test_enter_moves_the_set_up_wizard_on(make_window, qtbot: QtBot) -> None:

@@ -108,3 +108,29 @@ def test_another_user_unlocking_discards_the_forms(unlocked, qtbot: QtBot, ui_da
     screen.user.setCurrentIndex(screen.user.findText("alice", Qt.MatchFlag.MatchStartsWith))
     unlock(qtbot, window)
     assert window.workspace.page("RecordContactPage").client.value() is None  # gone for good
+
+
+def test_stock_receive_form_survives_a_lock(make_window, ui_data_dir, qtbot: QtBot) -> None:
+    """A pharmacy user's half-typed receipt (batch, expiry, packs) is there after unlocking."""
+    from outreach.store.session import create_store
+    from outreach.ui.pages.stock_page import StockPage
+
+    store, _ = create_store(ui_data_dir, "pat", "pharmacy", PASSPHRASE, kdf=FAST_KDF)
+    store.close()
+    window = make_window()
+    unlock(qtbot, window)
+    page: StockPage = window.workspace.show_page("StockPage")
+    qtbot.keyClicks(page.batch, "LOT7")
+    qtbot.keyClicks(page.expiry, "30/06/2031")
+    page.quantity.setValue(7)
+    with qtbot.waitSignal(window.locked):
+        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    unlock(qtbot, window)
+    page = window.workspace.stack.currentWidget()
+    assert isinstance(page, StockPage)
+    assert (page.batch.text(), page.expiry.text(), page.quantity.value()) == (
+        "LOT7",
+        "30/06/2031",
+        7,
+    )
+    assert page.message.text() == KEPT

@@ -144,6 +144,7 @@ class StockPage(QWidget):
         self.site.currentIndexChanged.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._on_selection)
         ctx.changes.connect(self._on_changes)
+        self._clean = self._state()
         self.refresh()
 
     # -- page contract ---------------------------------------------------------------------
@@ -262,8 +263,15 @@ class StockPage(QWidget):
             lambda store: stock.receive(store, key, quantity),
             f"Received {quantity} pack(s) of batch {key.batch} "
             f"({self.ctx.vocab.label('product', key.product)}).",
+            after=self._clear_receive,
         )
+
+    def _clear_receive(self) -> None:
+        """Received: the form empties, so a second Enter cannot take the same packs in twice."""
         self.scan.clear()
+        self.batch.clear()
+        self.expiry.set_date(None)
+        self.quantity.setValue(1)
         self.scan.setFocus()
 
     def record_count(self) -> None:
@@ -290,13 +298,42 @@ class StockPage(QWidget):
             f"({self.write_off_reason.currentText().lower()}).",
         )
 
-    def _write(self, job: Callable[[Store], object], done: str) -> None:
+    def _write(
+        self, job: Callable[[Store], object], done: str, after: Callable[[], None] | None = None
+    ) -> None:
         def failed(exc: BaseException) -> None:
             if isinstance(exc, OutreachError):
                 self.message.error(f"Not done: {exc}")
             else:
                 self.ctx.ops.report_error(exc)
 
-        self.ctx.ops.store(job).success(lambda _: self.message.saved(done)).failure(failed).owner(
-            self
-        ).run()
+        def succeeded(_: object) -> None:
+            self.message.saved(done)
+            if after is not None:
+                after()
+
+        self.ctx.ops.store(job).success(succeeded).failure(failed).owner(self).run()
+
+    # -- kept over a lock (memory only; `outreach.ui.drafts`) ---------------------------------
+
+    def _state(self) -> dict[str, object]:
+        return {
+            "site": self.site.site(),
+            "product": self.product.currentData(),
+            "batch": self.batch.text(),
+            "expiry": self.expiry.text(),
+            "quantity": self.quantity.value(),
+        }
+
+    def draft(self) -> dict[str, object] | None:
+        """The receive form in progress, or None when it is empty."""
+        state = self._state()
+        return state if state != self._clean else None
+
+    def restore_draft(self, state: dict[str, object]) -> None:
+        self.site.set_site(str(state["site"]))
+        self.product.setCurrentIndex(max(self.product.findData(state["product"]), 0))
+        self.batch.setText(str(state["batch"]))
+        self.expiry.setText(str(state["expiry"]))
+        quantity = state["quantity"]
+        self.quantity.setValue(quantity if isinstance(quantity, int) else 1)

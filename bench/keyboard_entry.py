@@ -81,7 +81,7 @@ def enter_contact_and_kit(window: QWidget, keys: Keyboard) -> None:
     workspace = window.workspace  # type: ignore[attr-defined]
     contact = workspace.stack.currentWidget()
     wait_until(lambda: contact.client.service_key is not None)
-    contact.first_field().setFocus()
+    wait_until(lambda: QApplication.focusWidget() is contact.first_field())
     keys.type("JS")  # initials: the date of birth is next by itself
     keys.type("17021990")  # then sex
     keys.type("F")  # the code is made: on to age band

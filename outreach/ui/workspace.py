@@ -10,8 +10,8 @@ import importlib
 import logging
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QListWidget, QStackedWidget, QWidget
 
 from outreach.ui.context import AppContext
 from outreach.ui.pages import pages_for
@@ -54,6 +54,23 @@ class Workspace(QWidget):
             self.nav.setCurrentRow(0)
         # Tied to this widget, so the timer dies with the workspace (lock, window closed).
         QTimer.singleShot(WARM_UP_MS, self, self._warm_up)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        """Shown after unlock: the focus goes to the page's first field, not to whatever Qt
+        picks when the unlock screen goes (the navigation list), so typing can start at once."""
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._focus_if_lost)
+
+    def _focus_if_lost(self) -> None:
+        focused = QApplication.focusWidget()
+        page = self.stack.currentWidget()
+        if focused is None or not (focused is page or page.isAncestorOf(focused)):
+            self.focus_page()
+
+    def focus_page(self) -> None:
+        page = self.stack.currentWidget()
+        focus = getattr(page, "first_field", None)
+        (focus() if callable(focus) else page).setFocus()
 
     def _warm_up(self) -> None:
         if self.ctx.ops.closed:
@@ -101,8 +118,7 @@ class Workspace(QWidget):
         activated = getattr(page, "activated", None)
         if callable(activated):
             activated()
-        focus = getattr(page, "first_field", None)
-        (focus() if callable(focus) else page).setFocus()
+        self.focus_page()
 
     def built_pages(self) -> list[tuple[str, QWidget]]:
         """(class name, page) for the pages built so far."""

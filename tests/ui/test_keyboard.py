@@ -158,3 +158,14 @@ def test_enter_moves_the_set_up_wizard_on(make_window, qtbot: QtBot) -> None:
     qtbot.keyClick(setup.saved, Qt.Key.Key_Space)
     with qtbot.waitSignal(window.unlocked):
         qtbot.keyClick(setup.saved, Qt.Key.Key_Return)
+
+
+def test_enter_on_a_focused_button_presses_it(keyboard_window, qtbot: QtBot) -> None:
+    """Tab to Save and press Enter: the contact is saved (buttons answer Enter, not only Space)."""
+    window = keyboard_window
+    page: RecordContactPage = window.workspace.stack.currentWidget()
+    page.substances.chip("crack").setChecked(True)
+    page.save_button.setFocus()
+    with qtbot.waitSignal(window.ops.changes, timeout=10_000) as saved:
+        qtbot.keyClick(page.save_button, Qt.Key.Key_Return)
+    assert saved.args[0].touches("contact")

@@ -73,6 +73,7 @@ class IssueKitPage(QWidget):
         self.training = ChipGroup(vocab, "training", name="Training", exclusive=True)
         self.use = NaloxoneUseBox(vocab)
         self.save_button = QPushButton("&Save kit (Ctrl+S)")
+        self.save_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         self.save_button.setAccessibleName("Save kit")
         self.banner = MessageBar("Issue naloxone message")
         self._build_layout()

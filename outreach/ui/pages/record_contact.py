@@ -83,6 +83,7 @@ class RecordContactPage(QWidget):
         self.print_button.setEnabled(False)
         self.risk = RiskPanel()
         self.save_button = QPushButton("&Save contact (Ctrl+S)")
+        self.save_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         self.save_button.setAccessibleName("Save contact")
         self.banner = MessageBar("Record contact message")
         self._build_layout()

@@ -74,6 +74,7 @@ class StockPage(QWidget):
         self.expiry = DateField("Expiry")
         self.quantity = _spin("Packs received", 1, 1)
         self.receive_button = QPushButton("&Receive")
+        self.receive_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         receive = QGroupBox("Receive stock")
         form = QFormLayout(receive)
         form.addRow("S&can", self.scan)
@@ -99,9 +100,11 @@ class StockPage(QWidget):
 
         self.counted = _spin("Packs counted", 0, 0)
         self.count_button = QPushButton("Record &count")
+        self.count_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         self.write_off_reason = _combo("Write-off reason", list(WRITE_OFF_REASONS))
         self.write_off_quantity = _spin("Packs to write off", 1, 1)
         self.write_off_button = QPushButton("&Write off")
+        self.write_off_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         actions = QGroupBox("Selected batch")
         row = QHBoxLayout(actions)
         row.addWidget(QLabel("Counted"))

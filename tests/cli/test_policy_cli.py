@@ -10,7 +10,8 @@ import pytest
 
 from outreach.store.session import create_store, load_vault
 from tests.cli.helpers import outreach, record_line, refused
-from tests.samples import CONTACT, FAST_KDF, PASSPHRASE
+from tests.samples import FAST_KDF, PASSPHRASE
+from tests.store.test_roles import SAMPLES
 from tests.store.test_user_names_and_passphrases import WEAK
 
 
@@ -46,9 +47,8 @@ def test_a_non_ascii_user_can_init_and_record(
     code, out, err = outreach(capsys, tmp_path, "init", "--user", decomposed, "--role", "worker")
     assert code == 0, err
     assert json.loads(out)["user"] == "jürgen"
-    code, out, err = outreach(
-        capsys, tmp_path, "record", "--user", decomposed, "--file", record_line(tmp_path, CONTACT)
-    )
+    contact = record_line(tmp_path, SAMPLES["contact"])
+    code, out, err = outreach(capsys, tmp_path, "record", "--user", decomposed, "--file", contact)
     assert code == 0, err
     assert json.loads(out)["saved"] == 1
 

@@ -32,7 +32,7 @@ STOCK = {
     "movement": "received",
 }
 SAMPLES: dict[str, dict[str, Any]] = {
-    "contact": {**CONTACT, "client_code": None},
+    "contact": {**CONTACT, "age_band": "25_34"},  # something recorded: an empty one is refused
     "kit_issue": KIT,
     "naloxone_use": NALOXONE_USE,
     "stock_movement": STOCK,

@@ -10,6 +10,7 @@ words, count against a passphrase.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,11 @@ class Assessment:
         return " ".join(part for part in (self.warning, *self.suggestions) if part)
 
 
+def _without_accents(word: str) -> str:
+    """`jürgen` → `jurgen`: people drop accents when they type a name into a passphrase."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 @functools.cache
 def _estimator() -> Callable[..., dict[str, Any]]:
     """zxcvbn, imported on first use (its word lists take ~0.1 s to load)."""
@@ -55,7 +61,7 @@ def assess(passphrase: str, user_inputs: Sequence[str] = ()) -> Assessment:
     guessable words."""
     if len(passphrase) < MIN_LENGTH:
         return Assessment(0, SHORT_LABEL, f"Use at least {MIN_LENGTH} characters.", ())
-    words = [*user_inputs, *SERVICE_WORDS]
+    words = [*user_inputs, *map(_without_accents, user_inputs), *SERVICE_WORDS]
     result = _estimator()(passphrase[:ESTIMATED_CHARS], user_inputs=words)
     feedback = result.get("feedback") or {}
     score = int(result["score"])

@@ -47,6 +47,7 @@ def test_the_user_name_counts_against_the_passphrase() -> None:
     """A passphrase built from the user's own name is refused for that user only."""
     assert passphrases.assess("wojciechowska7").acceptable
     assert not passphrases.assess("wojciechowska7", ["wojciechowska"]).acceptable
+    assert not passphrases.assess("wojciechowska7", ["wójciechowska"]).acceptable  # accents
 
 
 def test_very_long_passphrases_are_estimated_not_refused() -> None:

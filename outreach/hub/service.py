@@ -20,9 +20,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from outreach.domain.client_code import new_service_key
-from outreach.domain.records import decode_record
 from outreach.domain.roles import ROLES
-from outreach.domain.validation import validate
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord
 from outreach.hub import db, pg_store
@@ -41,6 +39,8 @@ from outreach.hub.keys import HubKeys
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
 from outreach.hub.write_lock import WriteLock
+from outreach.records import decode_record
+from outreach.records.validation import validate
 from outreach.store.counts import Layout, count_query
 from outreach.sync.envelope import (
     EnvelopeError,

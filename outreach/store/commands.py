@@ -14,11 +14,11 @@ from typing import Any, TextIO
 
 from outreach import config, paths
 from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
-from outreach.domain.facts import COUNT_FIELDS
-from outreach.domain.records import Record
 from outreach.domain.roles import ROLES
-from outreach.domain.validation import build_entered
 from outreach.errors import InvalidRecord, NotPermitted
+from outreach.records import Record, registry
+from outreach.records.facts import count_fields
+from outreach.records.validation import build_entered
 from outreach.store.session import create_store, load_vault, store_exists
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     init.set_defaults(func=cmd_init)
 
     record = commands.add_parser(
-        "record", help="save records from JSON lines (all-or-nothing)", description=RECORD_HELP
+        "record",
+        help="save records from JSON lines (all-or-nothing)",
+        description=record_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     record.add_argument("--file", default="-", help="JSON-lines file, or - for stdin (default)")
     record.add_argument("--user", help="who records (default: the only or last user)")
@@ -44,7 +47,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     count.add_argument("--from", dest="start", type=parse_date, default=EARLIEST)
     count.add_argument("--to", dest="end", type=parse_date, default=LATEST)
     count.add_argument("--by", type=parse_fields, default=[], help="e.g. product,recipient,month")
-    count.add_argument("--type", choices=list(COUNT_FIELDS), help="record type (default: inferred)")
+    count.add_argument(
+        "--type", choices=list(count_fields()), help="record type (default: inferred)"
+    )
     count.add_argument("--format", choices=("json", "csv"), default="json")
     count.add_argument("--publish", action="store_true", help="apply disclosure control")
     count.add_argument("--user")
@@ -56,9 +61,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status.set_defaults(func=cmd_status)
 
 
-RECORD_HELP = """Each line is one JSON object with a "type" (contact, kit_issue, naloxone_use,
-stock_movement, void) and its fields; id, occurred_at and recorded_by are filled in when absent.
-If any line is invalid nothing is saved and every bad line is reported."""
+def record_help() -> str:
+    """`outreach record --help`: every registered record type with its one-line help."""
+    kinds = "\n".join(f"  {spec.name}: {spec.help}" for spec in registry.types())
+    return (
+        'Each line is one JSON object with a "type" and its fields; id, occurred_at and\n'
+        "recorded_by are filled in when absent. If any line is invalid nothing is saved and\n"
+        f"every bad line is reported. Types:\n{kinds}"
+    )
 
 
 def parse_date(text: str) -> dt.date:

@@ -12,8 +12,9 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from outreach.domain import permissions, user_names
+from outreach.domain import user_names
 from outreach.errors import NoStore, StoreError, StoreExists
+from outreach.records import permissions
 from outreach.store import passphrases, vault
 from outreach.store.vault import KdfParams, Vault
 

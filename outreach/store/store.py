@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from outreach.domain import facts, permissions
-from outreach.domain.records import Record, Void, decode_record, encode_record
 from outreach.domain.roles import Action
-from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, StoreCorrupt, StoreError, VaultLocked
+from outreach.records import Record, Void, decode_record, encode_record, facts, permissions
+from outreach.records.validation import build_record
 from outreach.store.changes import Changes
 from outreach.store.connection import (
     Connection,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from outreach.domain.records import KitIssue, Record
-from outreach.domain.validation import build_entered
 from outreach.errors import InvalidRecord
+from outreach.records import KitIssue, Record
+from outreach.records.validation import build_entered
 from outreach.store.store import Changes, Store
 
 USE_REASONS = frozenset({"used_on_self", "used_on_other"})

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CRASH_WRITER = """
 import os, sys
 from pathlib import Path
-from outreach.domain.validation import build_record
+from outreach.records.validation import build_record
 from outreach.store.session import unlock_store
 store = unlock_store(Path(sys.argv[1]), "alice", os.environ["OUTREACH_PASSPHRASE"])
 kit = {**__import__("json").loads(sys.argv[2])}

@@ -7,39 +7,24 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from outreach.domain.client_code import format_client_code
-from outreach.domain.records import Contact, KitIssue, NaloxoneUse, Record, StockMovement, Void
 from outreach.domain.vocab import Vocabulary
+from outreach.records import Record, registry
 from outreach.store.store import StoredRecord
 
 COLUMNS = ("When", "Type", "Summary", "Client code", "Status")
-TYPE_LABELS = {
-    "contact": "Contact",
-    "kit_issue": "Naloxone kit",
-    "naloxone_use": "Naloxone use",
-    "stock_movement": "Stock",
-    "void": "Void",
-}
 Index = QModelIndex | QPersistentModelIndex
 
 
+def type_label(record_type: str) -> str:
+    """What a person calls a record type (its declaration's label)."""
+    spec = registry.get(record_type)
+    return record_type if spec is None else spec.label
+
+
 def summary(record: Record, vocab: Vocabulary) -> str:
-    if isinstance(record, Contact):
-        parts = [vocab.label("setting", record.setting), record.area]
-        if record.interventions:
-            parts.append(", ".join(vocab.label("intervention", i) for i in record.interventions))
-        return " · ".join(parts)
-    if isinstance(record, KitIssue):
-        return (
-            f"{vocab.label('product', record.product)} · batch {record.batch} · "
-            f"{vocab.label('supply', record.supply)}"
-        )
-    if isinstance(record, NaloxoneUse):
-        return f"{vocab.label('outcome', record.outcome)} · {record.doses} dose(s)"
-    if isinstance(record, StockMovement):
-        return f"{vocab.label('movement', record.movement)} {record.quantity}"
-    if isinstance(record, Void):
-        return f"voids {record.target[:8]}… ({vocab.label('void_reason', record.reason)})"
-    return ""
+    """The Summary column: each type says what matters about one of its records."""
+    spec = registry.get(record.type)
+    return "" if spec is None else spec.summary(record, vocab)
 
 
 class RecordsModel(QAbstractTableModel):
@@ -81,7 +66,7 @@ class RecordsModel(QAbstractTableModel):
         if column == 0:
             return f"{record.occurred_at:%d %b %H:%M}"
         if column == 1:
-            return TYPE_LABELS.get(record.type, record.type)
+            return type_label(record.type)
         if column == 2:
             return summary(record, self.vocab)
         if column == 3:

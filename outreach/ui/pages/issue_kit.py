@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.client_code import format_client_code
-from outreach.domain.records import Record
 from outreach.errors import InvalidRecord
+from outreach.records import Record
 from outreach.store.store import Changes, StoredRecord
 from outreach.ui.context import AppContext
 from outreach.ui.kit_save import USE_REASONS, RepeatSerial, save_kit

@@ -124,18 +124,6 @@ def _forget() -> None:
 registry.on_change(_forget)
 
 
-def _scalars(record: Record, plan: _Plan, row: dict[str, Any]) -> None:
-    row.update(_period_keys(plan.day(record)))
-    row["id"] = record.id
-    row["type"] = record.type
-    for column in plan.values:
-        value = getattr(record, column)
-        if value is not None:
-            row[column] = value.isoformat() if isinstance(value, dt.date) else value
-    if plan.derived is not None:
-        row.update(plan.derived(record))
-
-
 def project(record: Record) -> Fact | None:
     """The facts row for a record; None for voids, which only retire other records.
 
@@ -145,8 +133,16 @@ def project(record: Record) -> Fact | None:
     if plan is None:
         return None
     row: dict[str, Any] = dict(_EMPTY_ROW)
-    row["client_code"] = getattr(record, "client_code", None) if plan.has_code else None
-    _scalars(record, plan, row)
+    row.update(_period_keys(plan.day(record)))
+    row["id"] = record.id
+    row["type"] = record.type
+    row["client_code"] = record.client_code if plan.has_code else None  # type: ignore[union-attr]
+    for column in plan.values:
+        value = getattr(record, column)
+        if value is not None:
+            row[column] = value.isoformat() if isinstance(value, dt.date) else value
+    if plan.derived is not None:
+        row.update(plan.derived(record))
     items: list[tuple[str, str]] = []
     for field in plan.lists:
         items.extend((field, value) for value in plan.list_values(record, field))
@@ -160,14 +156,21 @@ def compact_row(record: Record) -> dict[str, Any] | None:
     plan = _plan(type(record))
     if plan is None:
         return None
-    row: dict[str, Any] = {}
-    if plan.has_code and getattr(record, "client_code", None) is not None:
+    row: dict[str, Any] = dict(_period_keys(plan.day(record)))
+    row["id"] = record.id
+    row["type"] = record.type
+    if plan.has_code and record.client_code is not None:  # type: ignore[union-attr]
         row["client_code"] = record.client_code  # type: ignore[union-attr]
-    _scalars(record, plan, row)
+    for column in plan.values:
+        value = getattr(record, column)
+        if value is not None:
+            row[column] = value.isoformat() if isinstance(value, dt.date) else value
+    if plan.derived is not None:
+        row.update(plan.derived(record))
     for field in plan.lists:
-        values = list(plan.list_values(record, field))
+        values = plan.list_values(record, field)
         if values:
-            row[field] = values
+            row[field] = list(values)
     return row
 
 

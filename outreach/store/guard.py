@@ -1,4 +1,4 @@
-"""One unlocked user's role, applied by the store to every write and read (domain.permissions).
+"""One unlocked user's role, applied by the store to every write and read (records.permissions).
 
 Kept apart from `Store` so the store module stays about storing: `Store` asks the guard before a
 write and filters reads through it. A void is read under its target's type, so the guard keeps

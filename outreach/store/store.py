@@ -138,7 +138,7 @@ class Store:
     # -- roles -------------------------------------------------------------------------------
 
     def require(self, action: Action, *record_types: str) -> None:
-        """NotPermitted unless this role may do `action` on each type (domain.permissions)."""
+        """NotPermitted unless this role may do `action` on each type (records.permissions)."""
         self.guard.require(action, *record_types)
 
     # -- writes ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import msgspec
 from outreach.domain import ids
 from outreach.domain.client_code import is_valid_client_code
 from outreach.domain.records import (
+    SCHEMA_VERSION,
     BaseRecord,
     Contact,
     KitIssue,
@@ -33,7 +34,10 @@ MAX_QUANTITY = 100_000
 
 _POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$")
-_GS1_TEXT = re.compile(r"^[!-~]{1,20}$")
+# GS1 AI encodable character set 82, the only characters of batch (10) and serial (21) in a pack
+# code: letters, digits and ! " % & ' ( ) * + , - . / : ; < = > ? _ (no spaces, no # $ @ [ \ ]
+# ^ ` { | } ~).
+_GS1_TEXT = re.compile(r'^[!"%-?A-Z_a-z]{1,20}$')
 _USER = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 NO_FIXED_ABODE = "NFA"
 _NFA_SPELLINGS = {"NFA", "NO FIXED ABODE", "NO_FIXED_ABODE"}
@@ -111,7 +115,7 @@ def validate(
         case NaloxoneUse():
             _check_naloxone_use(record, now)
         case StockMovement():
-            _check_stock_movement(record)
+            _check_stock_movement(record, vocab)
         case Void():
             _check_uuid(record.target, "target")
             if record.supersedes:
@@ -120,6 +124,10 @@ def validate(
 
 def _check_common(record: BaseRecord, now: dt.datetime) -> None:
     _check_uuid(record.id, "id")
+    if not 1 <= record.schema <= SCHEMA_VERSION:  # also keeps it inside msgpack's 64 bits
+        raise InvalidRecord(
+            f"must be a record schema version, 1 to {SCHEMA_VERSION}", field="schema"
+        )
     if record.occurred_at.tzinfo is None:
         raise InvalidRecord("needs a time-zone offset, e.g. +01:00", field="occurred_at")
     if record.occurred_at < EARLIEST:
@@ -170,16 +178,11 @@ def _check_contact(record: Contact, vocab: Vocabulary) -> None:
 
 
 def _check_kit_issue(record: KitIssue, vocab: Vocabulary) -> None:
-    _check_gs1_text(record.batch, "batch")
+    check_batch_or_serial(record.batch, "batch")
     if record.serial is not None:
-        _check_gs1_text(record.serial, "serial")
+        check_batch_or_serial(record.serial, "serial")
     if record.gtin is not None:
-        check_gtin(record.gtin)
-        known = vocab.product_for_gtin(record.gtin)
-        if known is not None and known != record.product:
-            raise InvalidRecord(
-                f"GTIN {record.gtin} is {known}, not {record.product}", field="gtin"
-            )
+        check_gtin_product(record.gtin, record.product, vocab)
     if record.expiry < record.occurred_at.date():
         raise InvalidRecord(
             f"kit expired on {record.expiry.isoformat()}: do not issue it", field="expiry"
@@ -205,10 +208,10 @@ def _check_naloxone_use(record: NaloxoneUse, now: dt.datetime) -> None:
         _check_uuid(record.kit_issue_id, "kit_issue_id")
 
 
-def _check_stock_movement(record: StockMovement) -> None:
-    _check_gs1_text(record.batch, "batch")
+def _check_stock_movement(record: StockMovement, vocab: Vocabulary) -> None:
+    check_batch_or_serial(record.batch, "batch")
     if record.gtin is not None:
-        check_gtin(record.gtin)
+        check_gtin_product(record.gtin, record.product, vocab)
     if record.movement == "count_adjustment":
         if record.quantity == 0 or abs(record.quantity) > MAX_QUANTITY:
             raise InvalidRecord("an adjustment must change the count", field="quantity")
@@ -250,10 +253,32 @@ def check_gtin(gtin: str) -> None:
         raise InvalidRecord("GTIN check digit is wrong (mistyped or misread)", field="gtin")
 
 
-def _check_gs1_text(value: str, field: str) -> None:
-    if not _GS1_TEXT.match(value):
+def check_gtin_product(gtin: str, product: str, vocab: Vocabulary) -> None:
+    """A GTIN names its product: a listed GTIN must be the chosen product's, and an unlisted one
+    is accepted only under a product with no GTINs of its own (the "other" entries). Otherwise a
+    pack nobody knows would be counted, recalled and stocked as whatever product was selected."""
+    check_gtin(gtin)
+    known = vocab.product_for_gtin(gtin)
+    if known is not None:
+        if known != product:
+            raise InvalidRecord(f"GTIN {gtin} is {known}, not {product}", field="gtin")
+        return
+    if any(entry.code == product and entry.gtins for entry in vocab.products):
         raise InvalidRecord(
-            f"must be 1–{MAX_CODE_TEXT} printable characters with no spaces", field=field
+            f"GTIN {gtin} is not a GTIN of {product} nor of any product in the code list: "
+            "check the number, or record the pack as an 'other' product",
+            field="gtin",
+        )
+
+
+def check_batch_or_serial(value: str, field: str) -> None:
+    """The one rule for batch and serial, typed or scanned (`gs1` calls it too): what a scan of
+    the pack could hold, so a typed value matches the pack and a recall finds it."""
+    if not _GS1_TEXT.fullmatch(value):
+        raise InvalidRecord(
+            f"must be 1–{MAX_CODE_TEXT} letters, digits or GS1 punctuation "
+            "(no spaces, and none of # $ @ [ \\ ] ^ ` { | } ~)",
+            field=field,
         )
 
 

@@ -19,7 +19,7 @@ import msgspec
 
 from outreach.errors import SyncError, SyncErrorKind
 from outreach.store.store import Store
-from outreach.sync import outbox, state
+from outreach.sync import outbox, revocation, state
 from outreach.sync.enrolment import ReceiptInfo
 from outreach.sync.envelope import envelope_hash, read_header
 from outreach.sync.protocol import ProtocolError, Reference, SignedReceipt, sign_request
@@ -27,6 +27,7 @@ from outreach.sync.reference import retention_days
 from outreach.sync.transport import (
     DEFAULT_POLICY,
     RetryPolicy,
+    RevocationClaim,
     Revoked,
     make_client,
     request,
@@ -144,7 +145,8 @@ def sync_now(
     policy: RetryPolicy = DEFAULT_POLICY,
     batch_size: int = outbox.BATCH_SIZE,
 ) -> SyncResult:
-    """Sync everything pending; raises SyncError (the store is wiped first if kind is REVOKED)."""
+    """Sync everything pending; raises SyncError (the store is wiped first if kind is REVOKED,
+    which only a revocation signed by the pinned hub key for this device can cause)."""
     ident = state.identity(store)
     receipts: list[ReceiptInfo] = []
     sent = duplicates = 0
@@ -161,9 +163,10 @@ def sync_now(
                 duplicates += dup
                 if progress:
                     progress(min(sent, total), total)
-    except Revoked:
+    except RevocationClaim as claim:
+        revocation.verify(claim.body, ident)  # raises SyncError(AUTH), wiping nothing, if not
         wipe_store(store)
-        raise
+        raise Revoked("the hub has revoked this device: its store has been wiped") from None
     except httpx.InvalidURL as exc:
         raise SyncError(f"bad hub URL: {exc}", kind=SyncErrorKind.PROTOCOL) from None
     purged = outbox.purge_synced(store, retention_days(store))

@@ -132,3 +132,45 @@ def test_uuid7_ids_are_time_ordered() -> None:
     made = [ids.uuid7() for _ in range(2000)]
     assert made == sorted(made)
     assert len(set(made)) == len(made)
+
+
+NYXOID_GTIN = "05000456031288"  # the shipped code list's Nyxoid pack
+UNLISTED_GTIN = "09501101020917"  # GS1's example: valid check digit, no product of ours
+
+
+def test_a_gtin_must_be_the_chosen_products() -> None:
+    """A listed GTIN under another product, or an unlisted one under a listed product, is refused
+    naming the GTIN; an unlisted GTIN is kept only under an 'other' product."""
+    wrong = error_for({**KIT, "product": "prenoxad_2mg_syringe", "gtin": NYXOID_GTIN})
+    assert wrong.field == "gtin" and NYXOID_GTIN in str(wrong)
+    unknown = error_for({**KIT, "gtin": UNLISTED_GTIN})
+    assert unknown.field == "gtin" and UNLISTED_GTIN in str(unknown)
+    assert build({**KIT, "gtin": NYXOID_GTIN})
+    assert build({**KIT, "product": "other_nasal", "gtin": UNLISTED_GTIN})
+    movement = {
+        "type": "stock_movement",
+        "site": "pharmacy",
+        "product": "prenoxad_2mg_syringe",
+        "gtin": UNLISTED_GTIN,
+        "batch": "AB12",
+        "expiry": "2027-05-31",
+        "quantity": 5,
+        "movement": "received",
+    }
+    assert error_for(movement).field == "gtin"
+
+
+@pytest.mark.parametrize("value", ["AB 12", "AB#12", "A$", "@1", "x[1]", "a\\b", "^", "`", "{}",
+                                   "A|B", "~", "AB12\n", "é1", "A" * 21, ""])  # fmt: skip
+@pytest.mark.parametrize("field", ["batch", "serial"])
+def test_typed_batch_and_serial_follow_the_gs1_character_set(value: str, field: str) -> None:
+    """Characters a GS1 pack code cannot carry (space, # $ @ [ \\ ] ^ ` { | } ~, non-ASCII) and
+    more than 20 characters are refused, as the scan parser refuses them."""
+    assert error_for({**KIT, field: value}).field == field
+
+
+def test_gs1_punctuation_is_accepted_in_batch_and_serial() -> None:
+    """Every character of GS1 set 82 is a valid batch or serial character."""
+    for value in ["!\"%&'()*+,-./:;<=>?_", "Az09"]:
+        record = build({**KIT, "batch": value[:20], "serial": value[-20:]})
+        assert isinstance(record, KitIssue) and record.batch == value[:20]

@@ -104,15 +104,20 @@ def _send(
     cancel: threading.Event | None,
 ) -> tuple[ReceiptInfo, int, int]:
     header = read_header(envelope)
-    response = request(
-        client,
-        "POST",
-        "/v1/batches",
-        policy=policy,
-        cancel=cancel,
-        content=envelope,
-        headers=lambda: {"content-type": "application/octet-stream"},
-    )
+    try:
+        response = request(
+            client,
+            "POST",
+            "/v1/batches",
+            policy=policy,
+            cancel=cancel,
+            content=envelope,
+            headers=lambda: {"content-type": "application/octet-stream"},
+        )
+    except SyncError as exc:
+        if exc.kind is SyncErrorKind.CONFLICT:
+            raise _out_of_step(store, exc) from None
+        raise
     try:
         receipt = msgspec.json.decode(response.content, type=SignedReceipt).verify(
             ident.hub.sign_public()
@@ -122,7 +127,7 @@ def _send(
     if receipt.batch_id != header.batch_id or receipt.envelope_sha256 != envelope_hash(envelope):
         raise SyncError("the receipt is for another batch", kind=SyncErrorKind.PROTOCOL)
     acked = outbox.apply_receipt(store, receipt, response.content)
-    if acked < header.last_seq:
+    if acked < header.last_seq + state.seq_base(store):
         raise SyncError(
             f"the hub stored batch {header.first_seq}-{header.last_seq} but acks only {acked}",
             kind=SyncErrorKind.PROTOCOL,
@@ -135,6 +140,22 @@ def _send(
         receipt.quarantined,
     )
     return info, header.count, receipt.duplicates
+
+
+def _out_of_step(store: Store, refused: SyncError) -> SyncError:
+    """The hub holds other records under this device's seqs (409): the store went back in time,
+    most often a backup restored after later records were synced. Say so, and how to recover."""
+    log.warning("hub refused a batch as an old copy's: %s", refused)
+    with store.transaction():
+        store.set_meta(state.OUT_OF_STEP, "1")
+    return SyncError(
+        "the hub already holds other records under this device's numbers: this store was "
+        "probably restored from an older copy. Nothing has been deleted here, and records the "
+        "hub has not acknowledged stay on this device. To send them, ask your coordinator for "
+        "a new enrolment code and run: outreach sync --re-enrol CODE "
+        f"(the hub said: {refused})",
+        kind=SyncErrorKind.CONFLICT,
+    )
 
 
 def sync_now(

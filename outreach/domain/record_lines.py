@@ -47,7 +47,8 @@ def decode_line(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidRecord(f"not UTF-8 text (byte {exc.start + 1})") from None
-    if _depth(text) > MAX_DEPTH:
+    brackets = text.count("[") + text.count("{")  # cheap: most lines need no depth scan
+    if brackets > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         raise InvalidRecord(f"JSON nested more than {MAX_DEPTH} levels deep") from None
     try:
         return json.loads(text)

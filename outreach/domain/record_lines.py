@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from outreach.domain.records import Record
-from outreach.domain.validation import build_record
+from outreach.domain.validation import build_entered
 from outreach.errors import InvalidRecord
 
 MAX_DEPTH = 32  # a record is at most three levels deep (referrals: list of objects)
@@ -68,7 +68,7 @@ def parse_lines(lines: Iterable[bytes], user: str) -> tuple[list[Record], list[I
         if not line.strip():
             continue
         try:
-            records.append(build_record(decode_line(line), recorded_by=user))
+            records.append(build_entered(decode_line(line), recorded_by=user))
         except InvalidRecord as exc:
             errors.append(exc.at_line(number))
     return records, errors

@@ -38,6 +38,8 @@ _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$")
 # code: letters, digits and ! " % & ' ( ) * + , - . / : ; < = > ? _ (no spaces, no # $ @ [ \ ]
 # ^ ` { | } ~).
 _GS1_TEXT = re.compile(r'^[!"%-?A-Z_a-z]{1,20}$')
+# What records made before set 82 was enforced hold: printable ASCII without spaces.
+_PRINTABLE_TEXT = re.compile(r"^[!-~]{1,20}$")
 _USER = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 NO_FIXED_ABODE = "NFA"
 _NFA_SPELLINGS = {"NFA", "NO FIXED ABODE", "NO_FIXED_ABODE"}
@@ -60,6 +62,60 @@ def build_record(
     filled.setdefault("occurred_at", now.isoformat())
     filled.setdefault("recorded_by", recorded_by)
     return parse_record(filled, now=now, vocab=vocab)
+
+
+def build_entered(
+    data: dict[str, Any],
+    *,
+    recorded_by: str,
+    now: dt.datetime | None = None,
+    vocab: Vocabulary | None = None,
+) -> Record:
+    """A record a person enters now (the forms, `outreach record`): `build_record`, then the
+    rules for new entries (`check_entered`)."""
+    record = build_record(data, recorded_by=recorded_by, now=now, vocab=vocab)
+    check_entered(record, vocab)
+    return record
+
+
+def check_entered(record: Record, vocab: Vocabulary | None = None) -> None:
+    """Rules for what a person enters now, beyond what makes a record valid.
+
+    Not part of `validate`: records already made (stored, synced, on the hub) stay valid as they
+    are, so an old record is never quarantined by a rule that came later.
+    """
+    if isinstance(record, Contact) and contact_says_nothing(record):
+        raise InvalidRecord(EMPTY_CONTACT)
+    if isinstance(record, KitIssue | StockMovement):
+        check_batch_or_serial(record.batch, "batch")
+        serial = record.serial if isinstance(record, KitIssue) else None
+        if serial is not None:
+            check_batch_or_serial(serial, "serial")
+        if record.gtin is not None:
+            check_gtin_product(record.gtin, record.product, vocab or base_vocabulary())
+
+
+EMPTY_CONTACT = (
+    "nothing was recorded about this contact: choose at least one of age band, gender, "
+    "in treatment, injecting, substances, risk factors, interventions or referrals, "
+    "or add a client code"
+)
+
+
+def contact_says_nothing(record: Contact) -> bool:
+    """Only the place and defaults: a stray Ctrl+S, not an encounter (site, area and setting
+    are remembered from the last contact, so they say nothing on their own)."""
+    return (
+        record.client_code is None
+        and record.age_band in (None, "unknown")
+        and record.gender in (None, "not_stated")
+        and record.in_treatment in (None, "unknown")
+        and record.injecting in (None, "unknown")
+        and not record.substances
+        and not record.risk_factors
+        and not record.interventions
+        and not record.referrals
+    )
 
 
 def parse_record(
@@ -115,7 +171,7 @@ def validate(
         case NaloxoneUse():
             _check_naloxone_use(record, now)
         case StockMovement():
-            _check_stock_movement(record, vocab)
+            _check_stock_movement(record)
         case Void():
             _check_uuid(record.target, "target")
             if record.supersedes:
@@ -178,14 +234,21 @@ def _check_contact(record: Contact, vocab: Vocabulary) -> None:
 
 
 def _check_kit_issue(record: KitIssue, vocab: Vocabulary) -> None:
-    check_batch_or_serial(record.batch, "batch")
+    _check_printable(record.batch, "batch")
     if record.serial is not None:
-        check_batch_or_serial(record.serial, "serial")
+        _check_printable(record.serial, "serial")
     if record.gtin is not None:
-        check_gtin_product(record.gtin, record.product, vocab)
+        check_gtin(record.gtin)
+        known = vocab.product_for_gtin(record.gtin)
+        if known is not None and known != record.product:
+            raise InvalidRecord(  # labels: a person reads this, never a code
+                f"this pack (GTIN {record.gtin}) is {vocab.label('product', known)}, "
+                f"not {vocab.label('product', record.product)}: choose the product it is",
+                field="gtin",
+            )
     if record.expiry < record.occurred_at.date():
         raise InvalidRecord(
-            f"kit expired on {record.expiry.isoformat()}: do not issue it", field="expiry"
+            f"this kit expired on {record.expiry:%d %b %Y}: do not hand it out", field="expiry"
         )
     if record.supply == "repeat" and record.resupply_reason is None:
         raise InvalidRecord("a repeat supply needs a resupply reason", field="resupply_reason")
@@ -208,10 +271,10 @@ def _check_naloxone_use(record: NaloxoneUse, now: dt.datetime) -> None:
         _check_uuid(record.kit_issue_id, "kit_issue_id")
 
 
-def _check_stock_movement(record: StockMovement, vocab: Vocabulary) -> None:
-    check_batch_or_serial(record.batch, "batch")
+def _check_stock_movement(record: StockMovement) -> None:
+    _check_printable(record.batch, "batch")
     if record.gtin is not None:
-        check_gtin_product(record.gtin, record.product, vocab)
+        check_gtin(record.gtin)
     if record.movement == "count_adjustment":
         if record.quantity == 0 or abs(record.quantity) > MAX_QUANTITY:
             raise InvalidRecord("an adjustment must change the count", field="quantity")
@@ -261,13 +324,24 @@ def check_gtin_product(gtin: str, product: str, vocab: Vocabulary) -> None:
     known = vocab.product_for_gtin(gtin)
     if known is not None:
         if known != product:
-            raise InvalidRecord(f"GTIN {gtin} is {known}, not {product}", field="gtin")
+            raise InvalidRecord(  # labels: a person reads this, never a code
+                f"this pack (GTIN {gtin}) is {vocab.label('product', known)}, "
+                f"not {vocab.label('product', product)}: choose the product it is",
+                field="gtin",
+            )
         return
     if any(entry.code == product and entry.gtins for entry in vocab.products):
         raise InvalidRecord(
-            f"GTIN {gtin} is not a GTIN of {product} nor of any product in the code list: "
-            "check the number, or record the pack as an 'other' product",
+            f"GTIN {gtin} is not {vocab.label('product', product)} nor any product on the "
+            "list: check the number, or record the pack as an 'Other' product",
             field="gtin",
+        )
+
+
+def _check_printable(value: str, field: str) -> None:
+    if not _PRINTABLE_TEXT.fullmatch(value):
+        raise InvalidRecord(
+            f"must be 1–{MAX_CODE_TEXT} printable characters with no spaces", field=field
         )
 
 

@@ -27,12 +27,30 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.reports.countset import CountSet, Table
-from outreach.reports.disclosure import as_number
+from outreach.reports.disclosure import Published, as_number
 from outreach.store.store import Changes, Store
 from outreach.ui.context import AppContext
+from outreach.ui.dates import QT_DATE_FORMAT, format_date
 from outreach.ui.task import Task
 
 AT_RISK = "high_risk_without_kit_by_area"
+MAX_TICKS = 6  # value-axis labels, counting 0
+
+
+def integer_axis(largest: int) -> tuple[int, int]:
+    """(top, tick count) for a count axis from 0: whole-number ticks 1, 2 or 5 × 10^k apart.
+
+    Qt's default five ticks over 0..2 are 0, 0.5, 1, 1.5, 2, printed "0 0 1 1 2" as integers.
+    """
+    largest = max(largest, 1)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            candidate = step * factor
+            if -(-largest // candidate) <= MAX_TICKS - 1:
+                top = -(-largest // candidate) * candidate
+                return top, top // candidate + 1
+        step *= 10
 
 
 def month_span(day: dt.date, months_back: int = 0) -> tuple[dt.date, dt.date]:
@@ -47,7 +65,7 @@ def _date_edit(name: str, day: dt.date) -> QDateEdit:
     edit = QDateEdit(QDate(day.year, day.month, day.day))
     edit.setAccessibleName(name)
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd MMM yyyy")
+    edit.setDisplayFormat(QT_DATE_FORMAT)
     return edit
 
 
@@ -199,12 +217,14 @@ class DashboardPage(QWidget):
         self.chart_choice.blockSignals(False)
         self._draw_chart()
         what = "published (small numbers suppressed)" if shown.published else "exact"
-        self.message.setText(f"Counts {what}, {shown.start:%d %b %Y} to {shown.end:%d %b %Y}.")
+        self.message.setText(
+            f"Counts {what}, {format_date(shown.start)} to {format_date(shown.end)}."
+        )
 
     def _fill_at_risk(self, table: Table) -> None:
         self.at_risk.setRowCount(len(table.rows))
         for row, ((area, level), n) in enumerate(table.rows):
-            cells = (area or "", (level or "").replace("_", " "), str(n))
+            cells = (area or "Not recorded", (level or "").replace("_", " ").capitalize(), str(n))
             for column, text in enumerate(cells):
                 self.at_risk.setItem(row, column, QTableWidgetItem(text))
 
@@ -222,8 +242,8 @@ class DashboardPage(QWidget):
         view.setMinimumHeight(220)
         return view
 
-    def chart_values(self) -> list[tuple[str, int]]:
-        """The bars now drawn: (label, value), suppressed cells as 0."""
+    def chart_values(self) -> list[tuple[str, Published]]:
+        """The bars now drawn: (label, value as shown), suppressed cells as "*"."""
         shown = self.shown()
         name = self.chart_choice.currentData()
         if shown is None or name is None:
@@ -233,7 +253,7 @@ class DashboardPage(QWidget):
         return [
             (
                 self.ctx.vocab.label(list_name, key[0]) if key[0] else "Not recorded",
-                as_number(n),
+                n,
             )
             for key, n in table.rows
         ]
@@ -250,16 +270,20 @@ class DashboardPage(QWidget):
         if not values:
             return
         bars = QBarSet("count")
-        bars.append([float(v) for _, v in values])
+        bars.append([float(as_number(v)) for _, v in values])
         series = QHorizontalBarSeries()
         series.append(bars)
         chart.addSeries(series)
         categories = QBarCategoryAxis()
-        categories.append([name for name, _ in values])
+        # Each label carries the value as shown, so a suppressed cell reads "*" (its bar has no
+        # length) and every count can be read without measuring a bar.
+        categories.append([f"{name}: {value}" for name, value in values])
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
         axis = QValueAxis()
-        axis.setRange(0, max(max(v for _, v in values), 1))
+        top, ticks = integer_axis(max(as_number(v) for _, v in values))
+        axis.setRange(0, top)
+        axis.setTickCount(ticks)
         axis.setLabelFormat("%d")
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)

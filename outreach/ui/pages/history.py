@@ -15,13 +15,33 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.client_code import normalise_client_code
+from outreach.domain.records import Record, Void
 from outreach.errors import InvalidRecord
-from outreach.store.store import Changes, StoredRecord
+from outreach.store.store import Changes, Store, StoredRecord
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.void_dialog import VoidDialog
 from outreach.ui.models.records_model import TYPE_LABELS, RecordsModel
 
 LIMIT = 300
+
+
+def load_history(
+    store: Store, code: str | None, limit: int = LIMIT
+) -> tuple[list[StoredRecord], dict[str, Record]]:
+    """Recent records, and the records their voids voided (to say what each void took out)."""
+    rows = store.recent(limit=limit, client_code=code)
+    shown = {stored.record.id: stored.record for stored in rows}
+    targets: dict[str, Record] = {}
+    for stored in rows:
+        record = stored.record
+        if isinstance(record, Void):
+            target = shown.get(record.target)
+            if target is None:
+                found = store.get(record.target)
+                target = found.record if found is not None else None
+            if target is not None:
+                targets[record.target] = target
+    return rows, targets
 
 
 class HistoryPage(QWidget):
@@ -76,12 +96,11 @@ class HistoryPage(QWidget):
                 self.message.setText(exc.message)
                 return
         self._code = code
-        self.ctx.ops.store(lambda store: store.recent(limit=LIMIT, client_code=code)).success(
-            self._show
-        ).run()
+        self.ctx.ops.store(lambda store: load_history(store, code)).success(self._show).run()
 
-    def _show(self, rows: list[StoredRecord]) -> None:
-        self.model.set_rows(rows)
+    def _show(self, loaded: tuple[list[StoredRecord], dict[str, Record]]) -> None:
+        rows, targets = loaded
+        self.model.set_rows(rows, targets)
         what = "for this client code" if self._code else "on this device"
         self.message.setText(f"{len(rows)} record(s) {what} (newest first).")
         self.table.resizeColumnsToContents()

@@ -54,6 +54,7 @@ class SyncStatus(QWidget):
         self.sync_button.setAccessibleName("Sync now")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(24)  # three separate facts, not one sentence
         layout.addWidget(self.connection)
         layout.addWidget(self.pending)
         layout.addWidget(self.last)

@@ -59,7 +59,7 @@ def run(data_dir: Path | None) -> int:
 
     problem = window_problem()
     if problem is not None:  # Qt would abort with a paragraph naming no package
-        log.error("%s", problem)
+        log.info("no window: %s", problem)  # the file; stderr gets the line once, below
         sys.stderr.write(problem + "\n")
         return 1
     app = create_app()

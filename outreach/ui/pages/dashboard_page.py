@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QPointF, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
+    QGraphicsSimpleTextItem,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -32,6 +34,9 @@ from outreach.store.store import Changes, Store
 from outreach.ui.context import AppContext
 from outreach.ui.dates import QT_DATE_FORMAT, format_date
 from outreach.ui.task import Task
+
+if TYPE_CHECKING:  # QtCharts is imported on first use: it is slow to load
+    from PySide6.QtCharts import QAbstractSeries, QChart
 
 AT_RISK = "high_risk_without_kit_by_area"
 MAX_TICKS = 6  # value-axis labels, counting 0
@@ -240,6 +245,8 @@ class DashboardPage(QWidget):
         view.setAccessibleName("Chart of the chosen count")
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
         view.setMinimumHeight(220)
+        self.value_labels: list[QGraphicsSimpleTextItem] = []
+        self._labels_follow = False
         return view
 
     def chart_values(self) -> list[tuple[str, Published]]:
@@ -265,6 +272,7 @@ class DashboardPage(QWidget):
         chart.removeAllSeries()
         for axis in chart.axes():
             chart.removeAxis(axis)
+        self._clear_value_labels()
         values = list(reversed(self.chart_values()))
         chart.setTitle(self.chart_choice.currentText())
         if not values:
@@ -275,9 +283,7 @@ class DashboardPage(QWidget):
         series.append(bars)
         chart.addSeries(series)
         categories = QBarCategoryAxis()
-        # Each label carries the value as shown, so a suppressed cell reads "*" (its bar has no
-        # length) and every count can be read without measuring a bar.
-        categories.append([f"{name}: {value}" for name, value in values])
+        categories.append([name for name, _ in values])
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
         axis = QValueAxis()
@@ -287,6 +293,42 @@ class DashboardPage(QWidget):
         axis.setLabelFormat("%d")
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
+        self._add_value_labels(chart, series, values)
+
+    # Each bar is labelled with its value as shown: a suppressed cell reads "*" where a bar of no
+    # length would say nothing (Qt's own bar labels can show numbers only).
+
+    def _clear_value_labels(self) -> None:
+        for item in self.value_labels:
+            scene = item.scene()
+            if scene is not None:
+                scene.removeItem(item)  # and from the chart, its parent
+        self.value_labels = []
+
+    def _add_value_labels(
+        self, chart: QChart, series: QAbstractSeries, values: list[tuple[str, Published]]
+    ) -> None:
+        for index, (_, value) in enumerate(values):
+            item = QGraphicsSimpleTextItem(str(value), chart)
+            item.setData(0, (as_number(value), index))
+            self.value_labels.append(item)
+        if not self._labels_follow:
+            chart.plotAreaChanged.connect(lambda _area: self._place_value_labels())
+            self._labels_follow = True
+        self._series = series
+        self._place_value_labels()
+
+    def _place_value_labels(self) -> None:
+        chart = self.chart_view.chart()  # type: ignore[attr-defined]
+        for item in self.value_labels:
+            length, index = item.data(0)
+            at = chart.mapToPosition(QPointF(length, index), self._series)
+            box = item.boundingRect()
+            item.setPos(at.x() + 4, at.y() - box.height() / 2)
+
+    def chart_value_labels(self) -> list[str]:
+        """The value written at each bar, bottom to top (as drawn)."""
+        return [item.text() for item in self.value_labels]
 
     # -- exports ---------------------------------------------------------------------------
 

@@ -11,11 +11,9 @@ Nothing here imports Qt (PySide6 is only located), so a failure is reported befo
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,6 +70,8 @@ def uses_xcb(env: Mapping[str, str], platform: str = sys.platform) -> bool:
 
 def missing_library(plugin: Path) -> str | None:
     """The system library that stops `plugin` loading (as the loader names it), or None."""
+    import ctypes  # here, not at import: launch is timed (DESIGN §7) and offscreen needs none
+
     try:
         ctypes.CDLL(str(plugin), mode=os.RTLD_LAZY)
     except OSError as exc:
@@ -121,6 +121,7 @@ def xcb_plugin(env: Mapping[str, str] | None = None) -> Path | None:
 
 def missing_packages(plugin: Path) -> list[str]:
     """Debian packages for every library `ldd` cannot find for `plugin` (unknown: the soname)."""
+    import subprocess
     out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=False)
     missing = sorted({line.split()[0] for line in out.stdout.splitlines() if "not found" in line})
     return [PACKAGES.get(name, name) for name in missing]

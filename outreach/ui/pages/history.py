@@ -83,7 +83,9 @@ class HistoryPage(QWidget):
         self.refresh()
 
     def _on_changes(self, changes: Changes) -> None:
-        if changes.added or changes.retired:
+        """Refresh only while shown: a hidden page refreshes when shown again (`activated`), so
+        a save on another page does not wait behind its query (UI budget, DESIGN §7)."""
+        if (changes.added or changes.retired) and self.isVisible():
             self.refresh()
 
     def refresh(self) -> None:

@@ -73,6 +73,12 @@ class RecordsModel(QAbstractTableModel):
         self._targets = dict(targets or {})
         self.endResetModel()
 
+    def rows(self) -> list[StoredRecord]:
+        return self._rows
+
+    def targets(self) -> dict[str, Record]:
+        return self._targets
+
     def stored(self, row: int) -> StoredRecord:
         return self._rows[row]
 

@@ -189,7 +189,13 @@ class DashboardPage(QWidget):
 
             return local_counts(store.conn, start, end, site)
 
-        self.ctx.ops.store(count).success(self._show).owner(self).run()
+        self.ctx.ops.store(count).success(self._counted).owner(self).run()
+
+    def _counted(self, counts: CountSet) -> None:
+        """New counts: redrawn only when they differ from those shown (showing the page again
+        recounts, and redrawing the chart is most of what that would cost)."""
+        if counts != self.counts:
+            self._show(counts)
 
     def shown(self) -> CountSet | None:
         """What the screen shows: the counts, published when the box is ticked."""

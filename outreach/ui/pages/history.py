@@ -59,7 +59,7 @@ class HistoryPage(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
         self.void_button = QPushButton("&Void…")
         self.void_button.setAccessibleName("Void selected record")
         top = QHBoxLayout()
@@ -78,6 +78,17 @@ class HistoryPage(QWidget):
 
     def first_field(self) -> QWidget:
         return self.search
+
+    def _size_columns(self) -> None:
+        """Widths from the font, once: measuring 300 rows at every refresh cost more than the
+        query (UI budget, DESIGN §7). The summary takes what is left."""
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        samples = ("28 Sep 2026 23:59", "Naloxone use", "", "WWWWW-WWWWW-W", "voided")
+        for column, sample in enumerate(samples):
+            if sample:
+                header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 
     def activated(self) -> None:
         self.refresh()
@@ -102,10 +113,10 @@ class HistoryPage(QWidget):
 
     def _show(self, loaded: tuple[list[StoredRecord], dict[str, Record]]) -> None:
         rows, targets = loaded
-        self.model.set_rows(rows, targets)
+        if rows != self.model.rows() or targets != self.model.targets():
+            self.model.set_rows(rows, targets)  # a reset repaints every row: only on a change
         what = "for this client code" if self._code else "on this device"
         self.message.setText(f"{len(rows)} record(s) {what} (newest first).")
-        self.table.resizeColumnsToContents()
 
     def selected(self) -> StoredRecord | None:
         rows = self.table.selectionModel().selectedRows()

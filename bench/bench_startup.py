@@ -74,7 +74,6 @@ HARNESS_UNLOCKED = (
     + f"""
 from pathlib import Path
 from outreach import paths
-import outreach.ui.app  # the start-up module, imported first as `outreach` does
 from outreach.ui.main_window import MainWindow
 data = Path(sys.argv[1]); paths.set_data_dir(data)
 window = MainWindow(data)

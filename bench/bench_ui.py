@@ -168,7 +168,7 @@ def main() -> None:
                 done = max(finished[0], t0)
                 if not window.ops.busy and frames.last > done:
                     return (frames.last - t0) * 1000
-            raise RuntimeError("the action painted nothing within 5 s")
+            raise RuntimeError(f"{action} painted nothing within 5 s")
 
         unlock = window.stack.currentWidget()
         unlock.passphrase.setText(PASSPHRASE)  # type: ignore[attr-defined]

@@ -12,10 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from outreach import APP_NAME, __version__, paths
 from outreach.log import setup_logging
-from outreach.ui.feature_check import install as cheap_pyside_import_check
 
 log = logging.getLogger(__name__)
-cheap_pyside_import_check()  # before the window's modules are imported (start-up budget)
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:

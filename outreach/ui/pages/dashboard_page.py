@@ -196,6 +196,8 @@ class DashboardPage(QWidget):
         recounts, and redrawing the chart is most of what that would cost)."""
         if counts != self.counts:
             self._show(counts)
+        else:
+            self._say_what_is_shown()
 
     def shown(self) -> CountSet | None:
         """What the screen shows: the counts, published when the box is ticked."""
@@ -229,9 +231,16 @@ class DashboardPage(QWidget):
         self.chart_choice.setCurrentIndex(max(found, 0))
         self.chart_choice.blockSignals(False)
         self._draw_chart()
+        self._say_what_is_shown()
+
+    def _say_what_is_shown(self) -> None:
+        shown = self.shown()
+        if shown is None:
+            return
         what = "published (small numbers suppressed)" if shown.published else "exact"
         self.message.setText(
-            f"Counts {what}, {format_date(shown.start)} to {format_date(shown.end)}."
+            f"Counts {what}, {format_date(shown.start)} to {format_date(shown.end)}"
+            f" (counted at {dt.datetime.now():%H:%M:%S})."
         )
 
     def _fill_at_risk(self, table: Table) -> None:

@@ -122,6 +122,7 @@ def xcb_plugin(env: Mapping[str, str] | None = None) -> Path | None:
 def missing_packages(plugin: Path) -> list[str]:
     """Debian packages for every library `ldd` cannot find for `plugin` (unknown: the soname)."""
     import subprocess
+
     out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=False)
     missing = sorted({line.split()[0] for line in out.stdout.splitlines() if "not found" in line})
     return [PACKAGES.get(name, name) for name in missing]

@@ -48,6 +48,7 @@ class BaseRecord(
 
 
 Check = Callable[[Any, Vocabulary, dt.datetime], None]
+EnteredCheck = Callable[[Any, Vocabulary], None]
 Summary = Callable[[Any, Vocabulary], str]
 
 
@@ -80,7 +81,7 @@ class RecordType:
     label: str
     summary: Summary
     check: Check = _no_check
-    check_entered: Callable[[Any], None] | None = None
+    check_entered: EnteredCheck | None = None
     counted: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
     list_values: Callable[[Any, str], Iterable[str]] | None = None

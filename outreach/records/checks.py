@@ -11,15 +11,33 @@ import re
 
 from outreach.domain import ids
 from outreach.domain.client_code import is_valid_client_code
+from outreach.domain.gs1 import MAX_CODE_TEXT, check_batch_or_serial
+from outreach.domain.vocab import Vocabulary
 from outreach.errors import InvalidRecord
+
+__all__ = [
+    "CLOCK_SKEW",
+    "EARLIEST",
+    "MAX_CODE_TEXT",
+    "NO_FIXED_ABODE",
+    "check_area",
+    "check_batch_or_serial",
+    "check_client_code",
+    "check_day",
+    "check_gtin",
+    "check_gtin_product",
+    "check_printable",
+    "check_uuid",
+    "normalise_area",
+]
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 CLOCK_SKEW = dt.timedelta(days=1)  # device clocks drift; anything further ahead is a typo
-MAX_CODE_TEXT = 20  # GS1 batch and serial are at most 20 characters
 
 _POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$")
-_GS1_TEXT = re.compile(r"^[!-~]{1,20}$")
+# What records made before GS1 set 82 was enforced hold: printable ASCII without spaces.
+_PRINTABLE_TEXT = re.compile(r"^[!-~]{1,20}$")
 NO_FIXED_ABODE = "NFA"
 _NFA_SPELLINGS = {"NFA", "NO FIXED ABODE", "NO_FIXED_ABODE"}
 
@@ -53,8 +71,31 @@ def check_gtin(gtin: str) -> None:
         raise InvalidRecord("GTIN check digit is wrong (mistyped or misread)", field="gtin")
 
 
-def check_gs1_text(value: str, field: str) -> None:
-    if not _GS1_TEXT.match(value):
+def check_gtin_product(gtin: str, product: str, vocab: Vocabulary) -> None:
+    """A GTIN names its product: a listed GTIN must be the chosen product's, and an unlisted one
+    is accepted only under a product with no GTINs of its own (the "other" entries). Otherwise a
+    pack nobody knows would be counted, recalled and stocked as whatever product was selected."""
+    check_gtin(gtin)
+    known = vocab.product_for_gtin(gtin)
+    if known is not None:
+        if known != product:
+            raise InvalidRecord(  # labels: a person reads this, never a code
+                f"this pack (GTIN {gtin}) is {vocab.label('product', known)}, "
+                f"not {vocab.label('product', product)}: choose the product it is",
+                field="gtin",
+            )
+        return
+    if any(entry.code == product and entry.gtins for entry in vocab.products):
+        raise InvalidRecord(
+            f"GTIN {gtin} is not {vocab.label('product', product)} nor any product on the "
+            "list: check the number, or record the pack as an 'Other' product",
+            field="gtin",
+        )
+
+
+def check_printable(value: str, field: str) -> None:
+    """What every stored batch and serial holds (older records predate set 82)."""
+    if not _PRINTABLE_TEXT.fullmatch(value):
         raise InvalidRecord(
             f"must be 1–{MAX_CODE_TEXT} printable characters with no spaces", field=field
         )

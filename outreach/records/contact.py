@@ -84,7 +84,7 @@ def says_nothing(record: Contact) -> bool:
     )
 
 
-def check_entered(record: Contact) -> None:
+def check_entered(record: Contact, vocab: Vocabulary) -> None:
     if says_nothing(record):
         raise InvalidRecord(EMPTY_CONTACT)
 

@@ -41,9 +41,9 @@ class KitIssue(BaseRecord, frozen=True, tag="kit_issue"):
 
 
 def check(record: KitIssue, vocab: Vocabulary, now: dt.datetime) -> None:
-    checks.check_gs1_text(record.batch, "batch")
+    checks.check_printable(record.batch, "batch")
     if record.serial is not None:
-        checks.check_gs1_text(record.serial, "serial")
+        checks.check_printable(record.serial, "serial")
     if record.gtin is not None:
         checks.check_gtin(record.gtin)
         known = vocab.product_for_gtin(record.gtin)
@@ -67,6 +67,16 @@ def check(record: KitIssue, vocab: Vocabulary, now: dt.datetime) -> None:
         checks.check_uuid(record.contact_id, "contact_id")
 
 
+def check_entered(record: KitIssue, vocab: Vocabulary) -> None:
+    """New kits: batch and serial as a pack scan could hold them, and a GTIN that names its
+    product (records made before these rules stay valid)."""
+    checks.check_batch_or_serial(record.batch, "batch")
+    if record.serial is not None:
+        checks.check_batch_or_serial(record.serial, "serial")
+    if record.gtin is not None:
+        checks.check_gtin_product(record.gtin, record.product, vocab)
+
+
 def summary(record: KitIssue, vocab: Vocabulary) -> str:
     return (
         f"{vocab.label('product', record.product)} · batch {record.batch} · "
@@ -79,6 +89,7 @@ TYPE = RecordType(
     label="Naloxone kit",
     summary=summary,
     check=check,
+    check_entered=check_entered,
     counted=(
         "site",
         "product",

@@ -37,7 +37,7 @@ class StockMovement(BaseRecord, frozen=True, tag="stock_movement"):
 
 
 def check(record: StockMovement, vocab: Vocabulary, now: dt.datetime) -> None:
-    checks.check_gs1_text(record.batch, "batch")
+    checks.check_printable(record.batch, "batch")
     if record.gtin is not None:
         checks.check_gtin(record.gtin)
     if record.movement == "count_adjustment":
@@ -52,6 +52,13 @@ def check(record: StockMovement, vocab: Vocabulary, now: dt.datetime) -> None:
         checks.check_uuid(record.kit_issue_id, "kit_issue_id")
 
 
+def check_entered(record: StockMovement, vocab: Vocabulary) -> None:
+    """New movements: the batch as a pack scan could hold it, a GTIN that names its product."""
+    checks.check_batch_or_serial(record.batch, "batch")
+    if record.gtin is not None:
+        checks.check_gtin_product(record.gtin, record.product, vocab)
+
+
 def summary(record: StockMovement, vocab: Vocabulary) -> str:
     return f"{vocab.label('movement', record.movement)} {record.quantity}"
 
@@ -61,6 +68,7 @@ TYPE = RecordType(
     label="Stock",
     summary=summary,
     check=check,
+    check_entered=check_entered,
     counted=("site", "product", "movement", "reason", "batch", "expiry"),
     help="stock ledger: site, product, batch, expiry, quantity, movement, reason",
 )

@@ -16,14 +16,16 @@ import msgspec
 from outreach.domain import ids, user_names
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord
-from outreach.records import BaseRecord, Record, registry
+from outreach.records import SCHEMA_VERSION, BaseRecord, Record, registry
 from outreach.records.checks import (
     CLOCK_SKEW,
     EARLIEST,
     MAX_CODE_TEXT,
     NO_FIXED_ABODE,
     check_area,
+    check_batch_or_serial,
     check_gtin,
+    check_gtin_product,
     check_uuid,
     normalise_area,
 )
@@ -42,8 +44,10 @@ __all__ = [
     "build_entered",
     "build_record",
     "check_area",
+    "check_batch_or_serial",
     "check_entered",
     "check_gtin",
+    "check_gtin_product",
     "contact_says_nothing",
     "normalise_area",
     "parse_record",
@@ -82,11 +86,11 @@ def build_entered(
     """A record a person enters now (the forms, `outreach record`): `build_record`, then the
     rules for new entries (`check_entered`)."""
     record = build_record(data, recorded_by=recorded_by, now=now, vocab=vocab)
-    check_entered(record)
+    check_entered(record, vocab)
     return record
 
 
-def check_entered(record: Record) -> None:
+def check_entered(record: Record, vocab: Vocabulary | None = None) -> None:
     """Rules for what a person enters now, beyond what makes a record valid (the type's
     `check_entered`).
 
@@ -95,7 +99,7 @@ def check_entered(record: Record) -> None:
     """
     rule = registry.of(type(record)).check_entered
     if rule is not None:
-        rule(record)
+        rule(record, vocab or base_vocabulary())
 
 
 def parse_record(
@@ -148,6 +152,10 @@ def validate(
 
 def _check_common(record: BaseRecord, now: dt.datetime) -> None:
     check_uuid(record.id, "id")
+    if not 1 <= record.schema <= SCHEMA_VERSION:  # also keeps it inside msgpack's 64 bits
+        raise InvalidRecord(
+            f"must be a record schema version, 1 to {SCHEMA_VERSION}", field="schema"
+        )
     if record.occurred_at.tzinfo is None:
         raise InvalidRecord("needs a time-zone offset, e.g. +01:00", field="occurred_at")
     if record.occurred_at < EARLIEST:

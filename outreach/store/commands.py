@@ -9,16 +9,15 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Iterable
 from typing import Any, TextIO
 
 from outreach import config, paths
 from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
 from outreach.domain.roles import ROLES
 from outreach.errors import InvalidRecord, NotPermitted
-from outreach.records import Record, registry
+from outreach.records import registry
 from outreach.records.facts import count_fields
-from outreach.records.validation import build_entered
+from outreach.records.record_lines import parse_lines
 from outreach.store.session import create_store, load_vault, store_exists
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status = commands.add_parser("status", help="store, users, records, sync and integrity (JSON)")
     status.add_argument("--check", action="store_true", help="verify every page (slower)")
     status.add_argument("--user")
-    status.set_defaults(func=cmd_status)
+    status.set_defaults(func=cmd_status, reads_only=True)
 
 
 def record_help() -> str:
@@ -101,18 +100,17 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    source: TextIO
     if args.file == "-":
-        source = sys.stdin
-        lines = source.read().splitlines()
+        data = sys.stdin.buffer.read()
     else:
         try:
-            with open(args.file, encoding="utf-8") as source:
-                lines = source.read().splitlines()
+            with open(args.file, "rb") as source:
+                data = source.read()
         except OSError as exc:
             raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise CommandError(f"{args.file} is not UTF-8 text") from None
+    # Bytes, split on \n / \r only: each line is decoded on its own, so text that is not UTF-8
+    # is an error naming its line, and a U+2028 inside a JSON string does not split a record.
+    lines = data.splitlines()
     store = open_store_from_args(args)
     try:
         records, errors = parse_lines(lines, store.user)
@@ -135,25 +133,6 @@ def cmd_record(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
-
-
-def parse_lines(lines: Iterable[str], user: str) -> tuple[list[Record], list[InvalidRecord]]:
-    """Decode and validate every line; return the records and every line's error."""
-    records: list[Record] = []
-    errors: list[InvalidRecord] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(InvalidRecord(f"not valid JSON ({exc.msg})", line=number))
-            continue
-        try:
-            records.append(build_entered(data, recorded_by=user))
-        except InvalidRecord as exc:
-            errors.append(exc.at_line(number))
-    return records, errors
 
 
 def cmd_counts(args: argparse.Namespace) -> int:
@@ -205,4 +184,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             store.close()
     json.dump(status, sys.stdout, indent=1)
     sys.stdout.write("\n")
+    if not status["store"]:
+        sys.stderr.write(f"outreach: no store in {data_dir}: run 'outreach init' to make one\n")
+        return 1
     return 0 if status.get("integrity", "ok") == "ok" else 1

@@ -1,15 +1,21 @@
-"""Recent records as a read-only table: the model holds plain rows, replaced in one reset."""
+"""Recent records as a read-only table: the model holds plain rows, replaced in one reset.
+
+People see labels, never codes or record ids (STYLE 19): a void says what it voided, by type
+and time, from the voided record handed in beside the rows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from outreach.domain.client_code import format_client_code
 from outreach.domain.vocab import Vocabulary
-from outreach.records import Record, registry
+from outreach.records import Record, Void, registry
 from outreach.store.store import StoredRecord
+from outreach.ui.dates import format_datetime
 
 COLUMNS = ("When", "Type", "Summary", "Client code", "Status")
 Index = QModelIndex | QPersistentModelIndex
@@ -21,8 +27,20 @@ def type_label(record_type: str) -> str:
     return record_type if spec is None else spec.label
 
 
-def summary(record: Record, vocab: Vocabulary) -> str:
-    """The Summary column: each type says what matters about one of its records."""
+def void_summary(void: Void, target: Record | None, vocab: Vocabulary) -> str:
+    """`Void of contact 12 Nov 2026 14:02 (entered in error)`."""
+    reason = vocab.label("void_reason", void.reason)
+    if target is None:  # purged after sync, or not on this device
+        return f"Void of a record no longer on this device ({reason})"
+    what = type_label(target.type).lower() if registry.get(target.type) else "record"
+    return f"Void of {what} {format_datetime(target.occurred_at)} ({reason})"
+
+
+def summary(record: Record, vocab: Vocabulary, targets: Mapping[str, Record] | None = None) -> str:
+    """The Summary column: each type says what matters about one of its records; a void
+    names what it voided (the target, handed in beside the rows)."""
+    if isinstance(record, Void):
+        return void_summary(record, (targets or {}).get(record.target), vocab)
     spec = registry.get(record.type)
     return "" if spec is None else spec.summary(record, vocab)
 
@@ -32,11 +50,22 @@ class RecordsModel(QAbstractTableModel):
         super().__init__()
         self.vocab = vocab
         self._rows: list[StoredRecord] = []
+        self._targets: dict[str, Record] = {}
 
-    def set_rows(self, rows: list[StoredRecord]) -> None:
+    def set_rows(
+        self, rows: list[StoredRecord], targets: Mapping[str, Record] | None = None
+    ) -> None:
+        """`targets`: the records that voids among `rows` voided, by id."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._targets = dict(targets or {})
         self.endResetModel()
+
+    def rows(self) -> list[StoredRecord]:
+        return self._rows
+
+    def targets(self) -> dict[str, Record]:
+        return self._targets
 
     def stored(self, row: int) -> StoredRecord:
         return self._rows[row]
@@ -64,11 +93,11 @@ class RecordsModel(QAbstractTableModel):
         record = stored.record
         column = index.column()
         if column == 0:
-            return f"{record.occurred_at:%d %b %H:%M}"
+            return format_datetime(record.occurred_at)
         if column == 1:
             return type_label(record.type)
         if column == 2:
-            return summary(record, self.vocab)
+            return summary(record, self.vocab, self._targets)
         if column == 3:
             code = getattr(record, "client_code", None)
             return format_client_code(code) if code else ""

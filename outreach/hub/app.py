@@ -103,7 +103,7 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
     app = FastAPI(
         title="Outreach hub", version=__version__, openapi_url="/openapi.json", lifespan=lifespan
     )
-    limiter = RateLimiter(rate, burst, limits.LIMITER_ENTRIES)
+    limiter = app.state.limiter = RateLimiter(rate, burst, limits.LIMITER_ENTRIES)
     sqlite = db.is_sqlite(hub.engine)
     # Global caps for this process: bodies being received, batches being checked or stored.
     reading = anyio.CapacityLimiter(limits.UPLOADS_READING)

@@ -46,6 +46,11 @@ INLINE_PLAINTEXT = 512 * 1024
 JSON = "application/json"
 # X-Outreach-Time: ASCII digits only (str.isdigit takes "²" and "٣", int() refuses 5,000 digits).
 _STAMP = re.compile(r"-?[0-9]{1,19}", re.ASCII)
+_LENGTH = re.compile(r"[0-9]{1,15}", re.ASCII)
+_SIGNED_HEADERS = [  # documented, so that the API fuzzing sends them too
+    {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+    for name in (proto.DEVICE_HEADER, proto.TIME_HEADER, proto.SIGNATURE_HEADER)
+]
 
 _MODELS: list[Any] = [
     proto.EnrolRequest,
@@ -76,7 +81,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     """The body, refused beyond `limit` bytes or if it comes slower than its deadline (a
     grace period plus its declared length at a minimum rate)."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (not _LENGTH.fullmatch(declared) or int(declared) > limit):
         raise TooLarge(f"body larger than {limit} bytes")
     expected = int(declared) if declared is not None else limit
     deadline = limits.BODY_GRACE_SECONDS + expected / limits.BODY_MIN_RATE
@@ -144,7 +149,7 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
     @app.post(
         "/v1/enrol",
         openapi_extra={"requestBody": {"required": True, **_content("EnrolRequest")}},
-        responses={200: _content("EnrolResponse"), **_errors(400, 403, 413)},
+        responses={200: _content("EnrolResponse"), **_errors(400, 403, 408, 413)},
         response_class=Response,
     )
     async def enrol(request: Request) -> Response:
@@ -165,7 +170,10 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
                 "content": {"application/octet-stream": {"schema": {"type": "string"}}},
             }
         },
-        responses={200: _content("SignedReceipt"), **_errors(400, 403, 409, 413, 429)},
+        responses={
+            200: _content("SignedReceipt"),
+            **_errors(400, 403, 408, 409, 413, 422, 429),
+        },
         response_class=Response,
     )
     async def upload(request: Request) -> Response:
@@ -196,7 +204,8 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
 
     @app.get(
         "/v1/reference",
-        responses={200: _content("Reference"), **_errors(401, 403, 429)},
+        openapi_extra={"parameters": _SIGNED_HEADERS},
+        responses={200: _content("Reference"), **_errors(400, 401, 403, 429)},
         response_class=Response,
     )
     def reference(request: Request) -> Response:

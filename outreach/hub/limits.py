@@ -30,8 +30,8 @@ UPLOADS_READING = 16  # upload bodies being received at once (each ≤ MAX_BATCH
 LIMITER_ENTRIES = 10_000  # rate-limiter buckets kept (least recently used dropped)
 HEADER_SECONDS = 10.0  # from connection (or the last answer) to a request's complete headers
 MAX_HEADER_BYTES = 64 * 1024  # request line and headers
-# A body must arrive within BODY_GRACE_SECONDS plus its length at BODY_MIN_RATE bytes/s: a
-# slow sender holds a reading slot for seconds, not minutes.
+# A body must keep up with BODY_GRACE_SECONDS plus what has arrived at BODY_MIN_RATE bytes/s:
+# a byte-a-second sender holds a reading slot for seconds, not minutes.
 BODY_GRACE_SECONDS = 5.0
 BODY_MIN_RATE = 100 * 1024
 MAX_CONNECTIONS = 512  # open at once per hub process; more get 503 from uvicorn

@@ -188,17 +188,15 @@ class BatchWriter:
         acked, revoked_at, held_bytes = device[0]
         if revoked_at is not None:
             return Stored("revoked", 0, 0)
+        added = quarantine_bytes(bad)
+        if bad and self._quarantine_full(conn, held_bytes, added, batch_id):
+            return Stored("quarantine_full", 0, 0)
         if sql.run(conn, _CLAIM, (*claim, b"")) == 0:
             return Stored("claimed", 0, 0)
         clash = self._reused_seq(conn, device_id, good, bad, quarantined=held_bytes > 0)
         if clash is not None:
             return Stored("seq_reused", 0, 0, clash)
         if bad:
-            added = quarantine_bytes(bad)
-            if held_bytes + added > QUARANTINE_BYTES_PER_DEVICE or (
-                sql.rows(conn, _QUARANTINE_TOTAL)[0][0] + added > QUARANTINE_BYTES_TOTAL
-            ):
-                return Stored("quarantine_full", 0, 0)
             sql.insert(
                 conn,
                 db.quarantine,
@@ -214,6 +212,15 @@ class BatchWriter:
         new = self._records(conn, device_id, batch_id, good)
         project(sql, conn, new)
         return Stored("stored", len(new), self._advance(conn, device_id, int(acked), claim))
+
+    def _quarantine_full(self, conn: sa.Connection, held: int, added: int, batch_id: str) -> bool:
+        """Whether quarantining `added` bytes passes the device's or the hub's cap; checked
+        before the batch is claimed, and a replay (already claimed) still gets its receipt."""
+        if held + added <= QUARANTINE_BYTES_PER_DEVICE:
+            total = self.sql.rows(conn, _QUARANTINE_TOTAL)[0][0]
+            if total + added <= QUARANTINE_BYTES_TOTAL:
+                return False
+        return not self.sql.rows(conn, "SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,))
 
     def _records(
         self, conn: sa.Connection, device_id: str, batch_id: str, good: Sequence[Checked]

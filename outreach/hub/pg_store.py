@@ -153,6 +153,15 @@ BEGIN
         status := 'revoked';
         RETURN;
     END IF;
+    -- Past the quarantine cap, refused before the batch is claimed (a claim rolled back
+    -- would leave its envelope behind as a dead row); a replay still gets its receipt.
+    IF cardinality(p_refused_seqs) > 0 AND (v_held + p_refused_bytes > {QUARANTINE_BYTES_PER_DEVICE}
+            OR (SELECT sum(quarantine_bytes) FROM devices) + p_refused_bytes
+                > {QUARANTINE_BYTES_TOTAL})
+            AND NOT EXISTS (SELECT 1 FROM batches WHERE batch_id = p_batch) THEN
+        status := 'quarantine_full';
+        RETURN;
+    END IF;
     INSERT INTO batches (batch_id, device_id, first_seq, last_seq, sha256, received_at, via,
                          envelope, receipt)
         VALUES (p_batch, p_device, p_first, p_last, p_sha256, p_at, p_via, p_envelope, '')
@@ -177,12 +186,6 @@ BEGIN
         RETURN;
     END IF;
     IF cardinality(p_refused_seqs) > 0 THEN
-        IF v_held + p_refused_bytes > {QUARANTINE_BYTES_PER_DEVICE} OR
-                (SELECT sum(quarantine_bytes) FROM devices) + p_refused_bytes
-                > {QUARANTINE_BYTES_TOTAL} THEN
-            status := 'quarantine_full';
-            RETURN;
-        END IF;
         INSERT INTO quarantine (batch_id, device_seq, device_id, error, body)
             SELECT p_batch, q.seq, p_device, q.error, q.body
             FROM unnest(p_refused_seqs, p_errors, p_refused) AS q(seq, error, body)

@@ -80,6 +80,7 @@ __all__ = [
     "UnknownDevice",
 ]
 FUTURE_SKEW = dt.timedelta(days=1)  # device clocks run ahead; the domain rule allows minutes
+ALERT_EVERY = dt.timedelta(hours=1)  # the same alert for the same device, at most this often
 
 
 def _alert_detail(batch: CheckedBatch, exc: HubError) -> str:
@@ -417,13 +418,23 @@ class Hub:
         return bytes(receipt)
 
     def _alert(self, kind: str, device_id: str | None, detail: str) -> None:
+        """Record an alert for the coordinator: one per device and kind an hour, so that a
+        device repeating a refused batch cannot fill the table."""
         log.warning("hub alert %s: %s", kind, detail)
+        since = (dt.datetime.now(dt.UTC) - ALERT_EVERY).isoformat(timespec="seconds")
+        alerts = db.alerts.c
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(db.alerts).values(
-                    at=_now(), kind=kind, device_id=device_id, detail=detail
+            recent = conn.execute(
+                sa.select(alerts.alert)
+                .where(alerts.kind == kind, alerts.device_id == device_id, alerts.at >= since)
+                .limit(1)
+            ).first()
+            if recent is None:
+                conn.execute(
+                    sa.insert(db.alerts).values(
+                        at=_now(), kind=kind, device_id=device_id, detail=detail
+                    )
                 )
-            )
 
     def _check(self, pairs: Sequence[tuple[int, bytes]]) -> tuple[list[Checked], list[Refused]]:
         """Validate every record and make its facts row; the invalid ones are quarantined,

@@ -32,7 +32,7 @@ from tests.hub.harness import BACKENDS, Device, contacts, hub_on, hub_process
 from tests.samples import FAST_KDF, PASSPHRASE
 
 SECONDS = float(os.environ.get("OUTREACH_SOAK_SECONDS", "60"))
-RSS_CAP_MB = 400  # docs/reliability.md: hub process RSS under attack
+RSS_CAP_MB = 256  # docs/reliability.md: hub process RSS under attack
 DISK_CAP_MB = 64  # docs/reliability.md: database growth in the run (honest data + caps)
 SLOW_SOCKETS = 24
 

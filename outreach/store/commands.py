@@ -9,18 +9,15 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Iterable
 from typing import Any, TextIO
 
 from outreach import config, paths
 from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
 from outreach.domain.facts import COUNT_FIELDS
-from outreach.domain.records import Record
-from outreach.domain.validation import build_entered
-from outreach.errors import InvalidRecord
-from outreach.store import counts as store_counts
+from outreach.domain.record_lines import parse_lines
+from outreach.domain.roles import ROLES
+from outreach.errors import InvalidRecord, NotPermitted
 from outreach.store.session import create_store, load_vault, store_exists
-from outreach.store.vault import ROLES
 
 log = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 50
@@ -54,7 +51,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status = commands.add_parser("status", help="store, users, records, sync and integrity (JSON)")
     status.add_argument("--check", action="store_true", help="verify every page (slower)")
     status.add_argument("--user")
-    status.set_defaults(func=cmd_status)
+    status.set_defaults(func=cmd_status, reads_only=True)
 
 
 RECORD_HELP = """Each line is one JSON object with a "type" (contact, kit_issue, naloxone_use,
@@ -79,30 +76,30 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CommandError(f"a store already exists in {data_dir}")
     passphrase = read_passphrase("New passphrase: ", confirm=True)
     store, recovery = create_store(data_dir, args.user, args.role, passphrase)
+    user = store.user  # the stored (NFC) form of the name
     store.close()
-    config.update_settings(last_user=args.user)
+    config.update_settings(last_user=user)
     sys.stderr.write(
         "Store created. Write down this recovery key and keep it safe: it is shown only once\n"
         "and opens the store if every passphrase is forgotten.\n"
     )
-    json.dump({"data_dir": str(data_dir), "user": args.user, "recovery_key": recovery}, sys.stdout)
+    json.dump({"data_dir": str(data_dir), "user": user, "recovery_key": recovery}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    source: TextIO
     if args.file == "-":
-        source = sys.stdin
-        lines = source.read().splitlines()
+        data = sys.stdin.buffer.read()
     else:
         try:
-            with open(args.file, encoding="utf-8") as source:
-                lines = source.read().splitlines()
+            with open(args.file, "rb") as source:
+                data = source.read()
         except OSError as exc:
             raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise CommandError(f"{args.file} is not UTF-8 text") from None
+    # Bytes, split on \n / \r only: each line is decoded on its own, so text that is not UTF-8
+    # is an error naming its line, and a U+2028 inside a JSON string does not split a record.
+    lines = data.splitlines()
     store = open_store_from_args(args)
     try:
         records, errors = parse_lines(lines, store.user)
@@ -117,8 +114,8 @@ def cmd_record(args: argparse.Namespace) -> int:
             raise CommandError("no records in the input")
         try:
             store.add(records)
-        except InvalidRecord as exc:
-            sys.stderr.write(f"outreach: {exc}\noutreach: nothing was saved\n")
+        except (InvalidRecord, NotPermitted) as exc:
+            sys.stderr.write(f"outreach: {exc}; nothing was saved\n")
             return 1
         json.dump({"saved": len(records), "last_seq": store.last_seq()}, sys.stdout)
         sys.stdout.write("\n")
@@ -127,31 +124,12 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_lines(lines: Iterable[str], user: str) -> tuple[list[Record], list[InvalidRecord]]:
-    """Decode and validate every line; return the records and every line's error."""
-    records: list[Record] = []
-    errors: list[InvalidRecord] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(InvalidRecord(f"not valid JSON ({exc.msg})", line=number))
-            continue
-        try:
-            records.append(build_entered(data, recorded_by=user))
-        except InvalidRecord as exc:
-            errors.append(exc.at_line(number))
-    return records, errors
-
-
 def cmd_counts(args: argparse.Namespace) -> int:
     if args.start > args.end:
         raise CommandError("--from is after --to")
     store = open_store_from_args(args)
     try:
-        rows = store_counts.counts(store.conn, args.by, args.start, args.end, args.type)
+        rows = store.counts(args.by, args.start, args.end, args.type)
     finally:
         store.close()
     if args.publish:
@@ -195,4 +173,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             store.close()
     json.dump(status, sys.stdout, indent=1)
     sys.stdout.write("\n")
+    if not status["store"]:
+        sys.stderr.write(f"outreach: no store in {data_dir}: run 'outreach init' to make one\n")
+        return 1
     return 0 if status.get("integrity", "ok") == "ok" else 1

@@ -12,8 +12,9 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from outreach.domain import permissions, user_names
 from outreach.errors import NoStore, StoreError, StoreExists
-from outreach.store import vault
+from outreach.store import passphrases, vault
 from outreach.store.vault import KdfParams, Vault
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ def create_store(
     db_path = data_dir / STORE_FILE
     if store_exists(data_dir) or db_path.exists():
         raise StoreExists(f"a store already exists in {data_dir}")
+    user = user_names.check_new(user, ())  # refused before any file is made
+    passphrases.check(passphrase, (user,))
     # Build the database first: a crash before the slots are saved leaves no half-made store.
     from outreach.store.connection import open_encrypted
     from outreach.store.migrations import migrate
@@ -108,6 +111,7 @@ def recover_store(
     vault = load_vault(data_dir)
     key = vault.unlock_with_recovery(recovery_key)
     vault.set_passphrase(key, user, new_passphrase, kdf)
+    user = user_names.normalise(user)
     role = dict(vault.users())[user]
     return _open(data_dir, key, user, role, vault.store_id)
 
@@ -129,7 +133,11 @@ def add_user(
     passphrase: str,
     kdf: KdfParams | None = None,
 ) -> None:
-    """A user already on the device vouches for a new one by unlocking the key for them."""
+    """A user already on the device vouches for a new one by unlocking the key for them; only
+    for a role with no more rights than their own (NotPermitted otherwise)."""
     vault = load_vault(data_dir)
+    user = user_names.check_new(user, [name for name, _ in vault.users()])  # before the unlock
+    passphrases.check(passphrase, (user,))
     unlocked = vault.unlock(admin, admin_passphrase)
+    permissions.require_add_user(unlocked.role, role)
     vault.add_user(unlocked.key, user, role, passphrase, kdf)

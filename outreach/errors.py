@@ -63,6 +63,10 @@ class StoreCorrupt(StoreError):
     """The store file failed its integrity or authentication check."""
 
 
+class StoreMissing(StoreCorrupt):
+    """Key slots exist but the store file is missing or empty: never replaced by a new store."""
+
+
 class UnknownUser(StoreError):
     """No key slot exists for the named user."""
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import sqlcipher3
 from sqlcipher3 import dbapi2
 
-from outreach.errors import StoreCorrupt, StoreError
+from outreach.errors import StoreCorrupt, StoreError, StoreMissing
+from outreach.store.secret import wipe
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +26,72 @@ else:
     Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError
 OperationalError = dbapi2.OperationalError
+MISSING = "the store is missing or damaged: restore it from a backup, or recover (docs/security.md)"
+DAMAGED = "the store is damaged: restore it from a backup, or recover (docs/security.md)"
+_HEX = b"0123456789abcdef"
 
 
-def open_encrypted(path: Path, key: bytes, *, create: bool = False) -> Connection:
-    """Open (or create) the store keyed with the raw 256-bit key; fails cleanly on a wrong key."""
-    if not create and not path.exists():
-        raise StoreCorrupt(f"the store file {path} is missing")
+def missing_store(path: Path) -> StoreMissing:
+    """The one error for a store file that is gone or empty while its key slots exist."""
+    return StoreMissing(f"{MISSING} ({path.name} is missing or empty)")
+
+
+def _key_statement(key: memoryview) -> bytearray:
+    """`PRAGMA key = "x'<hex>'"` built byte by byte in a bytearray: no hex `str` of the key."""
+    statement = bytearray(b"PRAGMA key = \"x'")
+    for byte in key:
+        statement.append(_HEX[byte >> 4])
+        statement.append(_HEX[byte & 15])
+    statement += b"'\""
+    return statement
+
+
+def _apply_key(conn: Connection, key: memoryview) -> None:
+    """Key SQLCipher with the raw key, leaving no copy of it in Python's memory.
+
+    SQLCipher is keyed by SQL text, so one transient `str` of the statement must exist. It is
+    built from a bytearray, run through `executescript` (which prepares it directly, bypassing the
+    statement cache that would otherwise keep the text alive until close), and then zeroed in
+    place with `wipe` (ctypes.memset on the str's own buffer). SQLite's copies of the text are
+    freed when the statement is finalized, and `cipher_memory_security` (set before the key)
+    makes SQLCipher zero every allocation it frees.
+    """
+    statement = _key_statement(key)
+    text = statement.decode("ascii")
+    try:
+        conn.executescript(text)
+    finally:
+        wipe(text)
+        wipe(statement)
+
+
+def open_encrypted(
+    path: Path, key: bytes | bytearray | memoryview, *, create: bool = False
+) -> Connection:
+    """Open (or create) the store keyed with the raw 256-bit key; fails cleanly on a wrong key.
+
+    Without `create`, a file that is missing, empty or holds no schema is never taken for a store
+    (SQLCipher would quietly start a new, empty one): that is `StoreMissing`, and nothing is
+    written. The caller keeps and wipes `key`.
+    """
+    if not create:
+        try:
+            empty = path.stat().st_size == 0
+        except FileNotFoundError:
+            empty = True
+        if empty:
+            raise missing_store(path)
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # errors reach the user via exceptions
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-        conn.execute("PRAGMA cipher_memory_security = OFF")
+        # Process-wide: SQLCipher zeroes what it frees (key schedules, page buffers, SQL text).
+        conn.execute("PRAGMA cipher_memory_security = ON")
+        _apply_key(conn, memoryview(key))
         # Reading the schema decrypts page 1: a wrong key or a damaged header fails here.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if not create and tables == 0:
+            conn.close()
+            raise missing_store(path)
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA temp_store = MEMORY")
@@ -53,6 +107,20 @@ def open_encrypted(path: Path, key: bytes, *, create: bool = False) -> Connectio
         # The key came from an authenticated key slot, so a failure here means damage.
         raise StoreCorrupt(f"the store file is damaged or was replaced: {exc}") from None
     return conn
+
+
+def store_error(exc: BaseException) -> StoreError | None:
+    """The typed error for a SQLCipher failure, or None for anything that is not one.
+
+    Disk trouble (OperationalError: I/O error, full disk, locked) is said as such; a page that
+    fails its HMAC or a malformed b-tree (a plain DatabaseError) is `StoreCorrupt`. Integrity and
+    programming errors are bugs or rules, not damage, and are left to their callers.
+    """
+    if isinstance(exc, OperationalError):
+        return StoreError(f"the store could not be read or written: {exc}")
+    if type(exc) is DatabaseError:
+        return StoreCorrupt(f"{DAMAGED} ({exc})")
+    return None
 
 
 def verify_integrity(conn: Connection) -> list[str]:

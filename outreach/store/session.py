@@ -12,8 +12,9 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from outreach.errors import NoStore, StoreError, StoreExists
+from outreach.errors import NoStore, StoreExists
 from outreach.store import vault
+from outreach.store.secret import KeyBuffer, wiped_after
 from outreach.store.vault import KdfParams, Vault
 
 if TYPE_CHECKING:
@@ -54,27 +55,31 @@ def create_store(
     from outreach.store.connection import open_encrypted
     from outreach.store.migrations import migrate
 
-    key = secrets.token_bytes(32)
     tmp = db_path.with_name(db_path.name + ".new")
     for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    conn = open_encrypted(tmp, key, create=True)
-    migrate(conn, None)
-    conn.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?)", (secrets.token_hex(16),))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    vault, _, recovery = Vault.create(
-        data_dir / SLOTS_FILE, user, role, passphrase, kdf, db_key=key
-    )
-    tmp.rename(db_path)
-    store = _open(data_dir, key, user, role)
-    store.set_meta("store_id", vault.store_id)
+    with wiped_after(KeyBuffer(secrets.token_bytes(vault.KEY_BYTES))) as key:
+        conn = open_encrypted(tmp, key.view, create=True)
+        migrate(conn, None)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('device_id', ?)", (secrets.token_hex(16),)
+        )
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        slots, recovery = Vault.create(
+            data_dir / SLOTS_FILE, user, role, passphrase, kdf, db_key=key
+        )
+        tmp.rename(db_path)
+        store = _open(data_dir, key, user, role)
+    store.set_meta("store_id", slots.store_id)
     log.info("created store for role %s", role)
     return store, recovery
 
 
-def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") -> Store:
-    from outreach.store.connection import open_encrypted
+def _open(data_dir: Path, key: KeyBuffer, user: str, role: str, store_id: str = "") -> Store:
+    """Open the store file with `key` (the caller wipes it; SQLCipher keeps its own copy, in
+    memory it zeroes at close). A missing or empty file is `StoreMissing`, never a new store."""
+    from outreach.store.connection import missing_store, open_encrypted
     from outreach.store.migrations import migrate
     from outreach.store.store import Store
 
@@ -86,8 +91,8 @@ def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") 
         log.warning("finishing a store creation that was interrupted")
         pending.rename(db_path)
     if not db_path.exists():
-        raise StoreError(f"the key slots exist but the store file {db_path} is missing")
-    conn = open_encrypted(db_path, key)
+        raise missing_store(db_path)
+    conn = open_encrypted(db_path, key.view)
     migrate(conn, db_path)
     store = Store(conn, db_path, user, role)
     if interrupted and store_id:
@@ -98,7 +103,8 @@ def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") 
 def unlock_store(data_dir: Path, user: str, passphrase: str) -> Store:
     vault = load_vault(data_dir)
     unlocked = vault.unlock(user, passphrase)
-    return _open(data_dir, unlocked.key, unlocked.user, unlocked.role, vault.store_id)
+    with wiped_after(unlocked.key) as key:
+        return _open(data_dir, key, unlocked.user, unlocked.role, vault.store_id)
 
 
 def recover_store(
@@ -106,10 +112,10 @@ def recover_store(
 ) -> Store:
     """Open with the recovery key and set a new passphrase for `user` (forgotten passphrase)."""
     vault = load_vault(data_dir)
-    key = vault.unlock_with_recovery(recovery_key)
-    vault.set_passphrase(key, user, new_passphrase, kdf)
-    role = dict(vault.users())[user]
-    return _open(data_dir, key, user, role, vault.store_id)
+    with wiped_after(vault.unlock_with_recovery(recovery_key)) as key:
+        vault.set_passphrase(key, user, new_passphrase, kdf)
+        role = dict(vault.users())[user]
+        return _open(data_dir, key, user, role, vault.store_id)
 
 
 def change_passphrase(
@@ -117,7 +123,8 @@ def change_passphrase(
 ) -> None:
     vault = load_vault(data_dir)
     unlocked = vault.unlock(user, old)
-    vault.set_passphrase(unlocked.key, user, new, kdf)
+    with wiped_after(unlocked.key) as key:
+        vault.set_passphrase(key, user, new, kdf)
 
 
 def add_user(
@@ -132,4 +139,5 @@ def add_user(
     """A user already on the device vouches for a new one by unlocking the key for them."""
     vault = load_vault(data_dir)
     unlocked = vault.unlock(admin, admin_passphrase)
-    vault.add_user(unlocked.key, user, role, passphrase, kdf)
+    with wiped_after(unlocked.key) as key:
+        vault.add_user(key, user, role, passphrase, kdf)

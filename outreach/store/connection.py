@@ -26,14 +26,8 @@ else:
     Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError
 OperationalError = dbapi2.OperationalError
-MISSING = "the store is missing or damaged: restore it from a backup, or recover (docs/security.md)"
 DAMAGED = "the store is damaged: restore it from a backup, or recover (docs/security.md)"
 _HEX = b"0123456789abcdef"
-
-
-def missing_store(path: Path) -> StoreMissing:
-    """The one error for a store file that is gone or empty while its key slots exist."""
-    return StoreMissing(f"{MISSING} ({path.name} is missing or empty)")
 
 
 def _key_statement(key: memoryview) -> bytearray:
@@ -80,7 +74,7 @@ def open_encrypted(
         except FileNotFoundError:
             empty = True
         if empty:
-            raise missing_store(path)
+            raise StoreMissing(path.name)
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # errors reach the user via exceptions
@@ -91,7 +85,7 @@ def open_encrypted(
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if not create and tables == 0:
             conn.close()
-            raise missing_store(path)
+            raise StoreMissing(path.name)
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA temp_store = MEMORY")

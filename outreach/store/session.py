@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from outreach.errors import NoStore, StoreExists
+from outreach.errors import NoStore, StoreExists, StoreMissing
 from outreach.store import vault
 from outreach.store.secret import KeyBuffer, wiped_after
 from outreach.store.vault import KdfParams, Vault
@@ -27,6 +27,18 @@ SLOTS_FILE = "keyslots.json"
 
 def store_exists(data_dir: Path) -> bool:
     return (data_dir / SLOTS_FILE).exists()
+
+
+def check_store_file(data_dir: Path) -> None:
+    """StoreMissing if key slots exist but the store file is gone or empty (and no interrupted
+    creation is waiting to be finished): the unlock screen says so before anyone types."""
+    if not store_exists(data_dir):
+        return
+    for name in (STORE_FILE, STORE_FILE + ".new"):
+        path = data_dir / name
+        if path.exists() and path.stat().st_size > 0:
+            return
+    raise StoreMissing(STORE_FILE)
 
 
 def preload() -> None:
@@ -79,7 +91,7 @@ def create_store(
 def _open(data_dir: Path, key: KeyBuffer, user: str, role: str, store_id: str = "") -> Store:
     """Open the store file with `key` (the caller wipes it; SQLCipher keeps its own copy, in
     memory it zeroes at close). A missing or empty file is `StoreMissing`, never a new store."""
-    from outreach.store.connection import missing_store, open_encrypted
+    from outreach.store.connection import open_encrypted
     from outreach.store.migrations import migrate
     from outreach.store.store import Store
 
@@ -91,7 +103,7 @@ def _open(data_dir: Path, key: KeyBuffer, user: str, role: str, store_id: str = 
         log.warning("finishing a store creation that was interrupted")
         pending.rename(db_path)
     if not db_path.exists():
-        raise missing_store(db_path)
+        raise StoreMissing(db_path.name)
     conn = open_encrypted(db_path, key.view)
     migrate(conn, db_path)
     store = Store(conn, db_path, user, role)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from outreach.errors import OutreachError, WrongPassphrase
-from outreach.store.session import load_vault, unlock_store
+from outreach.errors import OutreachError, StoreCorrupt, StoreMissing, WrongPassphrase
+from outreach.store.session import check_store_file, load_vault, unlock_store
 from outreach.ui.context import AppContext
 from outreach.ui.messages import explain
 from outreach.ui.widgets.centred import lay_out_centred
@@ -72,6 +73,10 @@ class UnlockScreen(QWidget):
         self.user.clear()
         try:
             users = load_vault(self.ctx.data_dir).users()
+            check_store_file(self.ctx.data_dir)
+        except StoreMissing as exc:
+            self._refuse(exc)
+            return
         except OutreachError as exc:
             self.message.setText(explain(exc).message)
             return
@@ -81,6 +86,23 @@ class UnlockScreen(QWidget):
         for index in range(self.user.count()):
             if self.user.itemData(index)[0] == last:
                 self.user.setCurrentIndex(index)
+
+    def _refuse(self, error: StoreCorrupt) -> None:
+        """The store cannot be opened at all: say why and what to do, and offer nothing else."""
+        info = explain(error)
+        self.message.setText(
+            f"<b>{html.escape(info.title)}.</b> {html.escape(info.message)}<br>"
+            f"{html.escape(info.action)}"
+        )
+        for widget in (
+            self.user,
+            self.passphrase,
+            self.unlock_button,
+            self.recover_button,
+            self.add_user_button,
+            self.change_button,
+        ):
+            widget.setEnabled(False)
 
     def focus_passphrase(self) -> None:
         self.passphrase.setFocus()
@@ -110,7 +132,9 @@ class UnlockScreen(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.unlock_button.setEnabled(True)
-        if isinstance(error, OutreachError):
+        if isinstance(error, StoreCorrupt):
+            self._refuse(error)
+        elif isinstance(error, OutreachError):
             info = explain(error)
             self.message.setText(f"{info.title}. {info.action}")
             if isinstance(error, WrongPassphrase):

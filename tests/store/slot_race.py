@@ -48,7 +48,10 @@ def race(jobs: Sequence[Callable[[int], None]]) -> list[Outcome]:
     """Start one process per job, release them together, wait for all; outcomes by worker."""
     barrier = CTX.Barrier(len(jobs))
     results = CTX.Queue()
-    procs = [CTX.Process(target=_run, args=(i, job, barrier, results)) for i, job in enumerate(jobs)]
+    procs = [
+        CTX.Process(target=_run, args=(index, job, barrier, results))
+        for index, job in enumerate(jobs)
+    ]
     for proc in procs:
         proc.start()
     outcomes = [results.get(timeout=300) for _ in procs]

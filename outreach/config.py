@@ -17,10 +17,14 @@ import msgspec
 from outreach import paths
 
 log = logging.getLogger(__name__)
+AUTO_LOCK_DEFAULT = 5
+# A day at most: beyond ~35,791 minutes Qt's millisecond timer overflows (the GUI crashed at
+# start), and 0 or less re-locked right after every unlock.
+AUTO_LOCK_BOUNDS = (1, 24 * 60)
 
 
 class Settings(msgspec.Struct, kw_only=True):
-    auto_lock_minutes: int = 5
+    auto_lock_minutes: int = AUTO_LOCK_DEFAULT
     default_site: str | None = None
     default_area: str | None = None
     default_setting: str | None = None
@@ -32,12 +36,28 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read settings; a missing or damaged file falls back to defaults (and says so in the log)."""
     path = path or paths.settings_path()
     try:
-        return msgspec.json.decode(path.read_bytes(), type=Settings)
+        return _checked(msgspec.json.decode(path.read_bytes(), type=Settings))
     except FileNotFoundError:
         return Settings()
     except (msgspec.DecodeError, msgspec.ValidationError, OSError) as exc:
         log.warning("settings file unreadable, using defaults: %s", exc)
         return Settings()
+
+
+def _checked(settings: Settings) -> Settings:
+    """Values outside their sane range fall back to the default, one by one, with a warning
+    (the rest of the file still counts)."""
+    low, high = AUTO_LOCK_BOUNDS
+    if not low <= settings.auto_lock_minutes <= high:
+        log.warning(
+            "settings: auto_lock_minutes must be %d to %d, not %d: using %d",
+            low,
+            high,
+            settings.auto_lock_minutes,
+            AUTO_LOCK_DEFAULT,
+        )
+        settings = msgspec.structs.replace(settings, auto_lock_minutes=AUTO_LOCK_DEFAULT)
+    return settings
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -7,6 +7,7 @@ mix two SQLite copies and break file locking.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,13 @@ def open_encrypted(
             empty = True
         if empty:
             raise StoreMissing(path.name)
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)
+    read_only = not create and not writable(path)
+    conn = sqlcipher3.connect(
+        _read_only_uri(path) if read_only else str(path),
+        isolation_level=None,
+        check_same_thread=True,
+        uri=read_only,
+    )
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # errors reach the user via exceptions
         # Process-wide: SQLCipher zeroes what it frees (key schedules, page buffers, SQL text).
@@ -86,7 +93,10 @@ def open_encrypted(
         if not create and tables == 0:
             conn.close()
             raise StoreMissing(path.name)
-        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        if read_only:
+            log.info("the data directory is read-only: store opened read-only")
+        else:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA secure_delete = ON")
@@ -101,6 +111,21 @@ def open_encrypted(
         # The key came from an authenticated key slot, so a failure here means damage.
         raise StoreCorrupt(f"the store file is damaged or was replaced: {exc}") from None
     return conn
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write the store and make its -wal and -shm files beside it."""
+    return os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
+
+
+def _read_only_uri(path: Path) -> str:
+    """Read-only: `status` and reading work where nothing can be written. SQLite cannot open a
+    WAL database read-only unless its -wal and -shm exist or can be made, so with none (a clean
+    close deletes them) the file is opened immutable: no WAL then means nothing to miss."""
+    wal = path.with_name(path.name + "-wal")
+    shm = path.with_name(path.name + "-shm")
+    immutable = "" if wal.exists() and shm.exists() else "&immutable=1"
+    return f"{path.resolve().as_uri()}?mode=ro{immutable}"
 
 
 def store_error(exc: BaseException) -> StoreError | None:

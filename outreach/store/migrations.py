@@ -6,6 +6,7 @@ sqlite-utils' `alter=True` paths only catch the stdlib's exceptions, so every ch
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -103,6 +104,11 @@ def migrate(conn: Connection, path: Path | None) -> int:
         )
     if current == LATEST:
         return current
+    if path is not None and not os.access(path.parent, os.W_OK):
+        raise StoreError(
+            f"this store needs an upgrade (schema {current} to {LATEST}), which needs a "
+            "writable data directory"
+        )
     if path is not None and current > 0:
         backup = path.with_name(f"{path.name}.before-v{LATEST}")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -8,7 +8,9 @@ paint, and the opening runs on the store thread (start-up budget, DESIGN §7).
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,9 +51,36 @@ def preload() -> None:
     vault.preload()
 
 
+PRIVATE_FILES = (
+    STORE_FILE,
+    STORE_FILE + "-wal",
+    STORE_FILE + "-shm",
+    SLOTS_FILE,
+    SLOTS_FILE + ".lock",
+    "settings.json",
+)
+
+
+def make_private(data_dir: Path) -> None:
+    """Owner-only access (dir 0700, files 0600), on creation and at every open: a data dir made
+    beforehand, or settings written by an older version, could be readable by everyone.
+    Where the modes cannot change (read-only medium, another owner) it says so in the log."""
+    targets = [(data_dir, 0o700), *((data_dir / name, 0o600) for name in PRIVATE_FILES)]
+    for path, mode in targets:
+        try:
+            info = path.lstat()
+            if not stat.S_ISLNK(info.st_mode) and info.st_mode & 0o777 != mode:
+                os.chmod(path, mode)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.info("cannot make %s private: %s", path.name, exc.strerror)
+
+
 def load_vault(data_dir: Path) -> Vault:
     if not store_exists(data_dir):
         raise NoStore(f"no store in {data_dir}: run 'outreach init' or the set-up wizard first")
+    make_private(data_dir)
     return Vault.load(data_dir / SLOTS_FILE)
 
 
@@ -60,6 +89,7 @@ def create_store(
 ) -> tuple[Store, str]:
     """New store and key slots; returns the open store and the recovery key (show it once)."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private(data_dir)
     db_path = data_dir / STORE_FILE
     if store_exists(data_dir) or db_path.exists():
         raise StoreExists(f"a store already exists in {data_dir}")
@@ -82,6 +112,7 @@ def create_store(
             data_dir / SLOTS_FILE, user, role, passphrase, kdf, db_key=key
         )
         tmp.rename(db_path)
+        make_private(data_dir)  # SQLite makes its files 0644
         store = _open(data_dir, key, user, role)
     store.set_meta("store_id", slots.store_id)
     log.info("created store for role %s", role)

@@ -18,7 +18,9 @@ from tests.samples import CONTACT, PASSPHRASE
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def outreach(data_dir: Path, *args: str, stdin: str = "", wrap: list[str] | None = None):  # type: ignore[no-untyped-def]
+def outreach(
+    data_dir: Path, *args: str, stdin: str = "", wrap: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "outreach", "--data-dir", str(data_dir), *args]
     return subprocess.run(
         [*(wrap or []), *command],

@@ -36,11 +36,21 @@ def check_store_file(data_dir: Path) -> None:
     creation is waiting to be finished): the unlock screen says so before anyone types."""
     if not store_exists(data_dir):
         return
-    for name in (STORE_FILE, STORE_FILE + ".new"):
-        path = data_dir / name
-        if path.exists() and path.stat().st_size > 0:
-            return
-    raise StoreMissing(STORE_FILE)
+    db_path = data_dir / STORE_FILE
+    if not _has_content(db_path if db_path.exists() else _pending(db_path)):
+        raise StoreMissing(STORE_FILE)
+
+
+def _pending(db_path: Path) -> Path:
+    """Where `create_store` builds the database before renaming it into place."""
+    return db_path.with_name(db_path.name + ".new")
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def preload() -> None:
@@ -97,7 +107,7 @@ def create_store(
     from outreach.store.connection import open_encrypted
     from outreach.store.migrations import migrate
 
-    tmp = db_path.with_name(db_path.name + ".new")
+    tmp = _pending(db_path)
     for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
         leftover.unlink(missing_ok=True)
     with wiped_after(KeyBuffer(secrets.token_bytes(vault.KEY_BYTES))) as key:
@@ -127,8 +137,8 @@ def _open(data_dir: Path, key: KeyBuffer, user: str, role: str, store_id: str = 
     from outreach.store.store import Store
 
     db_path = data_dir / STORE_FILE
-    pending = db_path.with_name(db_path.name + ".new")
-    interrupted = not db_path.exists() and pending.exists()
+    pending = _pending(db_path)
+    interrupted = not db_path.exists() and _has_content(pending)
     if interrupted:
         # create_store was killed between saving the slots and the rename: the file is whole.
         log.warning("finishing a store creation that was interrupted")

@@ -25,7 +25,7 @@ def test_empty_store_file_shows_a_clear_screen_and_makes_nothing(
     screen = window.stack.currentWidget()
     assert isinstance(screen, UnlockScreen)
     text = screen.message.text()
-    assert "missing or damaged" in text and "backup" in text
+    assert "missing or damaged" in text and "Restore the store from a backup" in text
     assert not screen.unlock_button.isEnabled() and not screen.passphrase.isEnabled()
     assert db.stat().st_size == 0
     assert not (existing_store / (STORE_FILE + "-wal")).exists()

@@ -73,10 +73,6 @@ class UnlockScreen(QWidget):
         self.user.clear()
         try:
             users = load_vault(self.ctx.data_dir).users()
-            check_store_file(self.ctx.data_dir)
-        except StoreMissing as exc:
-            self._refuse(exc)
-            return
         except OutreachError as exc:
             self.message.setText(explain(exc).message)
             return
@@ -86,16 +82,21 @@ class UnlockScreen(QWidget):
         for index in range(self.user.count()):
             if self.user.itemData(index)[0] == last:
                 self.user.setCurrentIndex(index)
+        try:
+            check_store_file(self.ctx.data_dir)
+        except StoreMissing as exc:
+            self._refuse(exc)
 
     def _refuse(self, error: StoreCorrupt) -> None:
-        """The store cannot be opened at all: say why and what to do, and offer nothing else."""
+        """The store cannot be opened at all: say so and what to do (the file and SQLite's words
+        are in the log), and offer nothing that cannot help."""
         info = explain(error)
+        log.warning("store refused: %s", error)
         self.message.setText(
-            f"<b>{html.escape(info.title)}.</b> {html.escape(info.message)}<br>"
-            f"{html.escape(info.action)}"
+            f"<p style='color:#a40000'><b>⚠ {html.escape(info.title)}.</b></p>"
+            f"<p>{html.escape(info.action)}</p>"
         )
         for widget in (
-            self.user,
             self.passphrase,
             self.unlock_button,
             self.recover_button,

@@ -272,6 +272,10 @@ class Vault:
     def _write(self) -> None:
         if self._read_only:
             raise StoreError("the data directory is read-only: the key slot file cannot change")
+        # Under the lock no other writer has a temp file in flight: any left is from a writer
+        # killed mid-write (write_atomic's unique names are never reused, so never overwritten).
+        for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            leftover.unlink(missing_ok=True)
         try:
             write_atomic(self.path, msgspec.json.format(msgspec.json.encode(self._data)))
         except OSError as exc:

@@ -56,3 +56,14 @@ def test_slot_writes_leave_no_temp_files(store: Store, data_dir: Path) -> None:
         "keyslots.json.lock",
     ]
     assert not list(data_dir.glob(".*tmp"))
+
+
+def test_a_killed_writers_temp_file_is_cleared_by_the_next_change(
+    store: Store, data_dir: Path
+) -> None:
+    """A temp file left by a writer killed mid-write is removed by the next slot change."""
+    store.close()
+    leftover = data_dir / ".keyslots.json.abc123.tmp"
+    leftover.write_bytes(b'{"half": ')
+    slot_race.with_bob(data_dir)
+    assert not leftover.exists() and users(data_dir) == {"alice", "bob"}

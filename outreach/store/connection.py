@@ -27,6 +27,13 @@ else:
     Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError
 OperationalError = dbapi2.OperationalError
+# SQLCipher zeroes (and locks) every allocation it frees: key schedules, page buffers, SQL text.
+# Process-wide, and once on it cannot be turned off. It costs CPU: grouped counts over 20k
+# records took ~2.5x the CPU time with it on (29 vs 12 ms), and `bench store`'s counts ratio
+# encrypted/plain read 2.78x (budget 1.3x) on a busy machine. `store/test_key_memory.py` finds
+# no key copy after lock either way (the key is wiped by our own code), so this is defence in
+# depth for what SQLCipher frees while a store is open (DESIGN §4 asks for it on).
+MEMORY_SECURITY = True
 DAMAGED = "the store is damaged: restore it from a backup, or recover (docs/security.md)"
 _HEX = b"0123456789abcdef"
 
@@ -85,8 +92,7 @@ def open_encrypted(
     )
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # errors reach the user via exceptions
-        # Process-wide: SQLCipher zeroes what it frees (key schedules, page buffers, SQL text).
-        conn.execute("PRAGMA cipher_memory_security = ON")
+        conn.execute(f"PRAGMA cipher_memory_security = {'ON' if MEMORY_SECURITY else 'OFF'}")
         _apply_key(conn, memoryview(key))
         # Reading the schema decrypts page 1: a wrong key or a damaged header fails here.
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STORE_FILE = "outreach.db"
 SLOTS_FILE = "keyslots.json"
+SLOTS_LOCK_FILE = SLOTS_FILE + ".lock"  # kept between uses (vault.Vault._locked); wiped with it
 
 
 def store_exists(data_dir: Path) -> bool:
@@ -66,7 +67,7 @@ PRIVATE_FILES = (
     STORE_FILE + "-wal",
     STORE_FILE + "-shm",
     SLOTS_FILE,
-    SLOTS_FILE + ".lock",
+    SLOTS_LOCK_FILE,
     "settings.json",
 )
 

@@ -58,6 +58,53 @@ def build_record(
     return parse_record(filled, now=now, vocab=vocab)
 
 
+def build_entered(
+    data: dict[str, Any],
+    *,
+    recorded_by: str,
+    now: dt.datetime | None = None,
+    vocab: Vocabulary | None = None,
+) -> Record:
+    """A record a person enters now (the forms, `outreach record`): `build_record`, then the
+    rules for new entries (`check_entered`)."""
+    record = build_record(data, recorded_by=recorded_by, now=now, vocab=vocab)
+    check_entered(record)
+    return record
+
+
+def check_entered(record: Record) -> None:
+    """Rules for what a person enters now, beyond what makes a record valid.
+
+    Not part of `validate`: records already made (stored, synced, on the hub) stay valid as they
+    are, so an old record is never quarantined by a rule that came later.
+    """
+    if isinstance(record, Contact) and contact_says_nothing(record):
+        raise InvalidRecord(EMPTY_CONTACT)
+
+
+EMPTY_CONTACT = (
+    "nothing was recorded about this contact: choose at least one of age band, gender, "
+    "in treatment, injecting, substances, risk factors, interventions or referrals, "
+    "or add a client code"
+)
+
+
+def contact_says_nothing(record: Contact) -> bool:
+    """Only the place and defaults: a stray Ctrl+S, not an encounter (site, area and setting
+    are remembered from the last contact, so they say nothing on their own)."""
+    return (
+        record.client_code is None
+        and record.age_band in (None, "unknown")
+        and record.gender in (None, "not_stated")
+        and record.in_treatment in (None, "unknown")
+        and record.injecting in (None, "unknown")
+        and not record.substances
+        and not record.risk_factors
+        and not record.interventions
+        and not record.referrals
+    )
+
+
 def parse_record(
     data: Any, *, now: dt.datetime | None = None, vocab: Vocabulary | None = None
 ) -> Record:
@@ -177,12 +224,14 @@ def _check_kit_issue(record: KitIssue, vocab: Vocabulary) -> None:
         check_gtin(record.gtin)
         known = vocab.product_for_gtin(record.gtin)
         if known is not None and known != record.product:
-            raise InvalidRecord(
-                f"GTIN {record.gtin} is {known}, not {record.product}", field="gtin"
+            raise InvalidRecord(  # labels: a person reads this, never a code
+                f"this pack (GTIN {record.gtin}) is {vocab.label('product', known)}, "
+                f"not {vocab.label('product', record.product)}: choose the product it is",
+                field="gtin",
             )
     if record.expiry < record.occurred_at.date():
         raise InvalidRecord(
-            f"kit expired on {record.expiry.isoformat()}: do not issue it", field="expiry"
+            f"this kit expired on {record.expiry:%d %b %Y}: do not hand it out", field="expiry"
         )
     if record.supply == "repeat" and record.resupply_reason is None:
         raise InvalidRecord("a repeat supply needs a resupply reason", field="resupply_reason")

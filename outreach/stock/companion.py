@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from outreach.domain import facts, ids
 from outreach.domain.records import KitIssue, Record, StockMovement, Void, decode_record
+from outreach.domain.vocab import base_vocabulary
 from outreach.errors import StockError
 from outreach.stock.ledger import ADJUSTMENT, StockKey, balances, signed
 from outreach.store.connection import Connection
@@ -145,8 +146,10 @@ def _check_not_negative(
     for key, delta in sorted(change.items()):
         after = now.get(key, 0) + pending[key]
         if after < 0 and delta < 0 and key not in adjusted:
+            vocab = base_vocabulary()
             raise StockError(
-                f"not enough stock: {key.product} batch {key.batch} (expiry {key.expiry:%d %b %Y})"
-                f" at {key.site} would go to {after}. Receive it first, or count the stock and "
-                "record an adjustment."
+                f"not enough stock: {vocab.label('product', key.product)} batch {key.batch} "
+                f"(expiry {key.expiry:%d %b %Y}) at "
+                f"{vocab.label('site', key.site)} would go to {after}. Receive it first, or "
+                "count the stock and record an adjustment."
             )

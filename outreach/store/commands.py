@@ -16,7 +16,7 @@ from outreach import config, paths
 from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
 from outreach.domain.facts import COUNT_FIELDS
 from outreach.domain.records import Record
-from outreach.domain.validation import build_record
+from outreach.domain.validation import build_entered
 from outreach.errors import InvalidRecord
 from outreach.store import counts as store_counts
 from outreach.store.session import create_store, load_vault, store_exists
@@ -140,7 +140,7 @@ def parse_lines(lines: Iterable[str], user: str) -> tuple[list[Record], list[Inv
             errors.append(InvalidRecord(f"not valid JSON ({exc.msg})", line=number))
             continue
         try:
-            records.append(build_record(data, recorded_by=user))
+            records.append(build_entered(data, recorded_by=user))
         except InvalidRecord as exc:
             errors.append(exc.at_line(number))
     return records, errors

@@ -3,7 +3,8 @@
 Every code, period key, client code and serial is stored as a small integer from `codes`, and the
 day as a date ordinal. Rows shrink to ~40 bytes, so a grouped count over a million records touches
 about a quarter of the pages a text table would, and page decryption stops dominating the time.
-The `facts` and `fact_items` views show the same rows with text values for ad hoc queries.
+The `facts` and `fact_items` views (migration 1) show the same rows with text values for ad hoc
+queries. The tables are made by the migrations; this module writes their rows.
 """
 
 from __future__ import annotations
@@ -26,52 +27,6 @@ CODED_COLUMNS: tuple[str, ...] = (
 )
 # date(ordinal + this) in SQLite turns a Python date ordinal back into an ISO date.
 ORDINAL_TO_JULIAN = 1721424.5
-
-
-def schema_sql() -> str:
-    """DDL for migration 1: tables, indexes and the text views."""
-    coded = ",\n  ".join(f"{name} INTEGER" for name in CODED_COLUMNS)
-    numeric = ",\n  ".join(f"{name} INTEGER" for name in facts.NUMERIC_COLUMNS)
-    joins = "\n".join(
-        f"LEFT JOIN codes c_{name} ON c_{name}.id = f.{name}" for name in CODED_COLUMNS
-    )
-    view_columns = ",\n  ".join(
-        [
-            "f.seq AS fact",
-            "r.id AS id",
-            "f.active AS active",
-            f"date(f.day + {ORDINAL_TO_JULIAN}) AS day",
-            *(f"c_{name}.value AS {name}" for name in CODED_COLUMNS),
-            *(f"f.{name} AS {name}" for name in facts.NUMERIC_COLUMNS),
-        ]
-    )
-    return f"""
-CREATE TABLE codes (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);
--- One row per countable record (seq = records.device_seq); active = 0 once voided or superseded.
-CREATE TABLE fact_data (
-  seq INTEGER PRIMARY KEY REFERENCES records (device_seq) ON DELETE CASCADE,
-  active INTEGER NOT NULL DEFAULT 1,
-  day INTEGER NOT NULL,
-  {coded},
-  {numeric}
-);
-CREATE INDEX fact_data_type_day ON fact_data (type, day);
-CREATE INDEX fact_data_client ON fact_data (client_code) WHERE client_code IS NOT NULL;
-CREATE INDEX fact_data_serial ON fact_data (serial) WHERE serial IS NOT NULL;
-CREATE TABLE fact_item_data (
-  seq INTEGER NOT NULL REFERENCES fact_data (seq) ON DELETE CASCADE,
-  field INTEGER NOT NULL,
-  value INTEGER NOT NULL,
-  PRIMARY KEY (seq, field, value)
-) WITHOUT ROWID;
-CREATE INDEX fact_item_data_field ON fact_item_data (field, value);
-CREATE VIEW facts AS SELECT
-  {view_columns}
-FROM fact_data f JOIN records r ON r.device_seq = f.seq
-{joins};
-CREATE VIEW fact_items AS SELECT i.seq AS fact, cf.value AS field, cv.value AS value
-FROM fact_item_data i JOIN codes cf ON cf.id = i.field JOIN codes cv ON cv.id = i.value;
-"""
 
 
 _FACT_TABLE_COLUMNS = ("seq", "active", "day", *CODED_COLUMNS, *facts.NUMERIC_COLUMNS)

@@ -7,16 +7,28 @@ fact rows; the roll-up answers it from a few thousand cells. Triggers on `fact_d
 and are skipped by `HAVING`.
 
 Type and field names are stored as code ids (seeded here, so the triggers carry them as
-literals); a missing scalar value is 0, which decodes to no value. A change to
-`facts.COUNT_FIELDS` needs a migration that calls `install` again.
+literals); a missing scalar value is 0, which decodes to no value. Which fields are rolled up is
+given by the migration that installs the roll-up (`RollupFields`, a literal copy of
+`facts.COUNT_FIELDS` on that day): a change to the counted fields needs a new migration that calls
+`install` again with them (`tests/store/test_migrations.py` checks the latest one is current).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from outreach.domain.facts import COUNT_FIELDS, ITEM_FIELDS, PERIOD_FIELDS
+from outreach.domain.facts import PERIOD_FIELDS
 from outreach.store.connection import Connection
+
+
+@dataclass(frozen=True)
+class RollupFields:
+    """What a roll-up counts: each record type's counted fields, and which of them are lists."""
+
+    counted: Mapping[str, Sequence[str]]
+    items: Sequence[str]
+
 
 # Besides one counted field, a roll-up query can also group by these.
 AXES = ("site", "day")
@@ -41,46 +53,49 @@ def counted_field(fields: Sequence[str]) -> str:
     return next((field for field in fields if field not in AXES), "site")
 
 
-def _scalar_columns() -> dict[str, list[str]]:
+def _scalar_columns(fields: RollupFields) -> dict[str, list[str]]:
     """Each scalar count field and the record types that have it.
 
     Every countable type has `site`, so its site cells also hold the type's totals.
     """
     columns: dict[str, list[str]] = {}
-    for kind, fields in COUNT_FIELDS.items():
-        for field in (f for f in fields if f not in ITEM_FIELDS):
+    for kind, counted in fields.counted.items():
+        for field in (f for f in counted if f not in fields.items):
             columns.setdefault(field, []).append(kind)
     return columns
 
 
-def _seed_codes(conn: Connection) -> dict[str, int]:
-    names = {*COUNT_FIELDS, *_scalar_columns(), *ITEM_FIELDS}
+def _seed_codes(conn: Connection, fields: RollupFields) -> dict[str, int]:
+    names = {*fields.counted, *_scalar_columns(fields), *fields.items}
     conn.executemany("INSERT OR IGNORE INTO codes (value) VALUES (?)", [(n,) for n in names])
     marks = ", ".join("?" * len(names))
     rows = conn.execute(f"SELECT value, id FROM codes WHERE value IN ({marks})", sorted(names))
     return {str(value): int(code) for value, code in rows}
 
 
-def _item_ids(ids: dict[str, int]) -> str:
-    return ", ".join(str(ids[field]) for field in ITEM_FIELDS)
+def _item_ids(ids: dict[str, int], fields: RollupFields) -> str:
+    return ", ".join(str(ids[field]) for field in fields.items)
 
 
-def _change_cells(ids: dict[str, int], kind: str, row: str, sign: str) -> list[str]:
+def _change_cells(
+    ids: dict[str, int], fields: RollupFields, kind: str, row: str, sign: str
+) -> list[str]:
     """Statements adding `sign` × the `kind` record `row`: its scalar cells, then its items."""
     cells = " UNION ALL ".join(
         f"SELECT {ids[column]} AS field, {row}.{column} AS value"
-        for column in COUNT_FIELDS[kind]
-        if column not in ITEM_FIELDS
+        for column in fields.counted[kind]
+        if column not in fields.items
     )
     statements = [
         f"{_INSERT}SELECT {row}.type, c.field, {row}.day, {row}.site, "
         f"coalesce(c.value, 0), {sign}, {sign} * coalesce({row}.quantity, 0) "
         f"FROM ({cells}) c{_UPSERT}"
     ]
-    if any(field in ITEM_FIELDS for field in COUNT_FIELDS[kind]):
+    if any(field in fields.items for field in fields.counted[kind]):
         statements.append(
             f"{_INSERT}SELECT {row}.type, i.field, {row}.day, {row}.site, i.value, {sign}, 0 "
-            f"FROM fact_item_data i WHERE i.seq = {row}.seq AND i.field IN ({_item_ids(ids)})"
+            f"FROM fact_item_data i WHERE i.seq = {row}.seq "
+            f"AND i.field IN ({_item_ids(ids, fields)})"
             f"{_ON_CONFLICT}"
         )
     return statements
@@ -90,7 +105,7 @@ def _trigger(name: str, when: str, body: list[str]) -> str:
     return f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(body)}; END"
 
 
-def _triggers(ids: dict[str, int]) -> list[str]:
+def _triggers(ids: dict[str, int], fields: RollupFields) -> list[str]:
     """One set per record type (each touches only its own fields), and one for list items."""
     triggers = [
         _trigger(
@@ -99,14 +114,14 @@ def _triggers(ids: dict[str, int]) -> list[str]:
             [
                 f"{_INSERT}SELECT f.type, NEW.field, f.day, f.site, NEW.value, 1, 0 "
                 f"FROM fact_data f WHERE f.seq = NEW.seq AND f.active = 1 "
-                f"AND NEW.field IN ({_item_ids(ids)}){_ON_CONFLICT}"
+                f"AND NEW.field IN ({_item_ids(ids, fields)}){_ON_CONFLICT}"
             ],
         )
     ]
-    for kind in COUNT_FIELDS:
+    for kind in fields.counted:
         is_kind = f"type = {ids[kind]}"
         # On insert the list items come after the row, through fact_rollup_item.
-        added = _change_cells(ids, kind, "NEW", "1")[:1]
+        added = _change_cells(ids, fields, kind, "NEW", "1")[:1]
         triggers += [
             _trigger(
                 f"fact_rollup_insert_{kind}",
@@ -117,21 +132,22 @@ def _triggers(ids: dict[str, int]) -> list[str]:
                 f"fact_rollup_active_{kind}",
                 f"AFTER UPDATE OF active ON fact_data "
                 f"WHEN NEW.{is_kind} AND NEW.active IS NOT OLD.active",
-                _change_cells(ids, kind, "NEW", "(NEW.active - OLD.active)"),
+                _change_cells(ids, fields, kind, "NEW", "(NEW.active - OLD.active)"),
             ),
             # BEFORE: the record's list items are still there to be taken out with it.
             _trigger(
                 f"fact_rollup_delete_{kind}",
                 f"BEFORE DELETE ON fact_data WHEN OLD.{is_kind} AND OLD.active = 1",
-                _change_cells(ids, kind, "OLD", "-1"),
+                _change_cells(ids, fields, kind, "OLD", "-1"),
             ),
         ]
     return triggers
 
 
-def install(conn: Connection) -> None:
-    """Create (or re-create) the roll-up, its triggers, and fill it from the active facts."""
-    ids = _seed_codes(conn)
+def install(conn: Connection, fields: RollupFields) -> None:
+    """Create (or re-create) the roll-up of `fields`, its triggers, and fill it from the active
+    facts. Called by migrations only, each with the fields of its day."""
+    ids = _seed_codes(conn, fields)
     old = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fact_rollup_%'"
     ).fetchall()
@@ -151,21 +167,22 @@ CREATE TABLE fact_rollup (
   PRIMARY KEY (type, field, day, site, value)
 ) WITHOUT ROWID"""
     )
-    for trigger in _triggers(ids):
+    for trigger in _triggers(ids, fields):
         conn.execute(trigger)
-    _backfill(conn, ids)
+    _backfill(conn, ids, fields)
 
 
-def _backfill(conn: Connection, ids: dict[str, int]) -> None:
+def _backfill(conn: Connection, ids: dict[str, int], fields: RollupFields) -> None:
     scalars = " UNION ALL ".join(
         f"SELECT f.type, {ids[column]} AS field, f.day, f.site, coalesce(f.{column}, 0) AS value, "
         f"coalesce(f.quantity, 0) AS q FROM fact_data f WHERE f.active = 1 "
         f"AND f.type IN ({', '.join(str(ids[kind]) for kind in kinds)})"
-        for column, kinds in _scalar_columns().items()
+        for column, kinds in _scalar_columns(fields).items()
     )
     items = (
         "SELECT f.type, i.field, f.day, f.site, i.value, 0 FROM fact_item_data i "
-        f"JOIN fact_data f ON f.seq = i.seq WHERE f.active = 1 AND i.field IN ({_item_ids(ids)})"
+        f"JOIN fact_data f ON f.seq = i.seq WHERE f.active = 1 "
+        f"AND i.field IN ({_item_ids(ids, fields)})"
     )
     conn.execute(
         f"{_INSERT}SELECT type, field, day, site, value, count(*), sum(q) "

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 from outreach import APP_NAME, config
 from outreach.store.session import preload, store_exists
 from outreach.ui.context import AppContext
+from outreach.ui.drafts import DraftKeeper
 from outreach.ui.idle import IdleWatcher
 from outreach.ui.ops import Ops
 from outreach.ui.screens.unlock import UnlockScreen
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         self._lock_key: QShortcut | None = None  # made on first unlock: nothing to lock before
         self._screen: QWidget | None = None
+        self.drafts = DraftKeeper()  # forms in progress over a lock: memory only
         self.start()
 
     # -- screens -------------------------------------------------------------------------------
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         unlock.unlocked.connect(self._on_unlocked)
         self._show(unlock)
         unlock.focus_passphrase()
+        unlock.message.setText(self.drafts.notice())
         QTimer.singleShot(PRELOAD_MS, self, self._preload_store)
 
     def _preload_store(self) -> None:
@@ -105,6 +108,7 @@ class MainWindow(QMainWindow):
         self._show(self.workspace)
         self._install_status_bar()
         self._install_lock_key()
+        self.drafts.hand_over(self.workspace, user)
         self.idle.set_minutes(self.ctx.settings.auto_lock_minutes)
         self.idle.start()
         log.info("unlocked (role %s)", role)
@@ -128,6 +132,7 @@ class MainWindow(QMainWindow):
         if self.workspace is None:
             return
         self.idle.stop()
+        self.drafts.keep(self.workspace, self.ctx.user)
         self.workspace = None
         if self.status is not None:
             self.statusBar().removeWidget(self.status)

@@ -10,8 +10,8 @@ import importlib
 import logging
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QListWidget, QStackedWidget, QWidget
 
 from outreach.ui.context import AppContext
 from outreach.ui.pages import pages_for
@@ -43,11 +43,34 @@ class Workspace(QWidget):
             if number <= 9:
                 shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
                 shortcut.activated.connect(lambda index=number - 1: self.show_index(index))
+        # Ctrl+S saves the page shown wherever the focus is (the navigation list too): one
+        # shortcut here rather than one per page, which Qt would find ambiguous.
+        for keys in (QKeySequence(QKeySequence.StandardKey.Save), QKeySequence("Ctrl+Return")):
+            save = QShortcut(keys, self)
+            save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            save.activated.connect(self.save_current)
         self.nav.currentRowChanged.connect(self._on_row)
         if self.entries:
             self.nav.setCurrentRow(0)
         # Tied to this widget, so the timer dies with the workspace (lock, window closed).
         QTimer.singleShot(WARM_UP_MS, self, self._warm_up)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        """Shown after unlock: the focus goes to the page's first field, not to whatever Qt
+        picks when the unlock screen goes (the navigation list), so typing can start at once."""
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._focus_if_lost)
+
+    def _focus_if_lost(self) -> None:
+        focused = QApplication.focusWidget()
+        page = self.stack.currentWidget()
+        if focused is None or not (focused is page or page.isAncestorOf(focused)):
+            self.focus_page()
+
+    def focus_page(self) -> None:
+        page = self.stack.currentWidget()
+        focus = getattr(page, "first_field", None)
+        (focus() if callable(focus) else page).setFocus()
 
     def _warm_up(self) -> None:
         if self.ctx.ops.closed:
@@ -95,8 +118,21 @@ class Workspace(QWidget):
         activated = getattr(page, "activated", None)
         if callable(activated):
             activated()
-        focus = getattr(page, "first_field", None)
-        (focus() if callable(focus) else page).setFocus()
+        self.focus_page()
+
+    def built_pages(self) -> list[tuple[str, QWidget]]:
+        """(class name, page) for the pages built so far."""
+        return [(self.entries[index].cls, page) for index, page in sorted(self._built.items())]
+
+    def current_name(self) -> str | None:
+        row = self.stack.currentIndex()
+        return self.entries[row].cls if 0 <= row < len(self.entries) else None
+
+    def save_current(self) -> None:
+        """Save the page shown, if it is a form (it has `save`)."""
+        save = getattr(self.stack.currentWidget(), "save", None)
+        if callable(save):
+            save()
 
     def show_index(self, index: int) -> None:
         if 0 <= index < len(self.entries):

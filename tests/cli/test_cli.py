@@ -49,7 +49,13 @@ def test_record_then_counts_gives_the_right_numbers(cli_dir: Path) -> None:
         KIT,
         {**KIT, "recipient": "family_friend"},
         {**KIT, "product": "prenoxad_2mg_syringe", "recipient": "family_friend"},
-        {"type": "contact", "site": "outreach_van", "area": "LS6", "setting": "street"},
+        {
+            "type": "contact",
+            "site": "outreach_van",
+            "area": "LS6",
+            "setting": "street",
+            "age_band": "25_34",
+        },
     )
     result = run(cli_dir, "record", stdin=sample)
     assert result.returncode == 0, result.stderr

@@ -50,7 +50,7 @@ def test_usb_and_https_journey_from_the_command_line(tmp_path: Path) -> None:
         assert code.startswith("OUTREACH-ENROL-1:") and qr.read_bytes()[:4] == b"\x89PNG"
         ok(device(data, "init", "--user", "alice", "--role", "worker"))
         enrolled = json.loads(ok(device(data, "enrol", code.strip())))
-        lines = "\n".join(json.dumps(CONTACT) for _ in range(30)) + "\n"
+        lines = "\n".join(json.dumps({**CONTACT, "age_band": "25_34"}) for _ in range(30)) + "\n"
         ok(device(data, "record", stdin=lines))
         usb = tmp_path / "usb"
         written = json.loads(ok(device(data, "sync", "--to-dir", str(usb))))["files"]

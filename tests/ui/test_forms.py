@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from outreach.domain.ids import is_referral_code
 from outreach.ui.pages.issue_kit import IssueKitPage
 from outreach.ui.pages.record_contact import RecordContactPage
+from outreach.ui.widgets.message_bar import Kind
 from tests.ui.test_flow import GS, SCAN, type_scan
 
 LEFT = Qt.MouseButton.LeftButton
@@ -30,7 +31,7 @@ def kit_page(window) -> IssueKitPage:
 
 def save(qtbot: QtBot, window, page) -> None:
     """Click Save and wait for the page's own answer (saved banner or the reason it refused)."""
-    page.banner.label.clear()
+    page.banner.clear()
     qtbot.mouseClick(page.save_button, LEFT)
     qtbot.waitUntil(lambda: bool(page.banner.label.text()), timeout=10_000)
 
@@ -50,18 +51,21 @@ def test_bad_scan_says_why(unlocked, qtbot: QtBot) -> None:
     qtbot.keyClicks(page.scan, "hello")
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
     assert page.scan_message.text().startswith("Could not read the scan")
+    assert page.scan_message.kind is Kind.ERROR
     assert page.batch.text() == ""
 
 
 def test_expired_kit_refused(unlocked, qtbot: QtBot) -> None:
-    """An expired pack is flagged on scan and refused on save."""
+    """An expired pack is flagged as an error on scan, fills nothing, and cannot be saved."""
     window = unlocked
     page = kit_page(window)
     type_scan(qtbot, page.scan, EXPIRED)
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
-    assert "EXPIRED" in page.scan_message.text()
+    assert "Expired on 31 Jan 2020" in page.scan_message.text()
+    assert page.scan_message.kind is Kind.ERROR
+    assert page.expiry.text() == "" and page.batch.text() == ""
     save(qtbot, window, page)
-    assert "expired" in page.banner.label.text()
+    assert page.banner.kind is Kind.ERROR and "Not saved" in page.banner.text()
     assert window.workspace.page("HistoryPage").model.rowCount() == 0
 
 
@@ -76,8 +80,10 @@ def test_repeat_serial_flagged_then_allowed(unlocked, qtbot: QtBot) -> None:
     type_scan(qtbot, page.scan, SCAN)
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "already issued" in page.scan_message.text())
+    assert page.scan_message.kind is Kind.WARNING
     save(qtbot, window, page)
     assert "Save again" in page.banner.label.text()
+    assert page.banner.kind is Kind.WARNING
     save(qtbot, window, page)
     assert "Saved kit" in page.banner.label.text()
 
@@ -116,6 +122,7 @@ def test_client_code_history_and_undo(unlocked, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: "New client code" in page.client_history.text())
     qtbot.mouseClick(page.risk_factors.chip("previous_overdose"), LEFT)
     assert "HIGH" in page.risk.text() and "overdosed before" in page.risk.text()
+    qtbot.mouseClick(page.interventions.chip("harm_reduction_advice"), LEFT)
     with qtbot.waitSignal(window.ops.changes, timeout=10_000):
         qtbot.mouseClick(page.save_button, LEFT)
     assert page.client.value() is None and page.area.text() == "LS6"
@@ -123,7 +130,7 @@ def test_client_code_history_and_undo(unlocked, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: "1 earlier contact" in page.client_history.text())
     assert "last risk high" in page.client_history.text()
     with qtbot.waitSignal(window.ops.changes, timeout=10_000) as undone:
-        qtbot.mouseClick(page.banner.undo_button, LEFT)
+        qtbot.mouseClick(page.banner.action, LEFT)
     assert undone.args[0].retired
 
 

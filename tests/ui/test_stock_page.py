@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from outreach.store.session import create_store
 from outreach.ui.pages.stock_page import StockPage
+from outreach.ui.widgets.message_bar import Kind
 from tests.ui.conftest import FAST_KDF, PASSPHRASE, unlock
 from tests.ui.test_flow import GS, type_scan
 
@@ -68,13 +70,15 @@ def test_writing_off_more_than_held_is_explained(pharmacy_window, qtbot: QtBot) 
     """The ledger refuses negative stock and the page shows the reason, not a crash."""
     page: StockPage = pharmacy_window.workspace.show_page("StockPage")
     qtbot.keyClicks(page.batch, "MAN1")
+    qtbot.keyClicks(page.expiry, "31/12/2035")
     page.quantity.setValue(2)
     click_and_wait(qtbot, page, page.receive_button)
     qtbot.waitUntil(lambda: len(on_hand(page)) == 1)
     page.table.selectRow(0)
     page.write_off_quantity.setValue(5)
     click_and_wait(qtbot, page, page.write_off_button)
-    assert "not enough stock" in page.message.text()
+    assert "not enough stock: Prenoxad 2 mg syringe" in page.message.text()
+    assert page.message.kind is Kind.ERROR
     assert on_hand(page)[0][3] == "2"
 
 
@@ -82,7 +86,7 @@ def test_expiring_batch_raises_an_alert(pharmacy_window, qtbot: QtBot) -> None:
     """A batch expiring within 60 days shows in the alerts list."""
     page: StockPage = pharmacy_window.workspace.show_page("StockPage")
     qtbot.keyClicks(page.batch, "SOON")
-    page.expiry.setDate(QDate.currentDate().addDays(20))
+    page.expiry.set_date(dt.date.today() + dt.timedelta(days=20))
     click_and_wait(qtbot, page, page.receive_button)
     qtbot.waitUntil(lambda: "SOON" in page.alerts.item(0).text())
     assert "use first" in page.alerts.item(0).text()
@@ -93,7 +97,8 @@ def test_missing_batch_and_bad_scan_are_explained(pharmacy_window, qtbot: QtBot)
     """Receiving without a batch, or an unreadable scan, says what to do."""
     page: StockPage = pharmacy_window.workspace.show_page("StockPage")
     qtbot.mouseClick(page.receive_button, LEFT)
-    assert "Enter the batch" in page.message.text()
+    assert "enter the batch" in page.message.text()
+    assert page.message.kind is Kind.ERROR
     qtbot.keyClicks(page.scan, "hello")
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
     assert page.message.text().startswith("Could not read the scan")

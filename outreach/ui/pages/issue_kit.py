@@ -1,4 +1,9 @@
-"""Issue naloxone: scan the pack (GS kept), or type it; expired refused, repeat serial flagged."""
+"""Issue naloxone: scan the pack (GS kept), or type it; expired refused, repeat serial flagged.
+
+The expiry date is scanned or typed, never assumed; a scan that fails (unreadable or expired)
+leaves none of its fields behind. The kit is recorded at the chosen site (the user's usual one),
+which is also where the stock ledger takes the pack out.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,9 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -23,12 +26,15 @@ from outreach.domain.records import Record
 from outreach.errors import InvalidRecord
 from outreach.store.store import Changes, StoredRecord
 from outreach.ui.context import AppContext
-from outreach.ui.kit_save import USE_REASONS, save_kit
+from outreach.ui.kit_save import USE_REASONS, RepeatSerial, save_kit
 from outreach.ui.widgets.chips import ChipGroup
-from outreach.ui.widgets.confirmation import SavedBanner
+from outreach.ui.widgets.date_field import DateField, show_date
 from outreach.ui.widgets.form_page import lay_out_form_page
+from outreach.ui.widgets.keys import enter_advances
+from outreach.ui.widgets.message_bar import MessageBar, refusal
 from outreach.ui.widgets.naloxone_use import NaloxoneUseBox
 from outreach.ui.widgets.scan_field import ScanField
+from outreach.ui.widgets.site_box import SiteBox, usual_site
 
 if TYPE_CHECKING:
     from outreach.domain.gs1 import PackScan
@@ -44,10 +50,9 @@ class IssueKitPage(QWidget):
         self.contact_id: str | None = None
         self.client_code: str | None = None
         self.repeat_serial_ok = False
+        self.site = SiteBox(vocab)
         self.scan = ScanField()
-        self.scan_message = QLabel()
-        self.scan_message.setAccessibleName("Scan result")
-        self.scan_message.setWordWrap(True)
+        self.scan_message = MessageBar("Scan result")
         self.product = QComboBox()
         self.product.setAccessibleName("Product")
         for code in vocab.codes("product"):
@@ -56,10 +61,7 @@ class IssueKitPage(QWidget):
         self.gtin.setAccessibleName("GTIN")
         self.batch = QLineEdit()
         self.batch.setAccessibleName("Batch")
-        self.expiry = QDateEdit(QDate.currentDate().addYears(1))
-        self.expiry.setAccessibleName("Expiry date")
-        self.expiry.setCalendarPopup(True)
-        self.expiry.setDisplayFormat("dd/MM/yyyy")
+        self.expiry = DateField("Expiry date")
         self.serial = QLineEdit()
         self.serial.setAccessibleName("Serial")
         self.client = QLabel("No client code")
@@ -71,22 +73,23 @@ class IssueKitPage(QWidget):
         self.training = ChipGroup(vocab, "training", name="Training", exclusive=True)
         self.use = NaloxoneUseBox(vocab)
         self.save_button = QPushButton("&Save kit (Ctrl+S)")
+        self.save_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         self.save_button.setAccessibleName("Save kit")
-        self.banner = SavedBanner()
+        self.banner = MessageBar("Issue naloxone message")
         self._build_layout()
         self.scan.returnPressed.connect(self.read_scan)
+        self.scan.textEdited.connect(self._scan_edited)
         self.supply.changed.connect(self._supply_changed)
         self.reason.changed.connect(self._supply_changed)
         self.save_button.clicked.connect(self.save)
         self.serial.textEdited.connect(lambda _: setattr(self, "repeat_serial_ok", False))
-        for keys in (QKeySequence.StandardKey.Save, QKeySequence("Ctrl+Return")):
-            shortcut = QShortcut(keys, self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.save)
+        enter_advances(self.gtin, self.batch, self.expiry, self.serial)
+        # Ctrl+S / Ctrl+Return: the workspace's shortcuts call `save` from anywhere on the page.
         self.reset()
 
     def _build_layout(self) -> None:
         form = QFormLayout()
+        form.addRow("S&ite", self.site)
         form.addRow("S&can", self.scan)
         form.addRow("", self.scan_message)
         form.addRow("&Product", self.product)
@@ -99,9 +102,9 @@ class IssueKitPage(QWidget):
         form.addRow("In treatment", self.in_treatment)
         form.addRow("Supply", self.supply)
         form.addRow("Resupply reason", self.reason)
-        form.addRow(self.use)
         form.addRow("Training", self.training)
-        lay_out_form_page(self, self.banner, form, self.save_button)
+        form.addRow(self.use)  # last: appearing, it pushes nothing down
+        self.scroll = lay_out_form_page(self, self.banner, form, self.save_button)
 
     def first_field(self) -> QWidget:
         return self.scan
@@ -116,48 +119,72 @@ class IssueKitPage(QWidget):
 
     # -- scanning ------------------------------------------------------------------------------
 
+    def _clear_pack(self) -> None:
+        """Forget what the last scan filled in (a new or failed scan never leaves it behind)."""
+        for field in (self.gtin, self.batch, self.serial):
+            field.clear()
+        self.expiry.set_date(None)
+        self.repeat_serial_ok = False
+
+    def _scan_edited(self, text: str) -> None:
+        if not text:  # the scan was cleared: so is what it filled in, and what it said
+            self._clear_pack()
+            self.scan_message.clear()
+
     def read_scan(self) -> None:
         from outreach.domain.gs1 import parse_pack_scan  # biip is slow to import: not at start
 
         text = self.scan.scan_text()
+        self._clear_pack()
         try:
             pack = parse_pack_scan(text)
         except InvalidRecord as exc:
-            self.scan_message.setText(f"Could not read the scan: {exc.message}")
+            self.scan_message.error(f"Could not read the scan: {exc.message}. Scan again.")
             self.scan.selectAll()
             return
-        self.fill_from(pack)
-        self.scan.clear()
+        if self.fill_from(pack):
+            self.scan.clear()
+            entry = self.recipient.entry()  # on to the recipient
+            if entry is not None:
+                entry.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.scan.selectAll()
 
-    def fill_from(self, pack: PackScan) -> None:
+    def fill_from(self, pack: PackScan) -> bool:
+        """Fill the form from a pack; False (and nothing filled) when it must not be handed out."""
         from outreach.domain.gs1 import is_expired
 
         product = self.ctx.vocab.product_for_gtin(pack.gtin)
+        if is_expired(pack.expiry, dt.date.today()):
+            self.scan_message.error(
+                f"Expired on {show_date(pack.expiry)} (batch {pack.batch}): do not hand out "
+                "this kit. Scan another pack."
+            )
+            return False
         if product:
             self.product.setCurrentIndex(self.product.findData(product))
         self.gtin.setText(pack.gtin)
         self.batch.setText(pack.batch)
-        self.expiry.setDate(QDate(pack.expiry.year, pack.expiry.month, pack.expiry.day))
+        self.expiry.set_date(pack.expiry)
         self.serial.setText(pack.serial or "")
-        self.repeat_serial_ok = False
-        notes = [f"Read: batch {pack.batch}, expires {pack.expiry:%d %b %Y}"]
-        if not product:
-            notes.append("unknown GTIN: choose the product")
-        if is_expired(pack.expiry, dt.date.today()):
-            notes.append("EXPIRED: do not hand out this kit")
-        self.scan_message.setText("; ".join(notes) + ".")
+        read = f"Read: batch {pack.batch}, expires {show_date(pack.expiry)}."
+        if product:
+            self.scan_message.info(read)
+        else:
+            self.scan_message.warning(read + " Unknown product code: choose the product.")
         if pack.serial:
             serial = pack.serial
             self.ctx.ops.store(lambda store: store.serial_issued(serial)).success(
                 self._serial_checked
-            ).run()
+            ).owner(self).run()
+        return True
 
     def _serial_checked(self, found: StoredRecord | None) -> None:
         if found is not None:
             when = found.record.occurred_at
-            self.scan_message.setText(
-                self.scan_message.text()
-                + f" WARNING: this serial was already issued on {when:%d %b %Y}."
+            self.scan_message.warning(
+                f"This pack (batch {self.batch.text()}) was already issued on "
+                f"{show_date(when.date())}. Check it before handing it out."
             )
 
     def _supply_changed(self) -> None:
@@ -170,8 +197,8 @@ class IssueKitPage(QWidget):
     # -- save ----------------------------------------------------------------------------------
 
     def form_data(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        expiry: dt.date = self.expiry.date().toPython()  # type: ignore[assignment]
-        site = self.ctx.settings.default_site or self.ctx.vocab.codes("site")[0]
+        expiry = self.expiry.date()
+        site = self.site.site()
         product = str(self.product.currentData())
         kit = {
             "type": "kit_issue",
@@ -179,7 +206,7 @@ class IssueKitPage(QWidget):
             "product": product,
             "gtin": self.gtin.text().strip() or None,
             "batch": self.batch.text().strip(),
-            "expiry": expiry.isoformat(),
+            "expiry": expiry.isoformat() if expiry else None,
             "serial": self.serial.text().strip() or None,
             "recipient": self.recipient.value() or "unknown",
             "in_treatment": self.in_treatment.value() or "unknown",
@@ -197,8 +224,17 @@ class IssueKitPage(QWidget):
             return
         kit, use = self.form_data()
         if not kit["batch"]:
-            self.banner.show_message("Scan the pack or type its batch.")
+            self.banner.error("Not saved: scan the pack, or type its batch and expiry date.")
             self.scan.setFocus()
+            return
+        if kit["expiry"] is None:
+            problem = self.expiry.problem or "scan the pack or type it as dd/mm/yyyy"
+            self.banner.error(f"Not saved: the expiry date is needed ({problem}).")
+            self.expiry.setFocus()
+            return
+        if use is not None and use["occurred_on"] is None:
+            self.banner.error("Not saved: type the date the last kit was used (dd/mm/yyyy).")
+            self.use.occurred_on.setFocus()
             return
         allow = self.repeat_serial_ok
         self.save_button.setEnabled(False)
@@ -209,32 +245,90 @@ class IssueKitPage(QWidget):
     def _saved(self, result: tuple[Record, Changes]) -> None:
         record, _ = result
         self.save_button.setEnabled(True)
-        self.banner.show_saved(
-            f"Saved kit at {record.occurred_at:%H:%M}.", lambda: self.undo(record.id)
+        site = self.site.site()
+        if site != self.ctx.settings.default_site:
+            self.ctx.remember(default_site=site)
+        self.banner.saved(
+            f"Saved kit at {record.occurred_at:%H:%M} ({self.ctx.vocab.label('site', site)}).",
+            lambda: self.undo(record.id),
         )
         self.reset()
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(error, InvalidRecord):
-            if error.field == "serial":
-                self.repeat_serial_ok = True
-                self.banner.show_message(f"{error.message}. Save again to issue it anyway.")
-            else:
-                self.banner.show_message(f"Not saved: {error}")
-            return
-        self.ctx.ops.report_error(error)
+        if isinstance(error, RepeatSerial):
+            self.repeat_serial_ok = True
+            self.banner.warning(f"Not saved: {error.message}. Save again to issue it anyway.")
+        elif isinstance(error, InvalidRecord):
+            self.banner.error(refusal(error))
+        else:
+            self.ctx.ops.report_error(error)
 
     def undo(self, record_id: str) -> None:
         self.ctx.ops.store(lambda store: store.void(record_id, "entered_in_error")).success(
-            lambda _: self.banner.show_message("Undone: the kit was voided.")
+            lambda _: self.banner.info("Undone: the kit was voided.")
         ).run()
 
+    # -- kept over a lock (memory only; `outreach.ui.drafts`) -------------------------------------
+
+    def _groups(self) -> dict[str, ChipGroup]:
+        use = self.use
+        return {
+            "recipient": self.recipient,
+            "in_treatment": self.in_treatment,
+            "supply": self.supply,
+            "reason": self.reason,
+            "training": self.training,
+            "use_location": use.location,
+            "use_administered_by": use.administered_by,
+            "use_ambulance": use.ambulance,
+            "use_stayed": use.stayed,
+            "use_outcome": use.outcome,
+        }
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "site": self.site.site(),
+            "product": self.product.currentData(),
+            "fields": [f.text() for f in (self.gtin, self.batch, self.expiry, self.serial)],
+            "scan_message": (self.scan_message.kind, self.scan_message.text()),
+            "contact_id": self.contact_id,
+            "client_code": self.client_code,
+            "use_date": self.use.occurred_on.text(),
+            "use_doses": self.use.doses.value(),
+            **{name: group.selected() for name, group in self._groups().items()},
+        }
+
+    def draft(self) -> dict[str, Any] | None:
+        """The form in progress, or None when it is as `reset` left it (or being saved)."""
+        if not self.save_button.isEnabled():
+            return None
+        state = self._state()
+        return state if state != self._clean else None
+
+    def restore_draft(self, state: dict[str, Any]) -> None:
+        self.site.set_site(state["site"])
+        self.product.setCurrentIndex(max(self.product.findData(state["product"]), 0))
+        for field, text in zip(
+            (self.gtin, self.batch, self.expiry, self.serial), state["fields"], strict=True
+        ):
+            field.setText(text)
+        kind, text = state["scan_message"]
+        self.scan_message.show_message(kind, text)
+        self.contact_id = state["contact_id"]
+        self.client_code = state["client_code"]
+        code = self.client_code
+        self.client.setText(format_client_code(code) if code else "No client code")
+        self.use.occurred_on.setText(state["use_date"])
+        self.use.doses.setValue(state["use_doses"])
+        for name, group in self._groups().items():
+            group.set_selected(state[name])
+
     def reset(self) -> None:
-        for field in (self.gtin, self.batch, self.serial, self.scan):
-            field.clear()
+        self.scan.clear()
+        self._clear_pack()
         self.scan_message.clear()
-        self.expiry.setDate(QDate.currentDate().addYears(1))
+        self.site.set_site(usual_site(self.ctx.settings, self.ctx.role, self.ctx.vocab))
         self.recipient.set_selected(["person_at_risk"])
         self.in_treatment.set_selected([])
         self.supply.set_selected(["first"])
@@ -243,5 +337,5 @@ class IssueKitPage(QWidget):
         self.use.reset()
         self.contact_id = self.client_code = None
         self.client.setText("No client code")
-        self.repeat_serial_ok = False
         self._supply_changed()
+        self._clean = self._state()

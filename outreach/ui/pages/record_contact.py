@@ -6,8 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -16,25 +15,35 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QWidget,
 )
 
 from outreach.domain.ids import new_referral_code
 from outreach.domain.records import Record
 from outreach.domain.risk import assess_risk
-from outreach.domain.validation import normalise_area
+from outreach.domain.validation import build_entered, normalise_area
 from outreach.errors import InvalidRecord
-from outreach.store.store import Changes
+from outreach.store.store import Changes, Store
 from outreach.ui import sync_api
 from outreach.ui.context import AppContext
 from outreach.ui.queries import ClientSummary, client_summary
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.client_code import ClientCodeBox
-from outreach.ui.widgets.confirmation import SavedBanner
+from outreach.ui.widgets.date_field import show_date
 from outreach.ui.widgets.form_page import lay_out_form_page
+from outreach.ui.widgets.keys import enter_advances
+from outreach.ui.widgets.message_bar import MessageBar, refusal
+from outreach.ui.widgets.risk_panel import RiskPanel
 
 log = logging.getLogger(__name__)
-RISK_COLOURS = {"low": "#2e7d32", "raised": "#b26a00", "high": "#c62828", "very_high": "#8e0000"}
+HISTORY_LINES = 2
+
+
+def save_contact(store: Store, data: dict[str, Any]) -> tuple[Record, Changes]:
+    """On the store thread: the core's rules for a new entry (an empty contact is refused)."""
+    record = build_entered(data, recorded_by=store.user)
+    return record, store.add([record])
 
 
 class RecordContactPage(QWidget):
@@ -48,6 +57,9 @@ class RecordContactPage(QWidget):
         self.client_history = QLabel()
         self.client_history.setAccessibleName("Client history")
         self.client_history.setWordWrap(True)
+        # Two lines reserved: the summary arriving (or going) moves nothing below it.
+        self.client_history.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.client_history.setFixedHeight(self.fontMetrics().lineSpacing() * HISTORY_LINES + 4)
         self.site = QComboBox()
         self.site.setAccessibleName("Site")
         for code in vocab.codes("site"):
@@ -69,15 +81,15 @@ class RecordContactPage(QWidget):
         self.referral_text.setAccessibleName("Referral codes")
         self.print_button = QPushButton("&Print referral card…")
         self.print_button.setEnabled(False)
-        self.risk = QLabel()
-        self.risk.setAccessibleName("Risk level")
-        self.risk.setWordWrap(True)
+        self.risk = RiskPanel()
         self.save_button = QPushButton("&Save contact (Ctrl+S)")
+        self.save_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         self.save_button.setAccessibleName("Save contact")
-        self.banner = SavedBanner()
+        self.banner = MessageBar("Record contact message")
         self._build_layout()
         self._connect()
         self._restore_defaults()
+        self._clean = self._state()
         self.ctx.ops.store(sync_api.service_key).success(self._got_key).run()
 
     def _build_layout(self) -> None:
@@ -95,14 +107,13 @@ class RecordContactPage(QWidget):
         form.addRow("Injecting", self.injecting)
         form.addRow("Substances", self.substances)
         form.addRow("Risk factors", self.risk_factors)
-        form.addRow("Risk", self.risk)
         form.addRow("Interventions", self.interventions)
         form.addRow("Referrals", self.referrals)
         referral_row = QHBoxLayout()
         referral_row.addWidget(self.referral_text, 1)
         referral_row.addWidget(self.print_button)
         form.addRow("", referral_row)
-        lay_out_form_page(self, self.banner, form, self.save_button)
+        self.scroll = lay_out_form_page(self, self.banner, form, self.save_button, self.risk)
 
     def _connect(self) -> None:
         self.client.code_changed.connect(self._code_changed)
@@ -111,16 +122,18 @@ class RecordContactPage(QWidget):
         self.referrals.changed.connect(self._update_referrals)
         self.print_button.clicked.connect(self._print_card)
         self.save_button.clicked.connect(self.save)
-        self.banner.undo_requested.connect(self.undo)
-        for keys in (QKeySequence.StandardKey.Save, QKeySequence("Ctrl+Return")):
-            shortcut = QShortcut(keys, self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.save)
-        self.area.returnPressed.connect(self.save)
-        self.client.code.returnPressed.connect(self.save)
+        # Ctrl+S / Ctrl+Return: the workspace's shortcuts call `save` from anywhere on the page.
+        enter_advances(self.area)
+        self.client.completed.connect(self._client_done)
 
     def first_field(self) -> QWidget:
         return self.client.initials
+
+    def _client_done(self) -> None:
+        """The code is made (or typed): on to the first thing about the person."""
+        entry = self.age_band.entry()
+        if entry is not None:
+            entry.setFocus()
 
     def _got_key(self, key: bytes) -> None:
         self.client.service_key = key
@@ -151,10 +164,10 @@ class RecordContactPage(QWidget):
             return
         parts = [f"{summary.contacts} earlier contact(s)"]
         if summary.last_contact:
-            parts.append(f"last {summary.last_contact:%d %b %Y}")
+            parts.append(f"last {show_date(summary.last_contact)}")
         if summary.last_kit:
             when, product = summary.last_kit
-            parts.append(f"last kit {when:%d %b %Y} ({self.ctx.vocab.label('product', product)})")
+            parts.append(f"last kit {show_date(when)} ({self.ctx.vocab.label('product', product)})")
         else:
             parts.append("no kit yet")
         if summary.last_risk:
@@ -168,14 +181,7 @@ class RecordContactPage(QWidget):
             self.injecting.value(),
             self.age_band.value(),
         )
-        level = assessment.level.value
-        colour = RISK_COLOURS.get(level, "black")
-        reasons = "".join(f"<li>{reason}</li>" for reason in assessment.reasons)
-        self.risk.setText(
-            f"<b style='color:{colour}'>{level.replace('_', ' ').upper()}</b> "
-            f"(score {assessment.score})" + (f"<ul>{reasons}</ul>" if reasons else "")
-        )
-        self.risk.setAccessibleDescription(f"Risk {level}, score {assessment.score}")
+        self.risk.show_assessment(assessment)
         self.current_risk = assessment
 
     def _update_referrals(self) -> None:
@@ -235,11 +241,11 @@ class RecordContactPage(QWidget):
             return
         data = self.form_data()
         if not data["area"]:
-            self.banner.show_message("Type the area (postcode district such as LS6, or NFA).")
+            self.banner.error("Not saved: type the area (postcode district such as LS6, or NFA).")
             self.area.setFocus()
             return
         self.save_button.setEnabled(False)
-        self.ctx.ops.store(lambda store: store.add_new(data)).success(self._saved).failure(
+        self.ctx.ops.store(lambda store: save_contact(store, data)).success(self._saved).failure(
             self._failed
         ).run()
 
@@ -252,7 +258,7 @@ class RecordContactPage(QWidget):
         )
         wants_kit = "naloxone_supplied" in data["interventions"]
         code = self.client.value()
-        self.banner.show_saved(
+        self.banner.saved(
             f"Saved contact at {record.occurred_at:%H:%M}.", lambda: self.undo(record.id)
         )
         self.reset()
@@ -262,7 +268,7 @@ class RecordContactPage(QWidget):
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
         if isinstance(error, InvalidRecord):
-            self.banner.show_message(f"Not saved: {error}")
+            self.banner.error(refusal(error))
         else:
             self.ctx.ops.report_error(error)
 
@@ -270,8 +276,51 @@ class RecordContactPage(QWidget):
         if record_id is None:
             return
         self.ctx.ops.store(lambda store: store.void(record_id, "entered_in_error")).success(
-            lambda _: self.banner.show_message("Undone: the contact was voided.")
+            lambda _: self.banner.info("Undone: the contact was voided.")
         ).run()
+
+    # -- kept over a lock (memory only; `outreach.ui.drafts`) -------------------------------------
+
+    def _groups(self) -> dict[str, ChipGroup]:
+        return {
+            "setting": self.setting,
+            "age_band": self.age_band,
+            "gender": self.gender,
+            "in_treatment": self.in_treatment,
+            "injecting": self.injecting,
+            "substances": self.substances,
+            "risk_factors": self.risk_factors,
+            "interventions": self.interventions,
+            "referrals": self.referrals,
+        }
+
+    def _state(self) -> dict[str, Any]:
+        """What was entered (never the typed initials or date of birth: only the code)."""
+        return {
+            "client_code": self.client.value(),
+            "site": self.site.currentData(),
+            "area": self.area.text(),
+            "referral_codes": dict(self.referral_codes),
+            **{name: group.selected() for name, group in self._groups().items()},
+        }
+
+    def draft(self) -> dict[str, Any] | None:
+        """The form in progress, or None when it holds nothing beyond its defaults (or its
+        save is already on its way to the store)."""
+        if not self.save_button.isEnabled():
+            return None
+        state = self._state()
+        return state if state != self._clean else None
+
+    def restore_draft(self, state: dict[str, Any]) -> None:
+        self.client.set_code(state["client_code"])
+        index = self.site.findData(state["site"])
+        if index >= 0:
+            self.site.setCurrentIndex(index)
+        self.area.setText(state["area"])
+        self.referral_codes = dict(state["referral_codes"])
+        for name, group in self._groups().items():
+            group.set_selected(state[name])
 
     def reset(self) -> None:
         """Clear everything except the remembered site, area and setting."""
@@ -289,3 +338,4 @@ class RecordContactPage(QWidget):
             group.set_selected([])
         self._restore_defaults()
         self.client.initials.setFocus()
+        self._clean = self._state()

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -34,7 +32,10 @@ from outreach.errors import OutreachError
 from outreach.stock import Alert, StockKey, StockLine
 from outreach.store.store import Changes, Store
 from outreach.ui.context import AppContext
+from outreach.ui.widgets.date_field import DateField, show_date
+from outreach.ui.widgets.message_bar import MessageBar
 from outreach.ui.widgets.scan_field import ScanField
+from outreach.ui.widgets.site_box import SiteBox, usual_site
 
 WRITE_OFF_REASONS = (("expired", "Expired"), ("damaged", "Damaged"), ("recalled", "Recalled"))
 
@@ -60,13 +61,9 @@ class StockPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         vocab = ctx.vocab
-        self.site = _combo("Site", [(c, vocab.label("site", c)) for c in vocab.codes("site")])
-        default = ctx.settings.default_site
-        if default and self.site.findData(default) >= 0:
-            self.site.setCurrentIndex(self.site.findData(default))
-        self.message = QLabel()
-        self.message.setAccessibleName("Stock message")
-        self.message.setWordWrap(True)
+        self.site = SiteBox(vocab)
+        self.site.set_site(usual_site(ctx.settings, ctx.role, vocab))
+        self.message = MessageBar("Stock message")
 
         self.scan = ScanField()
         self.product = _combo(
@@ -74,12 +71,10 @@ class StockPage(QWidget):
         )
         self.batch = QLineEdit()
         self.batch.setAccessibleName("Batch")
-        self.expiry = QDateEdit(QDate.currentDate().addYears(1))
-        self.expiry.setAccessibleName("Expiry")
-        self.expiry.setCalendarPopup(True)
-        self.expiry.setDisplayFormat("dd MMM yyyy")
+        self.expiry = DateField("Expiry")
         self.quantity = _spin("Packs received", 1, 1)
         self.receive_button = QPushButton("&Receive")
+        self.receive_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         receive = QGroupBox("Receive stock")
         form = QFormLayout(receive)
         form.addRow("S&can", self.scan)
@@ -105,9 +100,11 @@ class StockPage(QWidget):
 
         self.counted = _spin("Packs counted", 0, 0)
         self.count_button = QPushButton("Record &count")
+        self.count_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         self.write_off_reason = _combo("Write-off reason", list(WRITE_OFF_REASONS))
         self.write_off_quantity = _spin("Packs to write off", 1, 1)
         self.write_off_button = QPushButton("&Write off")
+        self.write_off_button.setAutoDefault(True)  # Enter on it presses it, as Space does
         actions = QGroupBox("Selected batch")
         row = QHBoxLayout(actions)
         row.addWidget(QLabel("Counted"))
@@ -141,11 +138,16 @@ class StockPage(QWidget):
         self.lines: list[StockLine] = []
         self.scan.returnPressed.connect(self.read_scan)
         self.receive_button.clicked.connect(self.receive)
+        # Enter in any receive field takes the stock in (the scan fills them and lands on Packs).
+        for field in (self.batch, self.expiry):
+            field.returnPressed.connect(self.receive)
+        self.quantity.lineEdit().returnPressed.connect(self.receive)
         self.count_button.clicked.connect(self.record_count)
         self.write_off_button.clicked.connect(self.write_off)
         self.site.currentIndexChanged.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._on_selection)
         ctx.changes.connect(self._on_changes)
+        self._clean = self._state()
         self.refresh()
 
     # -- page contract ---------------------------------------------------------------------
@@ -181,7 +183,7 @@ class StockPage(QWidget):
             cells = (
                 self.ctx.vocab.label("product", line.product),
                 line.batch,
-                f"{line.expiry:%d %b %Y}",
+                show_date(line.expiry),
                 str(line.quantity),
             )
             for column, text in enumerate(cells):
@@ -198,7 +200,7 @@ class StockPage(QWidget):
             "Hand out first: "
             + "; ".join(
                 f"{self.ctx.vocab.label('product', line.product)} batch {line.batch} "
-                f"(expires {line.expiry:%d %b %Y})"
+                f"(expires {show_date(line.expiry)})"
                 for line in first.values()
             )
             if first
@@ -223,46 +225,62 @@ class StockPage(QWidget):
         try:
             pack = parse_pack_scan(self.scan.scan_text())
         except OutreachError as exc:
-            self.message.setText(f"Could not read the scan: {exc}")
+            self.message.error(f"Could not read the scan: {exc}. Scan again.")
             return
         product = self.ctx.vocab.product_for_gtin(pack.gtin)
         if product is None:
-            self.message.setText(f"GTIN {pack.gtin} is not a naloxone product this service knows.")
+            self.message.error(
+                "This pack is not a naloxone product this service knows: choose the product "
+                "and type the batch and expiry."
+            )
             return
         self.product.setCurrentIndex(self.product.findData(product))
         self.batch.setText(pack.batch)
-        self.expiry.setDate(QDate(pack.expiry.year, pack.expiry.month, pack.expiry.day))
-        self.message.setText("Pack read: check the number of packs and press Receive.")
+        self.expiry.set_date(pack.expiry)
+        self.message.info("Pack read: check the number of packs and press Enter to receive.")
         self.quantity.setFocus()
+        self.quantity.selectAll()
 
-    def entered_key(self) -> StockKey:
-        date = self.expiry.date()
-        return StockKey(
-            self.current_site(),
-            str(self.product.currentData()),
-            self.batch.text().strip(),
-            dt.date(date.year(), date.month(), date.day()),
-        )
+    def entered_key(self) -> StockKey | None:
+        """What the receive form describes; None (and the reason shown) while incomplete."""
+        batch = self.batch.text().strip()
+        expiry = self.expiry.date()
+        if not batch:
+            self.message.error("Not received: enter the batch (or scan the pack).")
+            return None
+        if expiry is None:
+            problem = self.expiry.problem or "type it as dd/mm/yyyy"
+            self.message.error(f"Not received: the expiry date is needed ({problem}).")
+            return None
+        return StockKey(self.current_site(), str(self.product.currentData()), batch, expiry)
 
     def receive(self) -> None:
         key = self.entered_key()
-        if not key.batch:
-            self.message.setText("Enter the batch (or scan the pack).")
+        if key is None:
             return
         if key.expiry < dt.date.today():
-            self.message.setText("This batch has expired: do not take it into stock.")
+            self.message.error("Not received: this batch has expired; do not take it into stock.")
             return
         quantity = self.quantity.value()
         self._write(
             lambda store: stock.receive(store, key, quantity),
-            f"Received {quantity} pack(s) of batch {key.batch}.",
+            f"Received {quantity} pack(s) of batch {key.batch} "
+            f"({self.ctx.vocab.label('product', key.product)}).",
+            after=self._clear_receive,
         )
+
+    def _clear_receive(self) -> None:
+        """Received: the form empties, so a second Enter cannot take the same packs in twice."""
         self.scan.clear()
+        self.batch.clear()
+        self.expiry.set_date(None)
+        self.quantity.setValue(1)
+        self.scan.setFocus()
 
     def record_count(self) -> None:
         line = self.selected_line()
         if line is None:
-            self.message.setText("Select a batch in the stock table first.")
+            self.message.error("Select a batch in the stock table first.")
             return
         counted = self.counted.value()
         self._write(
@@ -273,22 +291,52 @@ class StockPage(QWidget):
     def write_off(self) -> None:
         line = self.selected_line()
         if line is None:
-            self.message.setText("Select a batch in the stock table first.")
+            self.message.error("Select a batch in the stock table first.")
             return
         why = str(self.write_off_reason.currentData())
         quantity = self.write_off_quantity.value()
         self._write(
             lambda store: stock.write_off(store, line.key, quantity, why),
-            f"Wrote off {quantity} pack(s) of batch {line.batch} ({why}).",
+            f"Wrote off {quantity} pack(s) of batch {line.batch} "
+            f"({self.write_off_reason.currentText().lower()}).",
         )
 
-    def _write(self, job: Callable[[Store], object], done: str) -> None:
+    def _write(
+        self, job: Callable[[Store], object], done: str, after: Callable[[], None] | None = None
+    ) -> None:
         def failed(exc: BaseException) -> None:
             if isinstance(exc, OutreachError):
-                self.message.setText(str(exc))
+                self.message.error(f"Not done: {exc}")
             else:
                 self.ctx.ops.report_error(exc)
 
-        self.ctx.ops.store(job).success(lambda _: self.message.setText(done)).failure(failed).owner(
-            self
-        ).run()
+        def succeeded(_: object) -> None:
+            self.message.saved(done)
+            if after is not None:
+                after()
+
+        self.ctx.ops.store(job).success(succeeded).failure(failed).owner(self).run()
+
+    # -- kept over a lock (memory only; `outreach.ui.drafts`) ---------------------------------
+
+    def _state(self) -> dict[str, object]:
+        return {
+            "site": self.site.site(),
+            "product": self.product.currentData(),
+            "batch": self.batch.text(),
+            "expiry": self.expiry.text(),
+            "quantity": self.quantity.value(),
+        }
+
+    def draft(self) -> dict[str, object] | None:
+        """The receive form in progress, or None when it is empty."""
+        state = self._state()
+        return state if state != self._clean else None
+
+    def restore_draft(self, state: dict[str, object]) -> None:
+        self.site.set_site(str(state["site"]))
+        self.product.setCurrentIndex(max(self.product.findData(state["product"]), 0))
+        self.batch.setText(str(state["batch"]))
+        self.expiry.setText(str(state["expiry"]))
+        quantity = state["quantity"]
+        self.quantity.setValue(quantity if isinstance(quantity, int) else 1)

@@ -31,6 +31,8 @@ from outreach.ui.widgets.centred import lay_out_centred
 from outreach.ui.widgets.passphrase import NewPassphrase
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent
+
     from outreach.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,7 @@ class SetupScreen(QWidget):
         form.addRow("", self.next_button)
         self.next_button.clicked.connect(self._about_done)
         self.user.returnPressed.connect(self._about_done)
+        self.area.returnPressed.connect(self._about_done)  # Enter moves the wizard on
         return page
 
     def _about_done(self) -> None:
@@ -119,6 +122,7 @@ class SetupScreen(QWidget):
         layout.addWidget(self.create_button)
         self.create_button.clicked.connect(self._create)
         self.new.second.returnPressed.connect(self._create)
+        self.new.first.returnPressed.connect(self.new.second.setFocus)
         return page
 
     def _create(self) -> None:
@@ -204,6 +208,15 @@ class SetupScreen(QWidget):
                 self.save_pdf_to(Path(name))
             except OSError as exc:
                 self.ctx.ops.report_error(exc)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        """Enter on the last step (the key saved) starts the app; the fields before it move the
+        wizard on themselves (returnPressed), and their Enter ends up here unused."""
+        enter = event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
+        if enter and self.steps.currentIndex() == 2 and self.saved.isChecked():
+            self._finish()
+            return
+        super().keyPressEvent(event)
 
     def _finish(self) -> None:
         self._recovery = ""  # shown once: forget it

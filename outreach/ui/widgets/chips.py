@@ -1,18 +1,34 @@
-"""Checkable chips for code lists: one click (or Space) per choice, labels from the vocabulary."""
+"""Checkable chips for code lists: one click (or key) per choice, labels from the vocabulary.
+
+Keyboard (STYLE 19): a group is one Tab stop (the chosen chip, else the first); the arrow keys
+move between its chips, Home/End to the ends; Space toggles; the digits 1–9 toggle the n-th chip;
+Enter moves on to the next step. Choosing in a single-choice group by key moves on by itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton, QWidget
 
 from outreach.domain.vocab import Vocabulary
+from outreach.ui.widgets.keys import ENTER_KEYS, advance_focus, bring_into_view
 
 CHIP_STYLE = (
     "QPushButton { border: 1px solid palette(mid); border-radius: 10px; padding: 3px 10px; }"
     "QPushButton:checked { background: palette(highlight); color: palette(highlighted-text); }"
     "QPushButton:focus { border: 2px solid palette(highlight); }"
+)
+_DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
+_KEYBOARD_FOCUS = frozenset(
+    {
+        Qt.FocusReason.TabFocusReason,
+        Qt.FocusReason.BacktabFocusReason,
+        Qt.FocusReason.ShortcutFocusReason,
+        Qt.FocusReason.OtherFocusReason,
+    }
 )
 
 
@@ -35,6 +51,7 @@ class ChipGroup(QWidget):
         super().__init__(parent)
         self.list_name = list_name
         self.exclusive = exclusive
+        self.columns = columns
         self.setAccessibleName(name)
         self.setStyleSheet(CHIP_STYLE)
         self.group = QButtonGroup(self)
@@ -48,11 +65,20 @@ class ChipGroup(QWidget):
             button = QPushButton(label)
             button.setCheckable(True)
             button.setAccessibleName(f"{name}: {label}")
+            if index < len(_DIGITS):
+                button.setToolTip(f"Key {index + 1}")
             button.setProperty("code", code)
+            button.installEventFilter(self)
             self.buttons[code] = button
             self.group.addButton(button)
             layout.addWidget(button, index // columns, index % columns)
+        self.setAccessibleDescription(
+            "Arrow keys move, Space or the chip's number chooses, Enter goes on"
+        )
         self.group.buttonToggled.connect(self._toggled)
+        self._set_tab_stop(self.first())
+
+    # -- choosing ------------------------------------------------------------------------------
 
     def _toggled(self, button: QPushButton, checked: bool) -> None:
         if self.exclusive and checked:
@@ -61,6 +87,7 @@ class ChipGroup(QWidget):
                     other.blockSignals(True)
                     other.setChecked(False)
                     other.blockSignals(False)
+        self._set_tab_stop(button if button.hasFocus() else self._tab_stop_now())
         self.changed.emit()
 
     def selected(self) -> list[str]:
@@ -77,6 +104,7 @@ class ChipGroup(QWidget):
             button.blockSignals(True)
             button.setChecked(code in wanted)
             button.blockSignals(False)
+        self._set_tab_stop(self._tab_stop_now())
         self.changed.emit()
 
     def chip(self, code: str) -> QPushButton:
@@ -84,3 +112,89 @@ class ChipGroup(QWidget):
 
     def first(self) -> QPushButton | None:
         return next(iter(self.buttons.values()), None)
+
+    def entry(self) -> QPushButton | None:
+        """The chip that Tab lands on: the (first) chosen one, else the first."""
+        return self._tab_stop_now()
+
+    # -- keyboard ------------------------------------------------------------------------------
+
+    def _tab_stop_now(self) -> QPushButton | None:
+        return next((b for b in self.buttons.values() if b.isChecked()), None) or self.first()
+
+    def _set_tab_stop(self, stop: QPushButton | None) -> None:
+        """One Tab stop per group (a roving tab index): the others take focus by click or arrow."""
+        for button in self.buttons.values():
+            wanted = Qt.FocusPolicy.StrongFocus if button is stop else Qt.FocusPolicy.ClickFocus
+            if button.focusPolicy() != wanted:
+                button.setFocusPolicy(wanted)
+
+    def _move(self, button: QPushButton, key: int) -> None:
+        chips = list(self.buttons.values())
+        index = chips.index(button)
+        step = {
+            Qt.Key.Key_Left: -1,
+            Qt.Key.Key_Right: 1,
+            Qt.Key.Key_Up: -self.columns,
+            Qt.Key.Key_Down: self.columns,
+        }
+        if key == Qt.Key.Key_Home:
+            target = 0
+        elif key == Qt.Key.Key_End:
+            target = len(chips) - 1
+        else:
+            target = index + step[Qt.Key(key)]
+            if not 0 <= target < len(chips):
+                target = index if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) else target % len(chips)
+        self._focus(chips[target])
+
+    def _focus(self, button: QPushButton) -> None:
+        self._set_tab_stop(button)
+        button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _choose(self, button: QPushButton) -> None:
+        """Space or a digit: toggle; a choice made in a single-choice group moves on."""
+        self._focus(button)
+        button.click()
+        if self.exclusive and button.isChecked():
+            advance_focus(button)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if not isinstance(watched, QPushButton) or watched not in self.buttons.values():
+            return super().eventFilter(watched, event)
+        if event.type() == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
+            if event.reason() in _KEYBOARD_FOCUS:
+                bring_into_view(watched)  # never on a click: the form must not move under it
+            return False
+        if event.type() == QEvent.Type.KeyRelease and isinstance(event, QKeyEvent):
+            return event.key() == Qt.Key.Key_Space  # handled on press
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        key = event.key()
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if not plain:
+            return False
+        if key in (
+            Qt.Key.Key_Left,
+            Qt.Key.Key_Right,
+            Qt.Key.Key_Up,
+            Qt.Key.Key_Down,
+            Qt.Key.Key_Home,
+            Qt.Key.Key_End,
+        ):
+            self._move(watched, key)
+            return True
+        if key == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._choose(watched)
+            return True
+        if key in _DIGITS:
+            chips = list(self.buttons.values())
+            number = _DIGITS[Qt.Key(key)]
+            if number <= len(chips):
+                self._choose(chips[number - 1])
+            return True
+        if key in ENTER_KEYS:
+            advance_focus(watched)
+            return True
+        return False

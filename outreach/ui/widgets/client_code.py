@@ -10,7 +10,7 @@ import logging
 
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from outreach.domain.client_code import (
     format_client_code,
@@ -35,6 +35,7 @@ def parse_dob(text: str) -> dt.date | None:
 
 class ClientCodeBox(QWidget):
     code_changed = Signal(object)  # canonical code or None
+    completed = Signal()  # a code was made or typed: the form moves on
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +61,8 @@ class ClientCodeBox(QWidget):
         self.code.setPlaceholderText("or type a known code")
         self.message = QLabel()
         self.message.setAccessibleName("Client code message")
+        # Its text never widens the row (nothing on the form may move while it is filled).
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.initials, self.dob, self.sex):
@@ -69,7 +72,24 @@ class ClientCodeBox(QWidget):
         layout.addWidget(self.code, 1)
         layout.addWidget(self.message, 1)
         self.code.editingFinished.connect(self._typed_code)
+        self.code.returnPressed.connect(self._code_entered)
+        # Each part moves on when it is full: initials (2) → date of birth (8 digits) → sex.
+        self.initials.textEdited.connect(lambda text: self._next_if(len(text) == 2, self.dob))
+        self.dob.textEdited.connect(
+            lambda _: self._next_if(parse_dob(self.dob.text()) is not None, self.sex)
+        )
         self._current: str | None = None
+
+    @staticmethod
+    def _next_if(full: bool, field: QLineEdit) -> None:
+        if full:
+            field.setFocus()
+            if field.inputMask():
+                field.setCursorPosition(0)
+
+    def _code_entered(self) -> None:
+        if self._current is not None:
+            self.completed.emit()
 
     def _maybe_make(self) -> None:
         self.message.clear()
@@ -89,6 +109,7 @@ class ClientCodeBox(QWidget):
             return
         self.clear_inputs()  # the typed values are never kept
         self._set(code)
+        self.completed.emit()
 
     def clear_inputs(self) -> None:
         for widget in (self.initials, self.dob, self.sex):
@@ -114,6 +135,12 @@ class ClientCodeBox(QWidget):
 
     def value(self) -> str | None:
         return self._current
+
+    def set_code(self, code: str | None) -> None:
+        """Put back a code made earlier (a form kept over a lock)."""
+        self.clear_inputs()
+        self.message.clear()
+        self._set(code)
 
     def reset(self) -> None:
         self.clear_inputs()

@@ -5,21 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateEdit, QFormLayout, QGroupBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QSpinBox, QWidget
 
 from outreach.domain.vocab import Vocabulary
 from outreach.ui.widgets.chips import ChipGroup
+from outreach.ui.widgets.date_field import DateField
 
 
 class NaloxoneUseBox(QGroupBox):
     def __init__(self, vocab: Vocabulary, parent: QWidget | None = None) -> None:
         super().__init__("Naloxone use report", parent)
         self.setAccessibleName("Naloxone use report")
-        self.occurred_on = QDateEdit(QDate.currentDate())
-        self.occurred_on.setAccessibleName("Date the kit was used")
-        self.occurred_on.setCalendarPopup(True)
-        self.occurred_on.setMaximumDate(QDate.currentDate())
+        self.occurred_on = DateField("Date the kit was used")
+        self.occurred_on.set_date(dt.date.today())
         self.location = ChipGroup(vocab, "location_type", name="Where", exclusive=True)
         self.administered_by = ChipGroup(vocab, "administered_by", name="Given by", exclusive=True)
         self.doses = QSpinBox()
@@ -40,11 +38,11 @@ class NaloxoneUseBox(QGroupBox):
         form.addRow("Outcome", self.outcome)
 
     def data(self, site: str, product: str) -> dict[str, Any]:
-        day: dt.date = self.occurred_on.date().toPython()  # type: ignore[assignment]
+        day = self.occurred_on.date()
         return {
             "type": "naloxone_use",
             "site": site,
-            "occurred_on": day.isoformat(),
+            "occurred_on": day.isoformat() if day else None,
             "location_type": self.location.value() or "unknown",
             "administered_by": self.administered_by.value() or "unknown",
             "product": product,
@@ -55,7 +53,7 @@ class NaloxoneUseBox(QGroupBox):
         }
 
     def reset(self) -> None:
-        self.occurred_on.setDate(QDate.currentDate())
+        self.occurred_on.set_date(dt.date.today())
         self.doses.setValue(1)
         for group in (self.location, self.administered_by, self.ambulance, self.stayed):
             group.set_selected([])

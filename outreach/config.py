@@ -72,7 +72,10 @@ def update_settings(**changes: Any) -> Settings:
     current = load_settings()
     settings = msgspec.structs.replace(current, **changes)
     if settings != current:
-        save_settings(settings)
+        try:
+            save_settings(settings)
+        except OSError as exc:  # a read-only data dir: preferences are not worth failing for
+            log.warning("settings not saved: %s", exc.strerror)
     return settings
 
 

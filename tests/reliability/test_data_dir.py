@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.samples import CONTACT, PASSPHRASE
+from tests.samples import KIT, PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def outreach(
 
 def init_with_a_record(data_dir: Path) -> None:
     assert outreach(data_dir, "init", "--user", "alice", "--role", "worker").returncode == 0
-    saved = outreach(data_dir, "record", stdin=json.dumps(CONTACT) + "\n")
+    saved = outreach(data_dir, "record", stdin=json.dumps(KIT) + "\n")
     assert saved.returncode == 0, saved.stderr
 
 
@@ -79,7 +79,7 @@ def test_status_works_in_a_read_only_data_dir(tmp_path: Path) -> None:
         assert status.returncode == 0, status.stderr
         assert json.loads(status.stdout)["records"] == 1
         assert json.loads(status.stdout)["integrity"] == "ok"
-        saved = outreach(data_dir, "record", stdin=json.dumps(CONTACT) + "\n", wrap=wrap)
+        saved = outreach(data_dir, "record", stdin=json.dumps(KIT) + "\n", wrap=wrap)
         assert saved.returncode == 1 and "Traceback" not in saved.stderr
         assert "outreach: error:" in saved.stderr
     finally:

@@ -44,6 +44,7 @@ class UnlockScreen(QWidget):
         self.message = QLabel()
         self.message.setAccessibleName("Unlock message")
         self.message.setWordWrap(True)
+        self.refused = False  # the store cannot be opened: the message says why and stays
         form = QFormLayout()
         form.addRow("&User", self.user)
         form.addRow("&Passphrase", self.passphrase)
@@ -91,6 +92,7 @@ class UnlockScreen(QWidget):
         """The store cannot be opened at all: say so and what to do (the file and SQLite's words
         are in the log), and offer nothing that cannot help."""
         info = explain(error)
+        self.refused = True
         log.warning("store refused: %s", error)
         self.message.setText(
             f"<p style='color:#a40000'><b>⚠ {html.escape(info.title)}.</b></p>"
@@ -104,6 +106,11 @@ class UnlockScreen(QWidget):
             self.change_button,
         ):
             widget.setEnabled(False)
+
+    def show_notice(self, text: str) -> None:
+        """A note for whoever unlocks next (a kept draft); never over a refusal of the store."""
+        if not self.refused:
+            self.message.setText(text)
 
     def focus_passphrase(self) -> None:
         self.passphrase.setFocus()

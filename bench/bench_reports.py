@@ -151,7 +151,9 @@ def best(action: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
 def main() -> None:
     count = int(os.environ.get("BENCH_RECORDS", "1000000"))
     with tempfile.TemporaryDirectory() as tmp:
-        store, _ = create_store(Path(tmp), "bench", "coordinator", "bench pass", kdf=FAST_KDF)
+        store, _ = create_store(
+            Path(tmp), "bench", "coordinator", "benchmark passphrase", kdf=FAST_KDF
+        )
         try:
             started = time.perf_counter()
             fill(store.conn, count)

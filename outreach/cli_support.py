@@ -8,6 +8,7 @@ import os
 import sys
 
 from outreach import config, paths
+from outreach.domain import user_names
 from outreach.errors import OutreachError, UnknownUser
 from outreach.store.session import load_vault, unlock_store
 from outreach.store.store import Store
@@ -38,6 +39,8 @@ def choose_user(requested: str | None) -> str:
     """--user, OUTREACH_USER, the last user, or the only user on the device."""
     users = [name for name, _ in load_vault(paths.data_dir()).users()]
     user = requested or os.environ.get(USER_ENV) or config.load_settings().last_user
+    if user is not None:
+        user = user_names.normalise(user)
     if user is None and len(users) == 1:
         user = users[0]
     if user is None:

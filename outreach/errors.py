@@ -77,6 +77,30 @@ class UnknownUser(StoreError):
     """No key slot exists for the named user."""
 
 
+class NotPermitted(OutreachError):
+    """The user's role may not do this (outreach.domain.permissions); nothing was done."""
+
+    def __init__(
+        self, message: str, *, role: str, action: str, record_type: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.role = role
+        self.action = action
+        self.record_type = record_type
+
+
+class WeakPassphrase(StoreError):
+    """A new passphrase fails the policy (outreach.store.passphrases); `feedback` says why."""
+
+    def __init__(self, message: str, *, feedback: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.feedback = feedback
+
+
+class InvalidUserName(StoreError):
+    """A new user name is malformed, mixes scripts or looks like an existing user's."""
+
+
 class StockError(OutreachError):
     """A stock movement would break the ledger (e.g. stock going negative)."""
 

@@ -41,7 +41,8 @@ def active_data_dir(data_dir: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def store_and_recovery(data_dir: Path) -> Iterator[tuple[Store, str]]:
-    store, recovery = create_store(data_dir, "alice", "worker", PASSPHRASE, kdf=FAST_KDF)
+    """A coordinator's store: the role that may record, read and void every record type."""
+    store, recovery = create_store(data_dir, "alice", "coordinator", PASSPHRASE, kdf=FAST_KDF)
     try:
         yield store, recovery
     finally:

@@ -108,11 +108,16 @@ def test_every_resource_file_is_bundled_under_resources(monkeypatch: pytest.Monk
 
 
 def test_libraries_data_files_read_at_run_time_are_bundled(monkeypatch: pytest.MonkeyPatch) -> None:
-    """biip's GS1 tables (read with importlib.resources) are datas, beside its modules."""
+    """biip's GS1 tables and the confusables tables (read from their package folders) are
+    datas, beside their modules."""
     datas = analysis(run_spec(monkeypatch)).kwargs["datas"]
     biip = [Path(src).name for src, dest in datas if Path(dest).parts[:1] == ("biip",)]
     assert "_application_identifiers.json" in biip
     assert "_prefix_trie.json.lzma" in biip
+    names = [
+        Path(src).name for src, dest in datas if Path(dest).parts[:1] == ("confusable_homoglyphs",)
+    ]
+    assert {"confusables.json", "categories.json"} <= set(names)
 
 
 def test_hub_tests_and_dev_tools_are_excluded(monkeypatch: pytest.MonkeyPatch) -> None:

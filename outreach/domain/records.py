@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from outreach.domain.roles import EVERYONE, FIELD_STAFF, STOCK_KEEPERS, Access
+
 SCHEMA_VERSION = 1
 
 
@@ -33,6 +35,8 @@ class BaseRecord(
     # field name -> code list name, for validation, counts and the UI
     CODED: ClassVar[dict[str, str]] = {}
     CODED_LISTS: ClassVar[dict[str, str]] = {}
+    # which roles may record, read and void this type (checked by the store API); none by default
+    ACCESS: ClassVar[Access] = Access()
 
     @property
     def type(self) -> str:
@@ -66,6 +70,8 @@ class Contact(BaseRecord, frozen=True, tag="contact"):
         "risk_factors": "risk_factor",
         "interventions": "intervention",
     }
+    # contacts carry client codes and risk: the people who work with clients, not pharmacies
+    ACCESS: ClassVar[Access] = Access.same(FIELD_STAFF)
 
 
 class KitIssue(BaseRecord, frozen=True, tag="kit_issue"):
@@ -92,6 +98,8 @@ class KitIssue(BaseRecord, frozen=True, tag="kit_issue"):
         "in_treatment": "in_treatment",
         "resupply_reason": "resupply_reason",
     }
+    # every role supplies kits (pharmacies too) and must be able to correct its mistakes
+    ACCESS: ClassVar[Access] = Access.same(EVERYONE)
 
 
 class NaloxoneUse(BaseRecord, frozen=True, tag="naloxone_use"):
@@ -115,6 +123,8 @@ class NaloxoneUse(BaseRecord, frozen=True, tag="naloxone_use"):
         "stayed_with_person": "yes_no_unknown",
         "outcome": "outcome",
     }
+    # reported with a resupply wherever the kit is handed out; no client code
+    ACCESS: ClassVar[Access] = Access.same(EVERYONE)
 
 
 class StockMovement(BaseRecord, frozen=True, tag="stock_movement"):
@@ -134,6 +144,9 @@ class StockMovement(BaseRecord, frozen=True, tag="stock_movement"):
         "movement": "movement",
         "reason": "stock_reason",
     }
+    # the ledger is kept by pharmacies and the office; a worker's kit issue writes its `issued`
+    # movement as a companion (outreach.stock.companion), which is not the worker's own write
+    ACCESS: ClassVar[Access] = Access.same(STOCK_KEEPERS)
 
 
 class Void(BaseRecord, frozen=True, tag="void"):
@@ -141,6 +154,8 @@ class Void(BaseRecord, frozen=True, tag="void"):
     reason: str
 
     CODED: ClassVar[dict[str, str]] = {"reason": "void_reason"}
+    # no ACCESS of its own: a void is allowed to whoever may void its target's type, and read by
+    # whoever may read that type (outreach.domain.permissions)
 
 
 Record = Contact | KitIssue | NaloxoneUse | StockMovement | Void

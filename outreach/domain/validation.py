@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from outreach.domain import ids
+from outreach.domain import ids, user_names
 from outreach.domain.client_code import is_valid_client_code
 from outreach.domain.records import (
     BaseRecord,
@@ -34,7 +34,6 @@ MAX_QUANTITY = 100_000
 _POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$")
 _GS1_TEXT = re.compile(r"^[!-~]{1,20}$")
-_USER = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 NO_FIXED_ABODE = "NFA"
 _NFA_SPELLINGS = {"NFA", "NO FIXED ABODE", "NO_FIXED_ABODE"}
 _MSGSPEC_PATH = re.compile(r"at `\$\.?([A-Za-z_][A-Za-z0-9_]*)")
@@ -173,8 +172,8 @@ def _check_common(record: BaseRecord, now: dt.datetime) -> None:
         raise InvalidRecord("is before the year 2000", field="occurred_at")
     if record.occurred_at > now + CLOCK_SKEW:
         raise InvalidRecord("is in the future", field="occurred_at")
-    if not _USER.match(record.recorded_by):
-        raise InvalidRecord("must be a user id (letters, digits, . _ -)", field="recorded_by")
+    if not user_names.is_well_formed(record.recorded_by):
+        raise InvalidRecord(f"must be a user id: {user_names.RULE}", field="recorded_by")
     if record.supersedes is not None:
         _check_uuid(record.supersedes, "supersedes")
         if record.supersedes == record.id:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from outreach.domain.client_code import new_service_key
 from outreach.domain.records import decode_record
+from outreach.domain.roles import ROLES
 from outreach.domain.validation import validate
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord
@@ -62,7 +63,6 @@ if TYPE_CHECKING:
     from outreach.hub.pg_async import AsyncPool
 
 log = logging.getLogger(__name__)
-ROLES = ("worker", "pharmacy", "coordinator")
 TOKEN_DAYS = 7
 PROJECT_CHUNK = 2000
 __all__ = [

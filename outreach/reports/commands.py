@@ -45,7 +45,7 @@ def _check_out(out: Path) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from outreach.reports.commissioner import local_counts
+    from outreach.reports.commissioner import store_counts
 
     if args.start > args.end:
         raise CommandError("--from is after --to")
@@ -54,7 +54,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError("--out for a PDF must end in .pdf")
     store = open_store_from_args(args)
     try:
-        counts = local_counts(store.conn, args.start, args.end, args.site)
+        counts = store_counts(store, args.start, args.end, args.site)
     finally:
         store.close()
     if args.publish:

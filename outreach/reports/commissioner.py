@@ -12,11 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from outreach.domain.facts import ITEM_FIELDS
+from outreach.domain.roles import Action
 from outreach.reports.countset import Cell, CountSet, Headline, Table
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
+
+if TYPE_CHECKING:
+    from outreach.store.store import Store
 
 RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
 USE_REASONS = ("used_on_self", "used_on_other")
@@ -25,6 +29,7 @@ HIGH_RISK = ("high", "very_high")
 KIT_FIELDS = ("site", "product", "recipient", "supply", "resupply_reason", "training")
 USE_FIELDS = ("site", "outcome", "administered_by", "ambulance_called")
 CONTACT_FIELDS = ("site", "setting", "interventions", "referrals")
+COUNTED_TYPES = ("contact", "kit_issue", "naloxone_use")  # what the count set reads
 
 
 def commissioner_counts(
@@ -280,6 +285,13 @@ def store_runner(conn: Any) -> RunQuery:
         return list(conn.execute(sql, params).fetchall())
 
     return run
+
+
+def store_counts(store: Store, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:
+    """The count set from an unlocked store, for a role that may read every type it counts
+    (NotPermitted otherwise: a pharmacy user cannot export contact counts)."""
+    store.require(Action.READ, *COUNTED_TYPES)
+    return local_counts(store.conn, start, end, site)
 
 
 def local_counts(conn: Any, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:

@@ -16,11 +16,10 @@ from outreach import config, paths
 from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
 from outreach.domain.facts import COUNT_FIELDS
 from outreach.domain.records import Record
+from outreach.domain.roles import ROLES
 from outreach.domain.validation import build_entered
-from outreach.errors import InvalidRecord
-from outreach.store import counts as store_counts
+from outreach.errors import InvalidRecord, NotPermitted
 from outreach.store.session import create_store, load_vault, store_exists
-from outreach.store.vault import ROLES
 
 log = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 50
@@ -54,7 +53,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status = commands.add_parser("status", help="store, users, records, sync and integrity (JSON)")
     status.add_argument("--check", action="store_true", help="verify every page (slower)")
     status.add_argument("--user")
-    status.set_defaults(func=cmd_status)
+    status.set_defaults(func=cmd_status, reads_only=True)
 
 
 RECORD_HELP = """Each line is one JSON object with a "type" (contact, kit_issue, naloxone_use,
@@ -79,13 +78,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CommandError(f"a store already exists in {data_dir}")
     passphrase = read_passphrase("New passphrase: ", confirm=True)
     store, recovery = create_store(data_dir, args.user, args.role, passphrase)
+    user = store.user  # the stored (NFC) form of the name
     store.close()
-    config.update_settings(last_user=args.user)
+    config.update_settings(last_user=user)
     sys.stderr.write(
         "Store created. Write down this recovery key and keep it safe: it is shown only once\n"
         "and opens the store if every passphrase is forgotten.\n"
     )
-    json.dump({"data_dir": str(data_dir), "user": args.user, "recovery_key": recovery}, sys.stdout)
+    json.dump({"data_dir": str(data_dir), "user": user, "recovery_key": recovery}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 
@@ -117,8 +117,8 @@ def cmd_record(args: argparse.Namespace) -> int:
             raise CommandError("no records in the input")
         try:
             store.add(records)
-        except InvalidRecord as exc:
-            sys.stderr.write(f"outreach: {exc}\noutreach: nothing was saved\n")
+        except (InvalidRecord, NotPermitted) as exc:
+            sys.stderr.write(f"outreach: {exc}; nothing was saved\n")
             return 1
         json.dump({"saved": len(records), "last_seq": store.last_seq()}, sys.stdout)
         sys.stdout.write("\n")
@@ -151,7 +151,7 @@ def cmd_counts(args: argparse.Namespace) -> int:
         raise CommandError("--from is after --to")
     store = open_store_from_args(args)
     try:
-        rows = store_counts.counts(store.conn, args.by, args.start, args.end, args.type)
+        rows = store.counts(args.by, args.start, args.end, args.type)
     finally:
         store.close()
     if args.publish:
@@ -195,4 +195,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             store.close()
     json.dump(status, sys.stdout, indent=1)
     sys.stdout.write("\n")
+    if not status["store"]:
+        sys.stderr.write(f"outreach: no store in {data_dir}: run 'outreach init' to make one\n")
+        return 1
     return 0 if status.get("integrity", "ok") == "ok" else 1

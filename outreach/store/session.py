@@ -14,8 +14,9 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from outreach.domain import permissions, user_names
 from outreach.errors import NoStore, StoreExists, StoreMissing
-from outreach.store import vault
+from outreach.store import passphrases, vault
 from outreach.store.secret import KeyBuffer, wiped_after
 from outreach.store.vault import KdfParams, Vault
 
@@ -104,6 +105,8 @@ def create_store(
     db_path = data_dir / STORE_FILE
     if store_exists(data_dir) or db_path.exists():
         raise StoreExists(f"a store already exists in {data_dir}")
+    user = user_names.check_new(user, ())  # refused before any file is made
+    passphrases.check(passphrase, (user,))
     # Build the database first: a crash before the slots are saved leaves no half-made store.
     from outreach.store.connection import open_encrypted
     from outreach.store.migrations import migrate
@@ -168,6 +171,7 @@ def recover_store(
     vault = load_vault(data_dir)
     with wiped_after(vault.unlock_with_recovery(recovery_key)) as key:
         vault.set_passphrase(key, user, new_passphrase, kdf)
+        user = user_names.normalise(user)
         role = dict(vault.users())[user]
         return _open(data_dir, key, user, role, vault.store_id)
 
@@ -190,8 +194,12 @@ def add_user(
     passphrase: str,
     kdf: KdfParams | None = None,
 ) -> None:
-    """A user already on the device vouches for a new one by unlocking the key for them."""
+    """A user already on the device vouches for a new one by unlocking the key for them; only
+    for a role with no more rights than their own (NotPermitted otherwise)."""
     vault = load_vault(data_dir)
+    user = user_names.check_new(user, [name for name, _ in vault.users()])  # before the unlock
+    passphrases.check(passphrase, (user,))
     unlocked = vault.unlock(admin, admin_passphrase)
     with wiped_after(unlocked.key) as key:
+        permissions.require_add_user(unlocked.role, role)
         vault.add_user(key, user, role, passphrase, kdf)

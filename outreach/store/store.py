@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from outreach.domain import facts
+from outreach.domain import facts, permissions
 from outreach.domain.records import Record, Void, decode_record, encode_record
+from outreach.domain.roles import Action
 from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, VaultLocked
 from outreach.store.changes import Changes
@@ -27,6 +28,7 @@ from outreach.store.connection import (
     verify_integrity,
 )
 from outreach.store.fact_table import FactWriter
+from outreach.store.guard import RoleGuard
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -65,6 +67,7 @@ class Store:
         self.user = user
         self.role = role
         self.fact_writer = FactWriter()
+        self.guard = RoleGuard(role)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -134,12 +137,20 @@ class Store:
     def device_id(self) -> str:
         return self.meta("device_id") or ""
 
+    # -- roles -------------------------------------------------------------------------------
+
+    def require(self, action: Action, *record_types: str) -> None:
+        """NotPermitted unless this role may do `action` on each type (domain.permissions)."""
+        self.guard.require(action, *record_types)
+
     # -- writes ------------------------------------------------------------------------------
 
     @_corruption_is_an_error
     def add(self, records: Sequence[Record]) -> Changes:
-        """Append records in one transaction: all are stored with consecutive seqs, or none."""
+        """Append records in one transaction: all are stored with consecutive seqs, or none.
+        Raises NotPermitted if the user's role may not record (or void) one of them."""
         with self.transaction() as conn:
+            self.guard.check_writes(conn, records)
             self._insert(conn, records)
             companions = self._companions(conn, records)
             if companions:
@@ -234,11 +245,17 @@ class Store:
 
     @_corruption_is_an_error
     def get(self, record_id: str) -> StoredRecord | None:
+        """One record by id; NotPermitted if this role may not read its type (a void: its
+        target's type)."""
         row = self.conn.execute(
             "SELECT device_seq, body, id NOT IN (SELECT id FROM retired) FROM records WHERE id = ?",
             (record_id,),
         ).fetchone()
-        return StoredRecord(row[0], decode_record(row[1]), bool(row[2])) if row else None
+        if row is None:
+            return None
+        stored = StoredRecord(row[0], decode_record(row[1]), bool(row[2]))
+        self.guard.require_read(self.conn, stored.record)
+        return stored
 
     @_corruption_is_an_error
     def recent(
@@ -249,9 +266,21 @@ class Store:
         client_code: str | None = None,
         since: dt.date | None = None,
     ) -> list[StoredRecord]:
-        """Newest first; filter by type, client code (via the facts) or date."""
+        """Newest first; filter by type, client code (via the facts) or date.
+
+        Only the types this role may read are returned; asking for another type, or for a
+        client's history without the right to see all of it, raises NotPermitted."""
+        for record_type in types:
+            if record_type != "void":
+                self.require(Action.READ, record_type)
+        if client_code:
+            permissions.require_client_history(self.role)
         where: list[str] = []
         params: list[Any] = []
+        allowed = self.guard.read_filter()
+        if allowed is not None:  # its types and voids; a void of another type is dropped below
+            where.append(f"r.type IN ({','.join('?' * len(allowed))})")
+            params.extend(allowed)
         if types:
             where.append(f"r.type IN ({','.join('?' * len(types))})")
             params.extend(types)
@@ -264,10 +293,21 @@ class Store:
         sql = (
             "SELECT r.device_seq, r.body, r.id NOT IN (SELECT id FROM retired) FROM records r"
             + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " ORDER BY r.device_seq DESC LIMIT ?"
+            + " ORDER BY r.device_seq DESC"
         )
-        rows = self.conn.execute(sql, [*params, limit]).fetchall()
-        return [StoredRecord(seq, decode_record(body), bool(active)) for seq, body, active in rows]
+        if allowed is None:
+            rows = self.conn.execute(sql + " LIMIT ?", [*params, limit]).fetchall()
+            return [StoredRecord(s, decode_record(body), bool(a)) for s, body, a in rows]
+        found: list[StoredRecord] = []
+        cursor = self.conn.execute(sql, params)  # walks down from the newest; stops at `limit`
+        try:
+            while len(found) < limit and (rows := cursor.fetchmany(max(limit - len(found), 64))):
+                chunk = [StoredRecord(seq, decode_record(body), bool(a)) for seq, body, a in rows]
+                self.guard.learn_types(self.conn, (s.record for s in chunk))
+                found.extend(s for s in chunk if self.guard.may_read(self.conn, s.record))
+        finally:
+            cursor.close()
+        return found[:limit]
 
     @_corruption_is_an_error
     def serial_issued(self, serial: str) -> StoredRecord | None:
@@ -281,6 +321,22 @@ class Store:
             ),
         ).fetchone()
         return self.get(row[0]) if row else None
+
+    @_corruption_is_an_error
+    def counts(
+        self,
+        by: Sequence[str],
+        start: dt.date,
+        end: dt.date,
+        kind: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rows of {field: value, ..., "count": n} for `kind` (inferred from `by` when None);
+        NotPermitted if this role may not read that type."""
+        from outreach.store.counts import count_query, counts
+
+        kind = count_query(by, start, end, kind)[2]  # the type, inferred from the fields if None
+        self.require(Action.READ, kind)
+        return counts(self.conn, by, start, end, kind)
 
     @_corruption_is_an_error
     def record_count(self) -> int:

@@ -8,8 +8,8 @@ import sys
 
 from outreach import paths
 from outreach.cli_support import CommandError, choose_user, read_passphrase
+from outreach.domain.roles import ROLES
 from outreach.store.session import add_user, change_passphrase, recover_store
-from outreach.store.vault import ROLES
 
 NEW_PASSPHRASE_ENV = "OUTREACH_NEW_PASSPHRASE"
 RECOVERY_KEY_ENV = "OUTREACH_RECOVERY_KEY"

@@ -26,15 +26,15 @@ from typing import Literal
 import msgspec
 
 from outreach.config import write_atomic
+from outreach.domain import user_names
+from outreach.domain.roles import ROLES
 from outreach.errors import LockedOut, StoreError, StoreExists, UnknownUser, WrongPassphrase
+from outreach.store import passphrases
 from outreach.store.secret import KeyBuffer, wipe
 
 log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
-MIN_PASSPHRASE = 10
-ROLES = ("worker", "pharmacy", "coordinator")
-Role = Literal["worker", "pharmacy", "coordinator"]
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RECOVERY_GROUPS = 6  # 6 groups of 5 characters: 150 random bits
 LOCK_TIMEOUT_S = 60.0  # unlocks queue behind each other, one key derivation (~0.25 s) each
@@ -154,9 +154,9 @@ def normalise_recovery_key(text: str) -> str:
     return cleaned
 
 
-def check_passphrase(passphrase: str) -> None:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise StoreError(f"the passphrase needs at least {MIN_PASSPHRASE} characters")
+def check_passphrase(passphrase: str, user: str = "") -> None:
+    """The one passphrase policy (outreach.store.passphrases): WeakPassphrase with feedback."""
+    passphrases.check(passphrase, (user,) if user else ())
 
 
 class Vault:
@@ -248,7 +248,8 @@ class Vault:
         """
         if role not in ROLES:
             raise StoreError(f"role must be one of {', '.join(ROLES)}")
-        check_passphrase(passphrase)
+        user = user_names.check_new(user, ())
+        check_passphrase(passphrase, user)
         recovery = new_recovery_key()
         vault = cls(path, SlotFile(version=1, store_id=secrets.token_hex(16), slots=[]))
         vault._data.slots.append(vault._user_slot(db_key, user, role, passphrase, kdf))
@@ -288,8 +289,7 @@ class Vault:
     def _user_slot(
         self, db_key: KeyBuffer, user: str, role: str, passphrase: str, kdf: KdfParams | None
     ) -> Slot:
-        if not user or len(user) > 40 or not all(c.isalnum() or c in "._-" for c in user):
-            raise StoreError("a user name uses letters, digits, '.', '_' or '-' (max 40)")
+        user = user_names.check_form(user)
         params = kdf or calibrate_kdf()
         params = msgspec.structs.replace(params, salt=_b64(secrets.token_bytes(16)))
         nonce, wrapped = _wrap(
@@ -298,6 +298,7 @@ class Vault:
         return Slot("user", user, role, nonce, wrapped, params)
 
     def _slot_for(self, user: str) -> Slot:
+        user = user_names.normalise(user)
         for slot in self._data.slots:
             if slot.kind == "user" and slot.user == user:
                 return slot
@@ -389,7 +390,7 @@ class Vault:
         self, db_key: KeyBuffer, user: str, passphrase: str, kdf: KdfParams | None = None
     ) -> None:
         """Change (or, after recovery, reset) one user's passphrase; other slots are untouched."""
-        check_passphrase(passphrase)
+        check_passphrase(passphrase, self._slot_for(user).user)  # the policy, before the lock
         with self._changing() as data:
             old = self._slot_for(user)
             new = self._user_slot(db_key, user, old.role, passphrase, kdf)
@@ -400,8 +401,7 @@ class Vault:
     ) -> None:
         if role not in ROLES:
             raise StoreError(f"role must be one of {', '.join(ROLES)}")
-        check_passphrase(passphrase)
         with self._changing() as data:
-            if any(existing == user for existing, _ in self.users()):
-                raise StoreError(f"user '{user}' already exists")
+            user = user_names.check_new(user, [existing for existing, _ in self.users()])
+            check_passphrase(passphrase, user)
             data.slots.insert(-1, self._user_slot(db_key, user, role, passphrase, kdf))

@@ -1,15 +1,15 @@
-"""Passphrase strength feedback for the set-up and change-passphrase forms (no Qt here)."""
+"""Passphrase strength feedback for the set-up and passphrase forms (no Qt here).
+
+The estimate and the verdict are the core's (outreach.store.passphrases): what the form accepts
+is exactly what the store, and so the CLI, accepts.
+"""
 
 from __future__ import annotations
 
-import math
-import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from outreach.store.vault import MIN_PASSPHRASE
-
-COMMON = ("password", "passphrase", "outreach", "naloxone", "123456", "qwerty", "letmein")
-LABELS = ("Too short", "Weak", "Fair", "Good", "Strong")
+from outreach.store import passphrases
 
 
 @dataclass(frozen=True)
@@ -17,32 +17,14 @@ class Strength:
     score: int  # 0..4
     label: str
     hint: str
-
-    @property
-    def acceptable(self) -> bool:
-        return self.score >= 2
+    acceptable: bool
 
 
-def passphrase_strength(text: str) -> Strength:
-    """A rough entropy estimate: length times alphabet size, less for common words and repeats."""
-    if len(text) < MIN_PASSPHRASE:
-        return Strength(0, LABELS[0], f"Use at least {MIN_PASSPHRASE} characters.")
-    pools = [
-        (string.ascii_lowercase, 26),
-        (string.ascii_uppercase, 26),
-        (string.digits, 10),
-        (string.punctuation + " ", 33),
-    ]
-    size = sum(n for chars, n in pools if any(c in chars for c in text)) or 26
-    unique = len(set(text))
-    bits = min(len(text), unique * 2) * math.log2(size)
-    lowered = text.lower()
-    if any(word in lowered for word in COMMON):
-        bits -= 20
-    if bits < 40:
-        return Strength(1, LABELS[1], "Add more words: a short sentence is easy to remember.")
-    if bits < 60:
-        return Strength(2, LABELS[2], "Acceptable; one or two more words make it much stronger.")
-    if bits < 80:
-        return Strength(3, LABELS[3], "Good.")
-    return Strength(4, LABELS[4], "Strong.")
+def passphrase_strength(text: str, user_inputs: Sequence[str] = ()) -> Strength:
+    """Score, label and what to do about it (zxcvbn's feedback) for the strength meter."""
+    verdict = passphrases.assess(text, user_inputs)
+    if verdict.acceptable:
+        hint = "hard enough to guess." if verdict.score < 4 else "very hard to guess."
+    else:
+        hint = verdict.feedback or "Add another word or two."
+    return Strength(verdict.score, verdict.label, hint, verdict.acceptable)

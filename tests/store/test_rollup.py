@@ -133,7 +133,7 @@ def test_rollup_agrees_with_the_fact_rows_after_any_history(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, Any]]
 ) -> None:
     data = tmp_path_factory.mktemp("rollup")
-    store, _ = create_store(data, "alice", "worker", PASSPHRASE, kdf=FAST_KDF)
+    store, _ = create_store(data, "alice", "coordinator", PASSPHRASE, kdf=FAST_KDF)
     with store:
         _apply(store, ops)
         assert_rollup_matches_facts(store)

@@ -50,11 +50,11 @@ def test_add_user_dialog(qtbot: QtBot, make_window: type[MainWindow], existing_s
     assert "user name" in dialog.message.text()
     qtbot.keyClicks(dialog.admin_passphrase, PASSPHRASE)
     qtbot.keyClicks(dialog.name, "bob")
-    dialog.role.setCurrentIndex(dialog.role.findData("pharmacy"))
+    dialog.role.setCurrentIndex(dialog.role.findData("worker"))
     fill_new(qtbot, dialog)
     with qtbot.waitSignal(dialog.done_adding, timeout=10_000):
         dialog._go()
-    assert ("bob", "pharmacy") in load_vault(existing_store).users()
+    assert ("bob", "worker") in load_vault(existing_store).users()
     unlock_store(existing_store, "bob", NEW).close()
 
 

@@ -17,6 +17,7 @@ class ChangePassphraseDialog(PassphraseDialog):
         self.setWindowTitle(f"Change the passphrase of {user}")
         self.old = secret_field("Current passphrase")
         self.new = NewPassphrase()
+        self.new.set_user(user)
         form = QFormLayout(self)
         form.addRow("&Current passphrase", self.old)
         form.addRow(self.new)
@@ -25,7 +26,7 @@ class ChangePassphraseDialog(PassphraseDialog):
     def _go(self) -> None:
         new = self.new.value()
         if new is None:
-            self.message.setText("Type a good new passphrase twice.")
+            self.message.setText(self.new.problem())
             return
         args = (self.ctx.data_dir, self.user, self.old.text(), new, self.ctx.kdf)
         self.old.clear()

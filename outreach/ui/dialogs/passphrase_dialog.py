@@ -3,18 +3,25 @@ to show a failure so the person can correct it and try again."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
 
 from outreach.ui.context import AppContext
 from outreach.ui.messages import explain
+
+MIN_WIDTH = 480  # the strength feedback wraps to two or three lines, not six
 
 
 class PassphraseDialog(QDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.setMinimumWidth(MIN_WIDTH)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        # room reserved for a refusal with its advice (three lines): nothing moves, nothing overlaps
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 3)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -21,6 +21,7 @@ class RecoverDialog(PassphraseDialog):
         self.key = QLineEdit()
         self.key.setAccessibleName("Recovery key")
         self.new = NewPassphrase()
+        self.new.set_user(user)
         form = QFormLayout(self)
         form.addRow(QLabel(f"Set a new passphrase for <b>{user}</b>."))
         form.addRow("Recovery &key", self.key)
@@ -35,8 +36,11 @@ class RecoverDialog(PassphraseDialog):
     def _go(self) -> None:
         passphrase = self.new.value()
         key = self.key.text().strip()
-        if not key or passphrase is None:
-            self.message.setText("Type the recovery key and a new passphrase (twice).")
+        if not key:
+            self.message.setText("Type the recovery key.")
+            return
+        if passphrase is None:
+            self.message.setText(self.new.problem())
             return
         args = (self.ctx.data_dir, key, self.user, passphrase, self.ctx.kdf)
         self.buttons.setEnabled(False)

@@ -23,12 +23,15 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from outreach.domain import permissions
+from outreach.domain.roles import EVERYONE, ROLES, Action
+
 if TYPE_CHECKING:  # no Qt at package import: tools that walk packages import __init__ files
     from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
-ALL_ROLES = frozenset({"worker", "pharmacy", "coordinator"})
+ALL_ROLES = EVERYONE
 
 
 @dataclass(frozen=True)
@@ -43,19 +46,43 @@ class PageEntry:
         return page
 
 
-_PHARMACY = frozenset({"pharmacy", "coordinator"})
+def _who(action: Action, record_type: str) -> frozenset[str]:
+    """The roles granted `action` on `record_type` by its declaration (outreach.domain.records)."""
+    return frozenset(role for role in ROLES if permissions.permitted(role, action, record_type))
+
+
+# Who sees a page follows the record types' declarations: the store refuses the rest anyway.
 REGISTRY: tuple[PageEntry, ...] = (
     PageEntry(
         "outreach.ui.pages.record_contact",
         "RecordContactPage",
         "Record contact",
-        frozenset({"worker", "coordinator"}),
+        _who(Action.RECORD, "contact"),
     ),
-    PageEntry("outreach.ui.pages.issue_kit", "IssueKitPage", "Issue naloxone"),
-    PageEntry("outreach.ui.pages.history", "HistoryPage", "History"),
-    PageEntry("outreach.ui.pages.stock_page", "StockPage", "Stock", _PHARMACY),
     PageEntry(
-        "outreach.ui.pages.dashboard_page", "DashboardPage", "Dashboard", frozenset({"coordinator"})
+        "outreach.ui.pages.issue_kit",
+        "IssueKitPage",
+        "Issue naloxone",
+        _who(Action.RECORD, "kit_issue"),
+    ),
+    PageEntry(
+        "outreach.ui.pages.history",
+        "HistoryPage",
+        "History",  # looks clients up by code: needs every type that carries one
+        frozenset(role for role in ROLES if permissions.may_look_up_clients(role)),
+    ),
+    PageEntry(
+        "outreach.ui.pages.stock_page", "StockPage", "Stock", _who(Action.RECORD, "stock_movement")
+    ),
+    PageEntry(
+        "outreach.ui.pages.dashboard_page",
+        "DashboardPage",
+        "Dashboard",  # the service's counts: every counted type
+        frozenset(
+            role
+            for role in ROLES
+            if all(permissions.permitted(role, Action.READ, t) for t in permissions.GRANTED_TYPES)
+        ),
     ),
     PageEntry("outreach.ui.pages.sync_page", "SyncPage", "Sync"),
 )

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from outreach.errors import InvalidRecord
+from outreach.domain import user_names
+from outreach.errors import InvalidRecord, InvalidUserName
 from outreach.store.session import create_store
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.add_user import role_combo
@@ -90,10 +91,14 @@ class SetupScreen(QWidget):
     def _about_done(self) -> None:
         from outreach.domain.validation import check_area, normalise_area  # not for first paint
 
-        name = self.user.text().strip()
         area = normalise_area(self.area.text()) if self.area.text().strip() else ""
-        if not name:
+        if not self.user.text().strip():
             self.about_message.setText("Type a user name.")
+            return
+        try:
+            name = user_names.check_new(self.user.text(), ())
+        except InvalidUserName as exc:
+            self.about_message.setText(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
             return
         try:
             if area:
@@ -101,6 +106,7 @@ class SetupScreen(QWidget):
         except InvalidRecord as exc:
             self.about_message.setText(str(exc))
             return
+        self.new.set_user(name)
         self.about_message.clear()
         self.steps.setCurrentIndex(1)
         self.new.first.setFocus()
@@ -128,7 +134,7 @@ class SetupScreen(QWidget):
     def _create(self) -> None:
         passphrase = self.new.value()
         if passphrase is None:
-            self.create_message.setText("The passphrase is too weak or the two do not match.")
+            self.create_message.setText(self.new.problem())
             return
         user, role = self.user.text().strip(), str(self.role.currentData())
         args = (self.ctx.data_dir, user, role, passphrase, self.ctx.kdf)

@@ -32,8 +32,9 @@ OperationalError = dbapi2.OperationalError
 # records took ~2.5x the CPU time with it on (29 vs 12 ms), and `bench store`'s counts ratio
 # encrypted/plain read 2.78x (budget 1.3x) on a busy machine, and the fast crash test's writers
 # acknowledged ~80 saves in its kill window against ~135 with it off.
-# `store/test_key_memory.py` finds no key copy after lock either way (the key is wiped by our own code), so this is defence in
-# depth for what SQLCipher frees while a store is open (DESIGN §4 asks for it on).
+# `store/test_key_memory.py` finds no key copy after lock either way (the key is wiped by our
+# own code), so this is defence in depth for what SQLCipher frees while a store is open
+# (DESIGN §4 asks for it on).
 MEMORY_SECURITY = True
 DAMAGED = "the store is damaged: restore it from a backup, or recover (docs/security.md)"
 _HEX = b"0123456789abcdef"

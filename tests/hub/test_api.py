@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from outreach.hub.app import MAX_BATCH_BYTES
+from outreach.hub.limits import MAX_BATCH_BYTES
 from outreach.hub.service import Hub
 from outreach.store.store import Store
 from outreach.sync import outbox, state
@@ -53,7 +53,7 @@ def test_oversized_body_is_refused_before_reading(url: str, hub: Hub) -> None:
 def test_garbage_body_is_a_clear_400(url: str) -> None:
     """Bytes that are not an envelope get a JSON error, not a server error."""
     answer = httpx.post(url + "/v1/batches", content=b"hello")
-    assert answer.status_code == 400 and answer.json()["error"] == "bad_request"
+    assert answer.status_code == 400 and answer.json()["error"] == "bad_envelope"
 
 
 def test_rate_limit_per_device(url: str, hub: Hub, store: Store) -> None:

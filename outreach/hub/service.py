@@ -110,7 +110,7 @@ class Hub:
 
     def initialise(self) -> None:
         """Create the tables and, once, the service key devices use for client codes."""
-        db.create_schema(self.engine)
+        self.upgrade()
         with self.engine.begin() as conn:
             found = conn.execute(
                 sa.select(db.hub_meta.c.value).where(db.hub_meta.c.key == "reference")
@@ -454,12 +454,21 @@ class Hub:
                 bad.append((seq, body, str(exc)))
         return good, bad
 
+    def upgrade(self) -> list[str]:
+        """Run the recorded migrations this hub has not run (none on a hub up to date); after
+        any, project records an older hub left queued. Returns the steps run."""
+        ran = db.create_schema(self.engine)
+        if ran:
+            self.project_pending()
+        return ran
+
     def project_pending(self) -> int:
         """Project records queued in `pending_facts`; returns how many.
 
         Earlier hubs projected after the receipt, from this queue; records are now projected in
         the transaction that stores them. A hub upgraded with records still queued projects
-        them here, before any count, so counts never miss them.
+        them once its migrations have run (`upgrade`), with today's projection: it writes
+        today's facts columns, which exist only after the last step. Never at count time.
         """
         done = 0
         waiting = "SELECT id FROM pending_facts LIMIT ?"
@@ -497,7 +506,6 @@ class Hub:
     ) -> list[dict[str, Any]]:
         layout: Layout = "arrays" if self.sql.postgres else "json"  # see outreach/hub/db.py
         sql, params, _ = count_query(by, start, end, kind, layout=layout)
-        self.project_pending()
         with self.engine.connect() as conn:
             result = conn.execute(sa.text(sql), params)
             return [dict(row._mapping) for row in result]

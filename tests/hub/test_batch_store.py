@@ -24,9 +24,9 @@ from outreach.store.store import Store
 from outreach.sync.envelope import seal
 from outreach.sync.protocol import Receipt, SignedReceipt, b64d
 from tests.hub.harness import (
-    as_before_migrations,
     BACKENDS,
     Device,
+    as_before_migrations,
     contacts,
     hub_on,
     list_items,

@@ -36,9 +36,10 @@ STEPS = [
 ]
 LATEST = STEPS[-1].name
 
+# The ledger itself, the same on both (text COLLATE "C" on PostgreSQL, as every hub table).
 _LEDGER = (
-    "CREATE TABLE IF NOT EXISTS hub_migrations (name TEXT NOT NULL PRIMARY KEY, "
-    "written TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS hub_migrations (name TEXT{c} NOT NULL PRIMARY KEY, "
+    "written TEXT{c} NOT NULL, applied_at TEXT{c} NOT NULL)"
 )
 # One migrating process at a time on PostgreSQL (two hubs starting together); SQLite's first
 # write takes its database lock.
@@ -71,7 +72,7 @@ def migrate(engine: sa.Engine) -> list[str]:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(_LOCK)
-            conn.exec_driver_sql(_LEDGER)
+            conn.exec_driver_sql(_LEDGER.format(c=_COLLATE[conn.dialect.name]))
             if step.name in applied(conn):  # another process ran it meanwhile
                 continue
             step.upgrade(conn)
@@ -84,6 +85,7 @@ def migrate(engine: sa.Engine) -> list[str]:
     return ran
 
 
+_COLLATE = {"sqlite": "", "postgresql": ' COLLATE "C"'}
 _RECORD = {
     "sqlite": "INSERT INTO hub_migrations (name, written, applied_at) VALUES (?, ?, ?)",
     "postgresql": "INSERT INTO hub_migrations (name, written, applied_at) VALUES (%s, %s, %s)",

@@ -3,7 +3,8 @@
 Each statement sent to PostgreSQL costs a round trip: ~150 µs of server CPU and as much of
 client CPU before any row is touched, and most of a batch's cost on a two-core machine. So the
 checks that need the database (device revoked? batch already claimed? a seq reused?), the
-record, quarantine and projection writes and the watermark run in `outreach_store_batch`. The
+record, quarantine and projection writes and the watermark run in `outreach_store_batch`, in
+the order `ingest.py` describes for both backends. The
 records travel as one binary array per column (psycopg dumps those in C; PostgreSQL unnests
 them without parsing), the facts rows, whose columns vary by record type, as JSON that msgspec
 encodes in C. The hub's Python keeps the work that needs no database (signature, decryption,

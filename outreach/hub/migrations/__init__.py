@@ -41,8 +41,8 @@ _LEDGER = (
     "CREATE TABLE IF NOT EXISTS hub_migrations (name TEXT{c} NOT NULL PRIMARY KEY, "
     "written TEXT{c} NOT NULL, applied_at TEXT{c} NOT NULL)"
 )
-# One migrating process at a time on PostgreSQL (two hubs starting together); SQLite's first
-# write takes its database lock.
+# One migrating process at a time on PostgreSQL (two hubs starting together). On SQLite two
+# may run a step together: the steps are idempotent and the ledger row goes in once.
 _LOCK = "SELECT pg_advisory_xact_lock(7233188313529300003)"
 
 
@@ -86,9 +86,12 @@ def migrate(engine: sa.Engine) -> list[str]:
 
 
 _COLLATE = {"sqlite": "", "postgresql": ' COLLATE "C"'}
+# Idempotent steps and ON CONFLICT: two SQLite hubs starting together may both run a step.
 _RECORD = {
-    "sqlite": "INSERT INTO hub_migrations (name, written, applied_at) VALUES (?, ?, ?)",
-    "postgresql": "INSERT INTO hub_migrations (name, written, applied_at) VALUES (%s, %s, %s)",
+    "sqlite": "INSERT INTO hub_migrations (name, written, applied_at) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING",
+    "postgresql": "INSERT INTO hub_migrations (name, written, applied_at) VALUES (%s, %s, %s) "
+    "ON CONFLICT DO NOTHING",
 }
 
 

@@ -25,7 +25,14 @@ from starlette.requests import ClientDisconnect
 from outreach import __version__
 from outreach.errors import InvalidRecord
 from outreach.hub import db, limits
-from outreach.hub.errors import HubError, RateLimited, TooLarge, TooSlow, Unauthorised
+from outreach.hub.errors import (
+    DeviceRevoked,
+    HubError,
+    RateLimited,
+    TooLarge,
+    TooSlow,
+    Unauthorised,
+)
 from outreach.hub.ratelimit import RateLimiter
 from outreach.hub.service import Hub
 from outreach.hub.write_lock import WriterBusy
@@ -124,6 +131,9 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
 
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> Response:
+        if isinstance(exc, DeviceRevoked):
+            body = await run_in_threadpool(hub.revoked_answer, exc.device_id, exc.message)
+            return _json(body, exc.status)
         headers = {}
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = exc.message.rsplit(" ", 1)[-1]

@@ -18,7 +18,7 @@ import platformdirs
 from outreach.errors import InvalidRecord, OutreachError
 from outreach.hub import db
 from outreach.hub.keys import create_keys, load_keys
-from outreach.hub.limits import HEADER_SECONDS
+from outreach.hub.limits import HEADER_SECONDS, MAX_BATCH_BYTES
 from outreach.hub.service import Hub, HubError
 from outreach.sync.protocol import Reference, SignedReceipt
 
@@ -133,6 +133,13 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_batch_file(path: Path) -> bytes:
+    """The file's bytes; a file larger than any batch is refused without reading it."""
+    if path.stat().st_size > MAX_BATCH_BYTES:
+        raise HubError(f"larger than a batch can be ({MAX_BATCH_BYTES} bytes)")
+    return path.read_bytes()
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     """One result per file, in order; a bad file is reported and the others still go in."""
     hub = open_hub(args)
@@ -140,7 +147,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            body = hub.ingest(path.read_bytes(), via="file")
+            body = hub.ingest(_read_batch_file(path), via="file")
             receipt = msgspec.json.decode(body, type=SignedReceipt)
             result = msgspec.structs.asdict(receipt.verify(hub.keys.sign.public_key()))
         except (OSError, HubError) as exc:

@@ -55,6 +55,8 @@ from outreach.sync.protocol import (
     EnrolRequest,
     EnrolResponse,
     Reference,
+    Revocation,
+    RevokedBody,
     b64e,
 )
 
@@ -179,8 +181,19 @@ class Hub:
             raise UnknownDevice("this device is not enrolled with the hub")
         public_key, revoked_at = rows[0]
         if revoked_at is not None:
-            raise DeviceRevoked("this device has been revoked")
+            raise DeviceRevoked("this device has been revoked", device_id)
         return Ed25519PublicKey.from_public_bytes(bytes(public_key))
+
+    def revoked_answer(self, device_id: str, detail: str) -> RevokedBody:
+        """The 403 body for a revoked device: a revocation signed with the hub's receipt key and
+        bound to the device's id and enrolled key, the only answer a device wipes itself for."""
+        select = "SELECT public_key, revoked_at FROM devices WHERE device_id = ?"
+        with self.engine.connect() as conn:
+            public_key, revoked_at = self.sql.rows(conn, select, (device_id,))[0]
+        revocation = Revocation(
+            device_id, b64e(bytes(public_key)), self.keys.fingerprint, revoked_at
+        )
+        return RevokedBody.make(revocation, self.keys.sign, detail)
 
     def list_devices(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -245,7 +258,7 @@ class Hub:
     async def verified_header(self, envelope: bytes) -> Header:
         """The header of an upload from an enrolled device whose signature over it checks: the
         key comes from the database once per process (in a thread), then from memory."""
-        header = self.header(envelope)
+        header = self.header(envelope, unreadable=HubError)
         key = self._device_keys.get(header.device_id)
         if key is None:
             key = await anyio.to_thread.run_sync(self._signing_key, header.device_id)
@@ -266,11 +279,15 @@ class Hub:
             log.warning("refused a batch: %s", exc)
             raise BadEnvelope(str(exc)) from None
 
-    def header(self, envelope: bytes) -> Header:
+    def header(self, envelope: bytes, *, unreadable: type[HubError] = BadEnvelope) -> Header:
         """The batch's clear header, refused unless its seqs are 1 ≤ first ≤ last < 2^63 (the
-        databases' BIGINT; seqs start at 1, so a 0 or negative seq is no device's)."""
-        with self._refusing_bad_envelopes():
+        databases' BIGINT; seqs start at 1, so a 0 or negative seq is no device's). A header
+        that cannot be read raises `unreadable` (an upload answers `bad_request` for it)."""
+        try:
             header = read_header(envelope)
+        except EnvelopeError as exc:
+            log.warning("refused a batch: %s", exc)
+            raise unreadable(str(exc)) from None
         if not 1 <= header.first_seq <= header.last_seq <= MAX_SEQ:
             raise BadEnvelope(f"batch seqs must be from 1 to {MAX_SEQ}, first ≤ last")
         return header

@@ -53,7 +53,7 @@ def test_oversized_body_is_refused_before_reading(url: str, hub: Hub) -> None:
 def test_garbage_body_is_a_clear_400(url: str) -> None:
     """Bytes that are not an envelope get a JSON error, not a server error."""
     answer = httpx.post(url + "/v1/batches", content=b"hello")
-    assert answer.status_code == 400 and answer.json()["error"] == "bad_envelope"
+    assert answer.status_code == 400 and answer.json()["error"] == "bad_request"
 
 
 def test_rate_limit_per_device(url: str, hub: Hub, store: Store) -> None:

@@ -273,6 +273,10 @@ def test_import_reports_each_file_and_keeps_the_good_ones(backend: str, tmp_path
             path.write_bytes(body)
             paths.append(str(path))
         paths.insert(2, str(tmp_path / "missing.oxb"))
+        huge = tmp_path / "huge.oxb"
+        with huge.open("wb") as handle:
+            handle.truncate(64 * 1024 * 1024)  # sparse: must be refused without reading it
+        paths.insert(3, str(huge))
         db_url = url or f"sqlite:///{home / 'hub.db'}"
         code = "from outreach.hub.cli import main; raise SystemExit(main())"
         result = subprocess.run(
@@ -283,16 +287,18 @@ def test_import_reports_each_file_and_keeps_the_good_ones(backend: str, tmp_path
         )
         hub.engine.dispose()
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-        assert "3 of 5 files were not imported" in result.stderr
+        assert "4 of 6 files were not imported" in result.stderr
         results = json.loads(result.stdout)
         assert [Path(r["file"]).stem for r in results] == [
             "good-1",
             "huge-seq",
             "missing",
+            "huge",
             "garbage",
             "good-2",
         ]
-        assert [("error" in r) for r in results] == [False, True, True, True, False]
+        assert [("error" in r) for r in results] == [False, True, True, True, True, False]
         assert "seqs must be" in results[1]["error"]
-        assert results[4]["acked_through"] == 2
+        assert "larger than a batch" in results[3]["error"]
+        assert results[5]["acked_through"] == 2
         assert hub.record_total() == 2

@@ -248,6 +248,11 @@ class Ops(QObject):
             return op._call()
         if op._kind == "open":
             self._close_on_thread()
+            # The desktop app's composition point for the store (DESIGN §2): the ledger's rules
+            # join every write. Here, not at start-up, so the first window paints no later.
+            from outreach.stock.companion import register
+
+            register()
             result: Any = op._call()  # a Store, or a tuple starting with one (create_store)
             self._store = result[0] if isinstance(result, tuple) else result
             return result

@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench soak screenshots dist dist-check clean system-deps
+.PHONY: run test lint bench soak screenshots dist dist-check clean system-deps qt-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,8 +13,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) qt-deps
 	$(BIN)/outreach
+
+# Qt's X11 platform plugin (the desktop window on Linux) loads a dozen system libraries that
+# minimal Debian/Ubuntu installs lack; `outreach.ui.platform_check` names the packages of those
+# `ldd` cannot find (one list, shared with the app's own message). Installed only when missing.
+qt-deps: $(STAMP)
+	@packages=$$($(BIN)/python -m outreach.ui.platform_check); \
+	[ -n "$$packages" ] || exit 0; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "Qt's X11 plugin needs libraries this system lacks (Debian names):" $$packages >&2; \
+		exit 0; \
+	fi; \
+	echo "Installing the X11 libraries Qt needs:" $$packages; \
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$packages
 
 lint: $(STAMP)
 	$(BIN)/ruff check outreach tests bench scripts
@@ -22,13 +36,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Debian tools the tests use (fiu-run injects disk faults; pdftotext/pdftoppm read the PDFs;
-# zbarimg decodes their QR codes);
+# zbarimg decodes their QR codes; Xvfb is the X server the window test opens the app on);
 # installed only when missing.
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-system-deps:
+system-deps: qt-deps
 	command -v fiu-run >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fiu-utils)
 	command -v pdftotext >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils)
 	command -v zbarimg >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq zbar-tools)
+	command -v Xvfb >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq xvfb)
 
 test: lint system-deps
 	$(BIN)/python -m pytest -q -m "not soak"

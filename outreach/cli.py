@@ -76,6 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = desktop_args(argv) or build_parser().parse_args(argv)
     paths.set_data_dir(args.data_dir)
+    if getattr(args, "reads_only", False) and not paths.data_dir_path().is_dir():
+        # A read-only command must not make the folder it reports on (nor its log folder).
+        sys.stderr.write(
+            f"outreach: error: no data folder at {paths.data_dir_path()}: check --data-dir"
+            f" (or ${paths.DATA_DIR_ENV}), or run 'outreach init' to make a store there\n"
+        )
+        return 1
     try:
         setup_logging(args.verbose)
     except OSError as exc:

@@ -20,14 +20,18 @@ def set_data_dir(path: str | os.PathLike[str] | None) -> None:
     _data_dir_override = Path(path).expanduser().resolve() if path else None
 
 
+def data_dir_path() -> Path:
+    """Where the data directory is, without creating it (commands that only read ask this)."""
+    if _data_dir_override is not None:
+        return _data_dir_override
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV]).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
 def data_dir() -> Path:
     """Where the store, key slots and settings live; created on first use."""
-    if _data_dir_override is not None:
-        path = _data_dir_override
-    elif os.environ.get(DATA_DIR_ENV):
-        path = Path(os.environ[DATA_DIR_ENV]).expanduser().resolve()
-    else:
-        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = data_dir_path()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

@@ -43,7 +43,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status = commands.add_parser("status", help="store, users, records, sync and integrity (JSON)")
     status.add_argument("--check", action="store_true", help="verify every page (slower)")
     status.add_argument("--user")
-    status.set_defaults(func=cmd_status)
+    status.set_defaults(func=cmd_status, reads_only=True)
 
 
 RECORD_HELP = """Each line is one JSON object with a "type" (contact, kit_issue, naloxone_use,
@@ -153,4 +153,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             store.close()
     json.dump(status, sys.stdout, indent=1)
     sys.stdout.write("\n")
+    if not status["store"]:
+        sys.stderr.write(f"outreach: no store in {data_dir}: run 'outreach init' to make one\n")
+        return 1
     return 0 if status.get("integrity", "ok") == "ok" else 1

@@ -55,6 +55,13 @@ def run(data_dir: Path | None) -> int:
     if data_dir is not None:
         paths.set_data_dir(data_dir)
     setup_logging()
+    from outreach.ui.platform_check import window_problem
+
+    problem = window_problem()
+    if problem is not None:  # Qt would abort with a paragraph naming no package
+        log.info("no window: %s", problem)  # the file; stderr gets the line once, below
+        sys.stderr.write(problem + "\n")
+        return 1
     app = create_app()
     install_excepthooks()
     from outreach.ui.main_window import MainWindow

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QMargins, QRect, QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
@@ -25,6 +25,22 @@ if TYPE_CHECKING:  # imported when first needed: the first paint is the unlock s
 
 log = logging.getLogger(__name__)
 PRELOAD_MS = 300  # after the unlock screen has painted; nobody types a passphrase that fast
+PREFERRED_SIZE = QSize(1100, 760)
+# Title bar and borders the window manager adds, before the window is shown and they are known:
+# generous, so that a 1366x768 laptop with a panel still sees the status bar and "Sync now".
+ASSUMED_FRAME = QMargins(8, 40, 8, 8)
+
+
+def fitted_geometry(available: QRect, frame: QMargins, preferred: QSize = PREFERRED_SIZE) -> QRect:
+    """The window's inner rectangle: `preferred`, shrunk so that it and its `frame` fit the
+    screen's `available` area (without panels and docks), centred in it."""
+    outer_w = min(preferred.width() + frame.left() + frame.right(), available.width())
+    outer_h = min(preferred.height() + frame.top() + frame.bottom(), available.height())
+    x = available.x() + (available.width() - outer_w) // 2 + frame.left()
+    y = available.y() + (available.height() - outer_h) // 2 + frame.top()
+    return QRect(
+        x, y, outer_w - frame.left() - frame.right(), outer_h - frame.top() - frame.bottom()
+    )
 
 
 def _preload() -> None:
@@ -47,7 +63,7 @@ class MainWindow(QMainWindow):
     def __init__(self, data_dir: Path, *, kdf: KdfParams | None = None) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME.capitalize() if APP_NAME.islower() else APP_NAME)
-        self.resize(1100, 760)
+        self.fit_to_screen()
         self.ops = Ops(self)
         self.ops.progress_parent = self
         self.ops.error_handler = self.show_error
@@ -62,6 +78,15 @@ class MainWindow(QMainWindow):
         self._screen: QWidget | None = None
         self.drafts = DraftKeeper()  # forms in progress over a lock: memory only
         self.start()
+
+    def fit_to_screen(self) -> None:
+        """The preferred size, or less on a small screen: the whole window, status bar
+        included, stays on the screen's available area (1366x768 laptops)."""
+        screen = self.screen()
+        if screen is None:
+            self.resize(PREFERRED_SIZE)
+            return
+        self.setGeometry(fitted_geometry(screen.availableGeometry(), ASSUMED_FRAME))
 
     # -- screens -------------------------------------------------------------------------------
 

@@ -57,6 +57,18 @@ def shot(widget: QWidget, out: Path, name: str, suffix: str) -> None:
     log.info("wrote %s", path)
 
 
+def window_on_laptop(window: QWidget, out: Path, suffix: str) -> None:
+    """The whole window (status bar and "Sync now" included) as it opens on a 1366x768 screen."""
+    from PySide6.QtCore import QRect
+
+    from outreach.ui.main_window import ASSUMED_FRAME, fitted_geometry
+
+    before = window.geometry()
+    window.setGeometry(fitted_geometry(QRect(0, 0, 1366, 768), ASSUMED_FRAME))
+    shot(window, out, "window-1366x768", suffix)
+    window.setGeometry(before)
+
+
 def capture(out: Path, suffix: str) -> None:
     from outreach.ui.main_window import MainWindow
 
@@ -136,6 +148,7 @@ def _record_contact(window: MainWindow, workspace: Workspace, out: Path, suffix:
         group.set_selected(codes)
     wait_for(lambda: bool(page.client_history.text()))
     shot(window, out, "record-contact", suffix)
+    window_on_laptop(window, out, suffix)
     page.save()
     wait_for(lambda: isinstance(workspace.stack.currentWidget(), IssueKitPage))
 

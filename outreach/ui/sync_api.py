@@ -14,9 +14,13 @@ from types import ModuleType
 from typing import Any
 
 from outreach.domain.client_code import new_service_key
+from outreach.store.changes import Changes
 from outreach.store.store import Store
 
 log = logging.getLogger(__name__)
+# Returned beside the result of an enrolment or a sync: the op runner broadcasts it, and every
+# view of the sync state (status bar, Sync page) refreshes from that one signal (STYLE 3).
+SYNC_STATE = Changes(types=frozenset({"sync_state"}))
 
 
 def _module(name: str) -> ModuleType | None:
@@ -55,22 +59,46 @@ def status(store: Store) -> SyncStatusInfo:
     )
 
 
-def sync_now(store: Store, progress: Any, cancel: Any) -> Any:
+def sync_now(store: Store, progress: Any, cancel: Any) -> tuple[Any, Changes]:
+    """The client's sync result, and `SYNC_STATE` for the views."""
     client = _module("client")
     if client is None:
         from outreach.errors import SyncError, SyncErrorKind
 
         raise SyncError("sync is not part of this build", kind=SyncErrorKind.NOT_ENROLLED)
-    return client.sync_now(store, progress=progress, cancel=cancel)
+    return client.sync_now(store, progress=progress, cancel=cancel), SYNC_STATE
 
 
-def enrol(store: Store, code: str) -> Any:
+def enrol(store: Store, code: str) -> tuple[Any, Changes]:
+    """The enrolment info, and `SYNC_STATE` for the views."""
     enrolment = _module("enrolment")
     if enrolment is None:
         from outreach.errors import SyncError, SyncErrorKind
 
         raise SyncError("sync is not part of this build", kind=SyncErrorKind.NOT_ENROLLED)
-    return enrolment.enrol(store, code)
+    return enrolment.enrol(store, code), SYNC_STATE
+
+
+@dataclass(frozen=True)
+class SavedBatches:
+    """Sealed batch files written to a folder for USB transfer."""
+
+    files: int
+    records: int
+    folder: str
+
+
+def save_batches(store: Store, folder: str) -> SavedBatches:
+    """Write every batch the hub has not acknowledged to `folder`, as `outreach sync --to-dir`."""
+    files = _module("files")
+    enrolment = _module("enrolment")
+    if files is None or enrolment is None:
+        from outreach.errors import SyncError, SyncErrorKind
+
+        raise SyncError("sync is not part of this build", kind=SyncErrorKind.NOT_ENROLLED)
+    records = int(enrolment.pending_count(store))
+    written = files.write_batches(store, folder)
+    return SavedBatches(len(written), records if written else 0, folder)
 
 
 def receipt_history(store: Store) -> list[Any]:

@@ -189,3 +189,21 @@ def test_counts_for_publication_suppress_and_round(tmp_path: Path) -> None:
     published = json.loads(run(tmp_path, "counts", "--by", "product", "--publish").stdout)
     assert [row["count"] for row in exact] == [8, 1, 13]
     assert [row["count"] for row in published] == [10, "*", 15]
+
+
+def test_status_on_a_missing_folder_says_so_and_fails(tmp_path: Path) -> None:
+    """`status` on a data folder that does not exist names it, exits 1 and does not make it."""
+    missing = tmp_path / "no-such-folder"
+    result = run(missing, "status")
+    assert result.returncode == 1
+    assert "no data folder" in result.stderr and str(missing) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not missing.exists()
+
+
+def test_status_on_a_folder_without_a_store_fails(tmp_path: Path) -> None:
+    """`status` on an existing folder holding no store reports `store: false` and exits 1."""
+    result = run(tmp_path, "status")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["store"] is False
+    assert "no store" in result.stderr

@@ -10,7 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from outreach.store.session import create_store
-from outreach.ui.pages.dashboard_page import DashboardPage, month_span
+from outreach.ui.pages.dashboard_page import DashboardPage, integer_axis, month_span
 from tests.reports.conftest import CODES, JANUARY, seed_january
 from tests.ui.conftest import FAST_KDF, PASSPHRASE, unlock
 
@@ -50,12 +50,50 @@ def test_headlines_chart_and_at_risk_list(dashboard: DashboardPage) -> None:
 
 def test_publication_box_suppresses_small_numbers(dashboard: DashboardPage) -> None:
     """Ticking "For publication" turns 1-7 into * everywhere on screen."""
+    dashboard.chart_choice.setCurrentIndex(dashboard.chart_choice.findData("kits_by_product"))
     dashboard.publish.setChecked(True)
     assert headline(dashboard, "kits") == "*"
     assert dashboard.at_risk.item(0, 2).text() == "*"
-    assert all(value == 0 for _, value in dashboard.chart_values())
+    assert [value for _, value in dashboard.chart_values()] == ["*", "*"]
+    assert chart_categories(dashboard) == ["Prenoxad 2 mg syringe", "Nyxoid 1.8 mg nasal spray"]
+    assert dashboard.chart_value_labels() == ["*", "*"]
     dashboard.publish.setChecked(False)
     assert headline(dashboard, "kits") == "4"
+
+
+def chart_categories(page: DashboardPage) -> list[str]:
+    from PySide6.QtCharts import QBarCategoryAxis
+
+    chart = page.chart_view.chart()  # type: ignore[attr-defined]
+    axis = next(a for a in chart.axes() if isinstance(a, QBarCategoryAxis))
+    return list(axis.categories())
+
+
+def value_ticks(page: DashboardPage) -> list[float]:
+    from PySide6.QtCharts import QValueAxis
+
+    chart = page.chart_view.chart()  # type: ignore[attr-defined]
+    axis = next(a for a in chart.axes() if isinstance(a, QValueAxis))
+    count = axis.tickCount()
+    step = (axis.max() - axis.min()) / (count - 1)
+    return [axis.min() + i * step for i in range(count)]
+
+
+def test_chart_axis_ticks_are_whole_numbers(dashboard: DashboardPage) -> None:
+    """The count axis ticks at whole numbers (not 0, 0.5, 1, 1.5 printed as "0 0 1 1 2")."""
+    dashboard.chart_choice.setCurrentIndex(dashboard.chart_choice.findData("kits_by_product"))
+    ticks = value_ticks(dashboard)
+    assert ticks == [0, 1, 2, 3]
+    assert dashboard.chart_value_labels() == ["1", "3"]
+
+
+@pytest.mark.parametrize("largest", [0, 1, 2, 3, 5, 7, 9, 10, 11, 23, 99, 101, 4999, 123_456])
+def test_integer_axis_covers_the_largest_count_in_whole_steps(largest: int) -> None:
+    """Every axis reaches the largest count with at most 6 ticks, each a whole number."""
+    top, ticks = integer_axis(largest)
+    step = top / (ticks - 1)
+    assert top >= largest and ticks <= 6 and step == int(step)
+    assert top < max(largest, 1) + step  # no empty step beyond the data
 
 
 def test_site_choice_recounts(dashboard: DashboardPage, qtbot: QtBot) -> None:

@@ -37,3 +37,39 @@ def test_codes_made_before_enrolment_are_reported(
     page: SyncPage = window.workspace.show_page("SyncPage")
     qtbot.waitUntil(lambda: "1 record(s) saved before enrolment" in page.state.text(), timeout=5000)
     hub.engine.dispose()
+
+
+def test_batches_saved_to_a_folder_are_counted_and_import_on_the_hub(
+    qtbot: QtBot, make_window: type[MainWindow], ui_data_dir: Path, tmp_path: Path
+) -> None:
+    """ "Save batches to a folder" writes sealed batch files, says how many files and records,
+    and the hub accepts those files as it would over HTTPS."""
+    hub = make_hub(tmp_path / "hub")
+    with serve_in_thread(hub) as url:
+        store, _ = create_store(ui_data_dir, "alice", "worker", PASSPHRASE, kdf=FAST_KDF)
+        enrol(store, hub.new_enrolment(url).text())
+        for _ in range(3):
+            store.add_new(CONTACT)
+        store.close()
+    window = make_window()
+    unlock(qtbot, window)
+    page: SyncPage = window.workspace.show_page("SyncPage")
+    qtbot.waitUntil(page.save_button.isEnabled, timeout=5000)
+    usb = tmp_path / "usb"
+    page.save_to(usb)
+    qtbot.waitUntil(lambda: page.saved.text().startswith("Saved"), timeout=10_000)
+    assert "1 batch file(s) holding 3 record(s)" in page.saved.text()
+    files = sorted(usb.iterdir())
+    assert len(files) == 1
+    hub.ingest(files[0].read_bytes(), via="file")
+    assert hub.record_total() == 3
+    hub.engine.dispose()
+
+
+def test_saving_batches_when_not_enrolled_is_not_offered(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    """A device without a hub has nothing to seal batches for: the button is disabled."""
+    page: SyncPage = unlocked.workspace.show_page("SyncPage")
+    qtbot.waitUntil(lambda: page.state.text().startswith("Not enrolled"), timeout=5000)
+    assert not page.save_button.isEnabled()

@@ -77,9 +77,9 @@ class EnrolDialog(QDialog):
             self._failed
         ).run()
 
-    def _done(self, info: object) -> None:
+    def _done(self, outcome: tuple[object, object]) -> None:
         self.buttons.setEnabled(True)
-        self.enrolled.emit(info)
+        self.enrolled.emit(outcome[0])
         self.accept()
 
     def _failed(self, error: BaseException) -> None:

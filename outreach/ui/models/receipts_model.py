@@ -7,6 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from outreach.ui.dates import format_datetime
+
 COLUMNS = (
     ("received_at", "Received"),
     ("batch_id", "Batch"),
@@ -55,7 +57,7 @@ class ReceiptsModel(QAbstractTableModel):
             return None
         value = field(self._rows[index.row()], COLUMNS[index.column()][0])
         if isinstance(value, dt.datetime):
-            return f"{value:%d %b %Y %H:%M}"
+            return format_datetime(value)
         if isinstance(value, list | tuple):
             return str(len(value))
         return "" if value is None else str(value)

@@ -1,7 +1,12 @@
-"""Recent records as a read-only table: the model holds plain rows, replaced in one reset."""
+"""Recent records as a read-only table: the model holds plain rows, replaced in one reset.
+
+People see labels, never codes or record ids (STYLE 19): a void says what it voided, by type
+and time, from the voided record handed in beside the rows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -10,6 +15,7 @@ from outreach.domain.client_code import format_client_code
 from outreach.domain.records import Contact, KitIssue, NaloxoneUse, Record, StockMovement, Void
 from outreach.domain.vocab import Vocabulary
 from outreach.store.store import StoredRecord
+from outreach.ui.dates import format_datetime
 
 COLUMNS = ("When", "Type", "Summary", "Client code", "Status")
 TYPE_LABELS = {
@@ -22,7 +28,16 @@ TYPE_LABELS = {
 Index = QModelIndex | QPersistentModelIndex
 
 
-def summary(record: Record, vocab: Vocabulary) -> str:
+def void_summary(void: Void, target: Record | None, vocab: Vocabulary) -> str:
+    """`Void of contact 12 Nov 2026 14:02 (entered in error)`."""
+    reason = vocab.label("void_reason", void.reason)
+    if target is None:  # purged after sync, or not on this device
+        return f"Void of a record no longer on this device ({reason})"
+    what = TYPE_LABELS.get(target.type, "record").lower()
+    return f"Void of {what} {format_datetime(target.occurred_at)} ({reason})"
+
+
+def summary(record: Record, vocab: Vocabulary, targets: Mapping[str, Record] | None = None) -> str:
     if isinstance(record, Contact):
         parts = [vocab.label("setting", record.setting), record.area]
         if record.interventions:
@@ -38,7 +53,7 @@ def summary(record: Record, vocab: Vocabulary) -> str:
     if isinstance(record, StockMovement):
         return f"{vocab.label('movement', record.movement)} {record.quantity}"
     if isinstance(record, Void):
-        return f"voids {record.target[:8]}… ({vocab.label('void_reason', record.reason)})"
+        return void_summary(record, (targets or {}).get(record.target), vocab)
     return ""
 
 
@@ -47,11 +62,22 @@ class RecordsModel(QAbstractTableModel):
         super().__init__()
         self.vocab = vocab
         self._rows: list[StoredRecord] = []
+        self._targets: dict[str, Record] = {}
 
-    def set_rows(self, rows: list[StoredRecord]) -> None:
+    def set_rows(
+        self, rows: list[StoredRecord], targets: Mapping[str, Record] | None = None
+    ) -> None:
+        """`targets`: the records that voids among `rows` voided, by id."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._targets = dict(targets or {})
         self.endResetModel()
+
+    def rows(self) -> list[StoredRecord]:
+        return self._rows
+
+    def targets(self) -> dict[str, Record]:
+        return self._targets
 
     def stored(self, row: int) -> StoredRecord:
         return self._rows[row]
@@ -79,11 +105,11 @@ class RecordsModel(QAbstractTableModel):
         record = stored.record
         column = index.column()
         if column == 0:
-            return f"{record.occurred_at:%d %b %H:%M}"
+            return format_datetime(record.occurred_at)
         if column == 1:
             return TYPE_LABELS.get(record.type, record.type)
         if column == 2:
-            return summary(record, self.vocab)
+            return summary(record, self.vocab, self._targets)
         if column == 3:
             code = getattr(record, "client_code", None)
             return format_client_code(code) if code else ""

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QPointF, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
+    QGraphicsSimpleTextItem,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -27,12 +29,33 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.reports.countset import CountSet, Table
-from outreach.reports.disclosure import as_number
+from outreach.reports.disclosure import Published, as_number
 from outreach.store.store import Changes, Store
 from outreach.ui.context import AppContext
+from outreach.ui.dates import QT_DATE_FORMAT, format_date
 from outreach.ui.task import Task
 
+if TYPE_CHECKING:  # QtCharts is imported on first use: it is slow to load
+    from PySide6.QtCharts import QAbstractSeries, QChart
+
 AT_RISK = "high_risk_without_kit_by_area"
+MAX_TICKS = 6  # value-axis labels, counting 0
+
+
+def integer_axis(largest: int) -> tuple[int, int]:
+    """(top, tick count) for a count axis from 0: whole-number ticks 1, 2 or 5 × 10^k apart.
+
+    Qt's default five ticks over 0..2 are 0, 0.5, 1, 1.5, 2, printed "0 0 1 1 2" as integers.
+    """
+    largest = max(largest, 1)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            candidate = step * factor
+            if -(-largest // candidate) <= MAX_TICKS - 1:
+                top = -(-largest // candidate) * candidate
+                return top, top // candidate + 1
+        step *= 10
 
 
 def month_span(day: dt.date, months_back: int = 0) -> tuple[dt.date, dt.date]:
@@ -47,7 +70,7 @@ def _date_edit(name: str, day: dt.date) -> QDateEdit:
     edit = QDateEdit(QDate(day.year, day.month, day.day))
     edit.setAccessibleName(name)
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd MMM yyyy")
+    edit.setDisplayFormat(QT_DATE_FORMAT)
     return edit
 
 
@@ -144,7 +167,9 @@ class DashboardPage(QWidget):
         self.refresh()
 
     def _on_changes(self, changes: Changes) -> None:
-        if changes.added or changes.retired:
+        """Refresh only while shown: a hidden page refreshes when shown again (`activated`), so
+        a save on another page does not wait behind its query (UI budget, DESIGN §7)."""
+        if (changes.added or changes.retired) and self.isVisible():
             self.refresh()
 
     # -- counting --------------------------------------------------------------------------
@@ -169,7 +194,15 @@ class DashboardPage(QWidget):
 
             return local_counts(store.conn, start, end, site)
 
-        self.ctx.ops.store(count).success(self._show).owner(self).run()
+        self.ctx.ops.store(count).success(self._counted).owner(self).run()
+
+    def _counted(self, counts: CountSet) -> None:
+        """New counts: redrawn only when they differ from those shown (showing the page again
+        recounts, and redrawing the chart is most of what that would cost)."""
+        if counts != self.counts:
+            self._show(counts)
+        else:
+            self._say_what_is_shown()
 
     def shown(self) -> CountSet | None:
         """What the screen shows: the counts, published when the box is ticked."""
@@ -203,13 +236,22 @@ class DashboardPage(QWidget):
         self.chart_choice.setCurrentIndex(max(found, 0))
         self.chart_choice.blockSignals(False)
         self._draw_chart()
+        self._say_what_is_shown()
+
+    def _say_what_is_shown(self) -> None:
+        shown = self.shown()
+        if shown is None:
+            return
         what = "published (small numbers suppressed)" if shown.published else "exact"
-        self.message.setText(f"Counts {what}, {shown.start:%d %b %Y} to {shown.end:%d %b %Y}.")
+        self.message.setText(
+            f"Counts {what}, {format_date(shown.start)} to {format_date(shown.end)}"
+            f" (counted at {dt.datetime.now():%H:%M:%S})."
+        )
 
     def _fill_at_risk(self, table: Table) -> None:
         self.at_risk.setRowCount(len(table.rows))
         for row, ((area, level), n) in enumerate(table.rows):
-            cells = (area or "", (level or "").replace("_", " "), str(n))
+            cells = (area or "Not recorded", (level or "").replace("_", " ").capitalize(), str(n))
             for column, text in enumerate(cells):
                 self.at_risk.setItem(row, column, QTableWidgetItem(text))
 
@@ -225,10 +267,12 @@ class DashboardPage(QWidget):
         view.setAccessibleName("Chart of the chosen count")
         view.setRenderHint(QPainter.RenderHint.Antialiasing)
         view.setMinimumHeight(220)
+        self.value_labels: list[QGraphicsSimpleTextItem] = []
+        self._labels_follow = False
         return view
 
-    def chart_values(self) -> list[tuple[str, int]]:
-        """The bars now drawn: (label, value), suppressed cells as 0."""
+    def chart_values(self) -> list[tuple[str, Published]]:
+        """The bars now drawn: (label, value as shown), suppressed cells as "*"."""
         shown = self.shown()
         name = self.chart_choice.currentData()
         if shown is None or name is None:
@@ -238,7 +282,7 @@ class DashboardPage(QWidget):
         return [
             (
                 self.ctx.vocab.label(list_name, key[0]) if key[0] else "Not recorded",
-                as_number(n),
+                n,
             )
             for key, n in table.rows
         ]
@@ -250,12 +294,13 @@ class DashboardPage(QWidget):
         chart.removeAllSeries()
         for axis in chart.axes():
             chart.removeAxis(axis)
+        self._clear_value_labels()
         values = list(reversed(self.chart_values()))
         chart.setTitle(self.chart_choice.currentText())
         if not values:
             return
         bars = QBarSet("count")
-        bars.append([float(v) for _, v in values])
+        bars.append([float(as_number(v)) for _, v in values])
         series = QHorizontalBarSeries()
         series.append(bars)
         chart.addSeries(series)
@@ -264,10 +309,48 @@ class DashboardPage(QWidget):
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
         axis = QValueAxis()
-        axis.setRange(0, max(max(v for _, v in values), 1))
+        top, ticks = integer_axis(max(as_number(v) for _, v in values))
+        axis.setRange(0, top)
+        axis.setTickCount(ticks)
         axis.setLabelFormat("%d")
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
+        self._add_value_labels(chart, series, values)
+
+    # Each bar is labelled with its value as shown: a suppressed cell reads "*" where a bar of no
+    # length would say nothing (Qt's own bar labels can show numbers only).
+
+    def _clear_value_labels(self) -> None:
+        for item in self.value_labels:
+            scene = item.scene()
+            if scene is not None:
+                scene.removeItem(item)  # and from the chart, its parent
+        self.value_labels = []
+
+    def _add_value_labels(
+        self, chart: QChart, series: QAbstractSeries, values: list[tuple[str, Published]]
+    ) -> None:
+        for index, (_, value) in enumerate(values):
+            item = QGraphicsSimpleTextItem(str(value), chart)
+            item.setData(0, (as_number(value), index))
+            self.value_labels.append(item)
+        if not self._labels_follow:
+            chart.plotAreaChanged.connect(lambda _area: self._place_value_labels())
+            self._labels_follow = True
+        self._series = series
+        self._place_value_labels()
+
+    def _place_value_labels(self) -> None:
+        chart = self.chart_view.chart()  # type: ignore[attr-defined]
+        for item in self.value_labels:
+            length, index = item.data(0)
+            at = chart.mapToPosition(QPointF(length, index), self._series)
+            box = item.boundingRect()
+            item.setPos(at.x() + 4, at.y() - box.height() / 2)
+
+    def chart_value_labels(self) -> list[str]:
+        """The value written at each bar, bottom to top (as drawn)."""
+        return [item.text() for item in self.value_labels]
 
     # -- exports ---------------------------------------------------------------------------
 

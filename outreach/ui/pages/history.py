@@ -15,13 +15,33 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.client_code import normalise_client_code
+from outreach.domain.records import Record, Void
 from outreach.errors import InvalidRecord
-from outreach.store.store import Changes, StoredRecord
+from outreach.store.store import Changes, Store, StoredRecord
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.void_dialog import VoidDialog
 from outreach.ui.models.records_model import TYPE_LABELS, RecordsModel
 
 LIMIT = 300
+
+
+def load_history(
+    store: Store, code: str | None, limit: int = LIMIT
+) -> tuple[list[StoredRecord], dict[str, Record]]:
+    """Recent records, and the records their voids voided (to say what each void took out)."""
+    rows = store.recent(limit=limit, client_code=code)
+    shown = {stored.record.id: stored.record for stored in rows}
+    targets: dict[str, Record] = {}
+    for stored in rows:
+        record = stored.record
+        if isinstance(record, Void):
+            target = shown.get(record.target)
+            if target is None:
+                found = store.get(record.target)
+                target = found.record if found is not None else None
+            if target is not None:
+                targets[record.target] = target
+    return rows, targets
 
 
 class HistoryPage(QWidget):
@@ -39,7 +59,7 @@ class HistoryPage(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
         self.void_button = QPushButton("&Void…")
         self.void_button.setAccessibleName("Void selected record")
         top = QHBoxLayout()
@@ -59,11 +79,24 @@ class HistoryPage(QWidget):
     def first_field(self) -> QWidget:
         return self.search
 
+    def _size_columns(self) -> None:
+        """Widths from the font, once: measuring 300 rows at every refresh cost more than the
+        query (UI budget, DESIGN §7). The summary takes what is left."""
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        samples = ("28 Sep 2026 23:59", "Naloxone use", "", "WWWWW-WWWWW-W", "voided")
+        for column, sample in enumerate(samples):
+            if sample:
+                header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
     def activated(self) -> None:
         self.refresh()
 
     def _on_changes(self, changes: Changes) -> None:
-        if changes.added or changes.retired:
+        """Refresh only while shown: a hidden page refreshes when shown again (`activated`), so
+        a save on another page does not wait behind its query (UI budget, DESIGN §7)."""
+        if (changes.added or changes.retired) and self.isVisible():
             self.refresh()
 
     def refresh(self) -> None:
@@ -76,15 +109,14 @@ class HistoryPage(QWidget):
                 self.message.setText(exc.message)
                 return
         self._code = code
-        self.ctx.ops.store(lambda store: store.recent(limit=LIMIT, client_code=code)).success(
-            self._show
-        ).run()
+        self.ctx.ops.store(lambda store: load_history(store, code)).success(self._show).run()
 
-    def _show(self, rows: list[StoredRecord]) -> None:
-        self.model.set_rows(rows)
+    def _show(self, loaded: tuple[list[StoredRecord], dict[str, Record]]) -> None:
+        rows, targets = loaded
+        if rows != self.model.rows() or targets != self.model.targets():
+            self.model.set_rows(rows, targets)  # a reset repaints every row: only on a change
         what = "for this client code" if self._code else "on this device"
         self.message.setText(f"{len(rows)} record(s) {what} (newest first).")
-        self.table.resizeColumnsToContents()
 
     def selected(self) -> StoredRecord | None:
         rows = self.table.selectionModel().selectedRows()

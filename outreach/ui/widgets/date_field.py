@@ -13,9 +13,8 @@ import re
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-# English month names whatever the locale (strftime's %b follows it: Qt sets the C locale
-# from the environment).
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from outreach.ui.dates import MONTHS, format_date
+
 _MONTHS = {name.lower(): number for number, name in enumerate(MONTHS, 1)}
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2}|\d{4})$")
 _COMPACT = re.compile(r"^(\d{2})(\d{2})(\d{4}|\d{2})$")
@@ -23,8 +22,8 @@ _WORDS = re.compile(r"^(\d{1,2})\s*([A-Za-z]{3})[a-z]*\s*(\d{2}|\d{4})$")
 
 
 def show_date(day: dt.date) -> str:
-    """The one display format: `12 Nov 2026`."""
-    return f"{day.day:02d} {MONTHS[day.month - 1]} {day.year}"
+    """The one display format, `12 Nov 2026` (`outreach.ui.dates`, its one home)."""
+    return format_date(day)
 
 
 def parse_date(text: str) -> dt.date | None:

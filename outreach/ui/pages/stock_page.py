@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from outreach import stock
+from outreach.domain.validation import MAX_QUANTITY
 from outreach.errors import OutreachError
 from outreach.stock import Alert, StockKey, StockLine
 from outreach.stock.operations import WRITE_OFFS
@@ -53,7 +54,7 @@ def _combo(name: str, items: list[tuple[str, str]]) -> QComboBox:
 def _spin(name: str, low: int, value: int) -> QSpinBox:
     spin = QSpinBox()
     spin.setAccessibleName(name)
-    spin.setRange(low, 100_000)
+    spin.setRange(low, MAX_QUANTITY)  # the core's limit on one movement
     spin.setValue(value)
     return spin
 

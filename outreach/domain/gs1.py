@@ -25,6 +25,7 @@ from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_element_strings import GS1ElementString
 
 from outreach.domain.gs1_text import GS, GS_SHOWN
+from outreach.domain.validation import check_batch_or_serial
 from outreach.errors import InvalidRecord
 
 __all__ = ["PackScan", "ScanError", "is_expired", "parse_pack_scan"]
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 MAX_VARIABLE_LENGTH = 20
 AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+# AIM symbology identifiers that announce GS1 data: DataMatrix, GS1-128, DataBar, QR, DotCode.
+# Any other (`]d1` is a DataMatrix without FNC1) holds text that only looks like GS1.
+GS1_AIM_PREFIXES = frozenset({"]d2", "]C1", "]e0", "]Q3", "]J1"})
 GS_PLACEHOLDERS = re.compile(r"<GS>|\{GS\}|\[GS\]|\^\]|" + GS_SHOWN, re.IGNORECASE)
 HRI_FIELD = re.compile(r"\((\d{2,4})\)([^()]*)")
 PRINTABLE_ASCII = re.compile(r"^[\x1d\x21-\x7e]*$")
@@ -96,7 +100,15 @@ def is_expired(scan_or_expiry: PackScan | datetime.date, today: datetime.date) -
 def _normalise(text: str) -> str:
     """Strip ends and the AIM prefix, and turn every GS spelling into a raw GS."""
     text = text.strip()
-    text = AIM_PREFIX.sub("", text, count=1)
+    aim = AIM_PREFIX.match(text)
+    if aim is not None:
+        if aim.group() not in GS1_AIM_PREFIXES:
+            raise ScanError(
+                f"not a GS1 code: the scanner says it is symbology {aim.group()}, which holds "
+                "no GS1 fields. Scan the pack's GS1 DataMatrix code",
+                field="scan",
+            )
+        text = text[aim.end() :]
     text = GS_PLACEHOLDERS.sub(GS, text)
     return text.strip()  # Python counts GS as whitespace: leading FNC1 and trailing GS go too
 
@@ -204,6 +216,13 @@ def _to_pack(elements: list[GS1ElementString]) -> PackScan:
     for code in ("10", "21"):
         if code in values and len(values[code].value) > MAX_VARIABLE_LENGTH:
             raise _too_long(code)
+        if code in values:  # the rule typed values meet too (biip's pattern is the same set)
+            try:
+                check_batch_or_serial(values[code].value, RECORD_FIELDS[code])
+            except InvalidRecord as exc:
+                raise ScanError(
+                    f"{FIELD_NAMES[code]} ({code}) {exc.message}", field=exc.field
+                ) from None
     serial = values.get("21")
     return PackScan(
         gtin=gtin.value,

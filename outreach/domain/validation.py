@@ -14,6 +14,7 @@ import msgspec
 from outreach.domain import ids, user_names
 from outreach.domain.client_code import is_valid_client_code
 from outreach.domain.records import (
+    SCHEMA_VERSION,
     BaseRecord,
     Contact,
     KitIssue,
@@ -33,7 +34,12 @@ MAX_QUANTITY = 100_000
 
 _POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$")
-_GS1_TEXT = re.compile(r"^[!-~]{1,20}$")
+# GS1 AI encodable character set 82, the only characters of batch (10) and serial (21) in a pack
+# code: letters, digits and ! " % & ' ( ) * + , - . / : ; < = > ? _ (no spaces, no # $ @ [ \ ]
+# ^ ` { | } ~).
+_GS1_TEXT = re.compile(r'^[!"%-?A-Z_a-z]{1,20}$')
+# What records made before set 82 was enforced hold: printable ASCII without spaces.
+_PRINTABLE_TEXT = re.compile(r"^[!-~]{1,20}$")
 NO_FIXED_ABODE = "NFA"
 _NFA_SPELLINGS = {"NFA", "NO FIXED ABODE", "NO_FIXED_ABODE"}
 _MSGSPEC_PATH = re.compile(r"at `\$\.?([A-Za-z_][A-Za-z0-9_]*)")
@@ -67,11 +73,11 @@ def build_entered(
     """A record a person enters now (the forms, `outreach record`): `build_record`, then the
     rules for new entries (`check_entered`)."""
     record = build_record(data, recorded_by=recorded_by, now=now, vocab=vocab)
-    check_entered(record)
+    check_entered(record, vocab)
     return record
 
 
-def check_entered(record: Record) -> None:
+def check_entered(record: Record, vocab: Vocabulary | None = None) -> None:
     """Rules for what a person enters now, beyond what makes a record valid.
 
     Not part of `validate`: records already made (stored, synced, on the hub) stay valid as they
@@ -79,6 +85,13 @@ def check_entered(record: Record) -> None:
     """
     if isinstance(record, Contact) and contact_says_nothing(record):
         raise InvalidRecord(EMPTY_CONTACT)
+    if isinstance(record, KitIssue | StockMovement):
+        check_batch_or_serial(record.batch, "batch")
+        serial = record.serial if isinstance(record, KitIssue) else None
+        if serial is not None:
+            check_batch_or_serial(serial, "serial")
+        if record.gtin is not None:
+            check_gtin_product(record.gtin, record.product, vocab or base_vocabulary())
 
 
 EMPTY_CONTACT = (
@@ -166,6 +179,10 @@ def validate(
 
 def _check_common(record: BaseRecord, now: dt.datetime) -> None:
     _check_uuid(record.id, "id")
+    if not 1 <= record.schema <= SCHEMA_VERSION:  # also keeps it inside msgpack's 64 bits
+        raise InvalidRecord(
+            f"must be a record schema version, 1 to {SCHEMA_VERSION}", field="schema"
+        )
     if record.occurred_at.tzinfo is None:
         raise InvalidRecord("needs a time-zone offset, e.g. +01:00", field="occurred_at")
     if record.occurred_at < EARLIEST:
@@ -216,9 +233,9 @@ def _check_contact(record: Contact, vocab: Vocabulary) -> None:
 
 
 def _check_kit_issue(record: KitIssue, vocab: Vocabulary) -> None:
-    _check_gs1_text(record.batch, "batch")
+    _check_printable(record.batch, "batch")
     if record.serial is not None:
-        _check_gs1_text(record.serial, "serial")
+        _check_printable(record.serial, "serial")
     if record.gtin is not None:
         check_gtin(record.gtin)
         known = vocab.product_for_gtin(record.gtin)
@@ -254,7 +271,7 @@ def _check_naloxone_use(record: NaloxoneUse, now: dt.datetime) -> None:
 
 
 def _check_stock_movement(record: StockMovement) -> None:
-    _check_gs1_text(record.batch, "batch")
+    _check_printable(record.batch, "batch")
     if record.gtin is not None:
         check_gtin(record.gtin)
     if record.movement == "count_adjustment":
@@ -298,10 +315,43 @@ def check_gtin(gtin: str) -> None:
         raise InvalidRecord("GTIN check digit is wrong (mistyped or misread)", field="gtin")
 
 
-def _check_gs1_text(value: str, field: str) -> None:
-    if not _GS1_TEXT.match(value):
+def check_gtin_product(gtin: str, product: str, vocab: Vocabulary) -> None:
+    """A GTIN names its product: a listed GTIN must be the chosen product's, and an unlisted one
+    is accepted only under a product with no GTINs of its own (the "other" entries). Otherwise a
+    pack nobody knows would be counted, recalled and stocked as whatever product was selected."""
+    check_gtin(gtin)
+    known = vocab.product_for_gtin(gtin)
+    if known is not None:
+        if known != product:
+            raise InvalidRecord(  # labels: a person reads this, never a code
+                f"this pack (GTIN {gtin}) is {vocab.label('product', known)}, "
+                f"not {vocab.label('product', product)}: choose the product it is",
+                field="gtin",
+            )
+        return
+    if any(entry.code == product and entry.gtins for entry in vocab.products):
+        raise InvalidRecord(
+            f"GTIN {gtin} is not {vocab.label('product', product)} nor any product on the "
+            "list: check the number, or record the pack as an 'Other' product",
+            field="gtin",
+        )
+
+
+def _check_printable(value: str, field: str) -> None:
+    if not _PRINTABLE_TEXT.fullmatch(value):
         raise InvalidRecord(
             f"must be 1–{MAX_CODE_TEXT} printable characters with no spaces", field=field
+        )
+
+
+def check_batch_or_serial(value: str, field: str) -> None:
+    """The one rule for batch and serial, typed or scanned (`gs1` calls it too): what a scan of
+    the pack could hold, so a typed value matches the pack and a recall finds it."""
+    if not _GS1_TEXT.fullmatch(value):
+        raise InvalidRecord(
+            f"must be 1–{MAX_CODE_TEXT} letters, digits or GS1 punctuation "
+            "(no spaces, and none of # $ @ [ \\ ] ^ ` { | } ~)",
+            field=field,
         )
 
 

@@ -24,7 +24,7 @@ from starlette.requests import ClientDisconnect
 from outreach import __version__
 from outreach.errors import InvalidRecord
 from outreach.hub import db
-from outreach.hub.errors import HubError, RateLimited, TooLarge, Unauthorised
+from outreach.hub.errors import DeviceRevoked, HubError, RateLimited, TooLarge, Unauthorised
 from outreach.hub.ratelimit import RateLimiter
 from outreach.hub.service import Hub
 from outreach.sync import envelope as env
@@ -102,6 +102,9 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
 
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> Response:
+        if isinstance(exc, DeviceRevoked):
+            body = await run_in_threadpool(hub.revoked_answer, exc.device_id, exc.message)
+            return _json(body, exc.status)
         headers = {}
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = exc.message.rsplit(" ", 1)[-1]

@@ -26,8 +26,14 @@ class UnknownDevice(HubError):
 
 
 class DeviceRevoked(HubError):
+    """The device is revoked; the app answers with a revocation signed for `device_id`."""
+
     status = 403
     code = "revoked"
+
+    def __init__(self, message: str, device_id: str) -> None:
+        super().__init__(message)
+        self.device_id = device_id
 
 
 class BatchConflict(HubError):

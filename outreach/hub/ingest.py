@@ -144,7 +144,7 @@ class BatchWriter:
         """The signed receipt for a stored batch; raises for a refused one (the transaction
         then rolls back), None if the batch id was claimed first (a replay)."""
         if stored.status != "stored":
-            _refuse(stored)
+            _refuse(stored, batch.header.device_id)
             return None
         header = batch.header
         receipt = Receipt(
@@ -251,12 +251,12 @@ class BatchWriter:
         return acked
 
 
-def _refuse(stored: Stored) -> None:
+def _refuse(stored: Stored, device_id: str) -> None:
     """Raise for a refused batch; returns when the batch id was claimed first (a replay)."""
     if stored.status == "unknown":
         raise UnknownDevice("this device is not enrolled with the hub")
     if stored.status == "revoked":
-        raise DeviceRevoked("this device has been revoked")
+        raise DeviceRevoked("this device has been revoked", device_id)
     if stored.status == "seq_reused":
         raise SeqReused(
             f"seq {stored.clash} of this device already holds another record: the store was "

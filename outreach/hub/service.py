@@ -55,6 +55,8 @@ from outreach.sync.protocol import (
     EnrolResponse,
     ProtocolError,
     Reference,
+    Revocation,
+    RevokedBody,
     b64d,
     b64e,
 )
@@ -229,8 +231,19 @@ class Hub:
             raise UnknownDevice("this device is not enrolled with the hub")
         public_key, revoked_at = rows[0]
         if revoked_at is not None:
-            raise DeviceRevoked("this device has been revoked")
+            raise DeviceRevoked("this device has been revoked", device_id)
         return Ed25519PublicKey.from_public_bytes(bytes(public_key))
+
+    def revoked_answer(self, device_id: str, detail: str) -> RevokedBody:
+        """The 403 body for a revoked device: a revocation signed with the hub's receipt key and
+        bound to the device's id and enrolled key, the only answer a device wipes itself for."""
+        select = "SELECT public_key, revoked_at FROM devices WHERE device_id = ?"
+        with self.engine.connect() as conn:
+            public_key, revoked_at = self.sql.rows(conn, select, (device_id,))[0]
+        revocation = Revocation(
+            device_id, b64e(bytes(public_key)), self.keys.fingerprint, revoked_at
+        )
+        return RevokedBody.make(revocation, self.keys.sign, detail)
 
     def list_devices(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
@@ -53,6 +54,12 @@ def label(vocab: Vocabulary, list_name: str, code: Cell) -> str:
     return text.replace("_", " ").capitalize() if text == code else text
 
 
+def _para(text: str, style: str) -> Paragraph:
+    """A Paragraph of literal text: reportlab reads `&`, `<` and `>` as markup, so a label such as
+    "A&E <Leeds>" or a service name would otherwise be mangled or fail to parse."""
+    return Paragraph(escape(text), _STYLES[style])
+
+
 def _period(counts: CountSet) -> str:
     return f"{counts.start:%d %B %Y} to {counts.end:%d %B %Y}"
 
@@ -61,14 +68,14 @@ def _cover(counts: CountSet, service_name: str, vocab: Vocabulary) -> list[objec
     site = label(vocab, "site", counts.site) if counts.site else "All sites"
     lines = [
         Spacer(1, 50 * mm),
-        Paragraph("Take-home naloxone and outreach", _STYLES["Title"]),
-        Paragraph("Monthly report", _STYLES["Heading2"]),
+        _para("Take-home naloxone and outreach", "Title"),
+        _para("Monthly report", "Heading2"),
         Spacer(1, 10 * mm),
-        Paragraph(f"Period: {_period(counts)}", _STYLES["Normal"]),
-        Paragraph(f"Site: {site}", _STYLES["Normal"]),
+        _para(f"Period: {_period(counts)}", "Normal"),
+        _para(f"Site: {site}", "Normal"),
     ]
     if service_name:
-        lines.append(Paragraph(f"Service: {service_name}", _STYLES["Normal"]))
+        lines.append(_para(f"Service: {service_name}", "Normal"))
     status = (
         f"For publication. {INDEPENDENT_TOTALS_NOTE}"
         if counts.published
@@ -76,12 +83,12 @@ def _cover(counts: CountSet, service_name: str, vocab: Vocabulary) -> list[objec
     )
     lines += [
         Spacer(1, 6 * mm),
-        Paragraph(status, _STYLES["Normal"]),
+        _para(status, "Normal"),
         Spacer(1, 6 * mm),
-        Paragraph(
+        _para(
             f"Generated {dt.date.today():%d %B %Y} by Outreach {__version__}. No client codes or "
             "other identifiers appear in this report.",
-            _STYLES["Italic"],
+            "Italic",
         ),
         PageBreak(),
     ]
@@ -91,7 +98,7 @@ def _cover(counts: CountSet, service_name: str, vocab: Vocabulary) -> list[objec
 def _headlines(counts: CountSet) -> list[object]:
     data = [["Measure", "Count"], *([h.title, str(h.value)] for h in counts.headlines)]
     table = PdfTable(data, colWidths=[120 * mm, 30 * mm], style=_GRID, hAlign="LEFT")
-    return [Paragraph("Headline numbers", _STYLES["Heading1"]), table, Spacer(1, 6 * mm)]
+    return [_para("Headline numbers", "Heading1"), table, Spacer(1, 6 * mm)]
 
 
 def _chart(values: list[int], names: list[str]) -> Drawing:
@@ -113,9 +120,9 @@ def _chart(values: list[int], names: list[str]) -> Drawing:
 
 def _section(table: Table, vocab: Vocabulary) -> list[object]:
     """Heading, table (split over pages when long) and a bar chart of the largest rows."""
-    title = Paragraph(table.title, _STYLES["Heading2"])
+    title = _para(table.title, "Heading2")
     if not table.rows:
-        return [KeepTogether([title, Paragraph("None in this period.", _STYLES["Normal"])])]
+        return [KeepTogether([title, _para("None in this period.", "Normal")])]
     lists = table.vocab_lists or ("",) * len(table.columns)
     names = [
         " / ".join(label(vocab, lists[i], code) for i, code in enumerate(key))
@@ -130,7 +137,7 @@ def _section(table: Table, vocab: Vocabulary) -> list[object]:
     if any(values):
         chart = [Spacer(1, 3 * mm), _chart(values, names[:CHART_ROWS])]
         if len(counts) > CHART_ROWS:
-            chart.insert(1, Paragraph(f"Chart: the {CHART_ROWS} largest.", _STYLES["Italic"]))
+            chart.insert(1, _para(f"Chart: the {CHART_ROWS} largest.", "Italic"))
     if len(counts) <= CHART_ROWS:
         return [KeepTogether([title, grid, *chart]), Spacer(1, 5 * mm)]
     return [title, grid, KeepTogether(chart), Spacer(1, 5 * mm)]

@@ -1,7 +1,9 @@
 """What a pharmacy does with stock, each as one validated write through `Store.add`.
 
 Every function builds `stock_movement` records with `build_record` (so the code lists and
-quantity rules apply) and returns the store's `Changes`. The ledger rules (no negative stock, a
+quantity rules apply) and returns the store's `Changes`; a receipt, where a batch enters the books,
+also passes the rules for what a person enters now (`build_entered`: a GS1 batch number), while the
+moves of a batch already held accept it as it was recorded. The ledger rules (no negative stock, a
 kit issue's matching movement) are enforced inside the store, whoever writes.
 """
 
@@ -11,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from outreach.domain.records import Record
-from outreach.domain.validation import build_record
+from outreach.domain.validation import build_entered, build_record
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord, StockError
 from outreach.stock.ledger import StockKey, quantity_of
@@ -24,7 +26,15 @@ WRITE_OFFS = {
 }
 
 
-def _movement(store: Store, key: StockKey, movement: str, quantity: int, **extra: Any) -> Record:
+def _movement(
+    store: Store,
+    key: StockKey,
+    movement: str,
+    quantity: int,
+    *,
+    entered: bool = False,
+    **extra: Any,
+) -> Record:
     data = {
         "type": "stock_movement",
         "site": key.site,
@@ -35,14 +45,16 @@ def _movement(store: Store, key: StockKey, movement: str, quantity: int, **extra
         "movement": movement,
         **{name: value for name, value in extra.items() if value is not None},
     }
-    return build_record(data, recorded_by=store.user)
+    build = build_entered if entered else build_record
+    return build(data, recorded_by=store.user)
 
 
 def receive(
     store: Store, key: StockKey, quantity: int, *, gtin: str | None = None, reason: str = "delivery"
 ) -> Changes:
     """Packs arriving from a supplier."""
-    return store.add([_movement(store, key, "received", quantity, gtin=gtin, reason=reason)])
+    received = _movement(store, key, "received", quantity, entered=True, gtin=gtin, reason=reason)
+    return store.add([received])
 
 
 def receive_scan(

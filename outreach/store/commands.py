@@ -6,14 +6,12 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import Any
 
 from outreach import config, paths
 from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
-from outreach.domain.records import Record
+from outreach.domain.record_lines import parse_lines
 from outreach.domain.roles import ROLES
-from outreach.domain.validation import build_entered
 from outreach.errors import InvalidRecord, NotPermitted, RepeatSerial
 from outreach.store.kit_issue import refuse_repeat_serials
 from outreach.store.session import create_store, load_vault, store_exists
@@ -70,18 +68,17 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    source: TextIO
     if args.file == "-":
-        source = sys.stdin
-        lines = source.read().splitlines()
+        data = sys.stdin.buffer.read()
     else:
         try:
-            with open(args.file, encoding="utf-8") as source:
-                lines = source.read().splitlines()
+            with open(args.file, "rb") as source:
+                data = source.read()
         except OSError as exc:
             raise CommandError(f"cannot read {args.file}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise CommandError(f"{args.file} is not UTF-8 text") from None
+    # Bytes, split on \n / \r only: each line is decoded on its own, so text that is not UTF-8
+    # is an error naming its line, and a U+2028 inside a JSON string does not split a record.
+    lines = data.splitlines()
     store = open_store_from_args(args)
     try:
         records, errors = parse_lines(lines, store.user)
@@ -111,25 +108,6 @@ def cmd_record(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
-
-
-def parse_lines(lines: Iterable[str], user: str) -> tuple[list[Record], list[InvalidRecord]]:
-    """Decode and validate every line; return the records and every line's error."""
-    records: list[Record] = []
-    errors: list[InvalidRecord] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(InvalidRecord(f"not valid JSON ({exc.msg})", line=number))
-            continue
-        try:
-            records.append(build_entered(data, recorded_by=user))
-        except InvalidRecord as exc:
-            errors.append(exc.at_line(number))
-    return records, errors
 
 
 def cmd_status(args: argparse.Namespace) -> int:

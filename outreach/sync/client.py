@@ -19,7 +19,7 @@ import msgspec
 
 from outreach.errors import SyncError, SyncErrorKind
 from outreach.store.store import Store
-from outreach.sync import outbox, state
+from outreach.sync import outbox, revocation, state
 from outreach.sync.enrolment import ReceiptInfo
 from outreach.sync.envelope import envelope_hash, read_header
 from outreach.sync.protocol import ProtocolError, Reference, SignedReceipt, sign_request
@@ -27,6 +27,7 @@ from outreach.sync.reference import retention_days
 from outreach.sync.transport import (
     DEFAULT_POLICY,
     RetryPolicy,
+    RevocationClaim,
     Revoked,
     make_client,
     request,
@@ -103,15 +104,20 @@ def _send(
     cancel: threading.Event | None,
 ) -> tuple[ReceiptInfo, int, int]:
     header = read_header(envelope)
-    response = request(
-        client,
-        "POST",
-        "/v1/batches",
-        policy=policy,
-        cancel=cancel,
-        content=envelope,
-        headers=lambda: {"content-type": "application/octet-stream"},
-    )
+    try:
+        response = request(
+            client,
+            "POST",
+            "/v1/batches",
+            policy=policy,
+            cancel=cancel,
+            content=envelope,
+            headers=lambda: {"content-type": "application/octet-stream"},
+        )
+    except SyncError as exc:
+        if exc.kind is SyncErrorKind.CONFLICT:
+            raise _out_of_step(store, exc) from None
+        raise
     try:
         receipt = msgspec.json.decode(response.content, type=SignedReceipt).verify(
             ident.hub.sign_public()
@@ -121,7 +127,7 @@ def _send(
     if receipt.batch_id != header.batch_id or receipt.envelope_sha256 != envelope_hash(envelope):
         raise SyncError("the receipt is for another batch", kind=SyncErrorKind.PROTOCOL)
     acked = outbox.apply_receipt(store, receipt, response.content)
-    if acked < header.last_seq:
+    if acked < header.last_seq + state.seq_base(store):
         raise SyncError(
             f"the hub stored batch {header.first_seq}-{header.last_seq} but acks only {acked}",
             kind=SyncErrorKind.PROTOCOL,
@@ -136,6 +142,22 @@ def _send(
     return info, header.count, receipt.duplicates
 
 
+def _out_of_step(store: Store, refused: SyncError) -> SyncError:
+    """The hub holds other records under this device's seqs (409): the store went back in time,
+    most often a backup restored after later records were synced. Say so, and how to recover."""
+    log.warning("hub refused a batch as an old copy's: %s", refused)
+    with store.transaction():
+        store.set_meta(state.OUT_OF_STEP, "1")
+    return SyncError(
+        "the hub already holds other records under this device's numbers: this store was "
+        "probably restored from an older copy. Nothing has been deleted here, and records the "
+        "hub has not acknowledged stay on this device. To send them, ask your coordinator for "
+        "a new enrolment code and run: outreach sync --re-enrol CODE "
+        f"(the hub said: {refused})",
+        kind=SyncErrorKind.CONFLICT,
+    )
+
+
 def sync_now(
     store: Store,
     *,
@@ -144,7 +166,8 @@ def sync_now(
     policy: RetryPolicy = DEFAULT_POLICY,
     batch_size: int = outbox.BATCH_SIZE,
 ) -> SyncResult:
-    """Sync everything pending; raises SyncError (the store is wiped first if kind is REVOKED)."""
+    """Sync everything pending; raises SyncError (the store is wiped first if kind is REVOKED,
+    which only a revocation signed by the pinned hub key for this device can cause)."""
     ident = state.identity(store)
     receipts: list[ReceiptInfo] = []
     sent = duplicates = 0
@@ -161,9 +184,10 @@ def sync_now(
                 duplicates += dup
                 if progress:
                     progress(min(sent, total), total)
-    except Revoked:
+    except RevocationClaim as claim:
+        revocation.verify(claim.body, ident)  # raises SyncError(AUTH), wiping nothing, if not
         wipe_store(store)
-        raise
+        raise Revoked("the hub has revoked this device: its store has been wiped") from None
     except httpx.InvalidURL as exc:
         raise SyncError(f"bad hub URL: {exc}", kind=SyncErrorKind.PROTOCOL) from None
     purged = outbox.purge_synced(store, retention_days(store))

@@ -22,6 +22,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     sync = commands.add_parser("sync", help="send pending records to the hub")
     sync.add_argument("--to-dir", help="write sealed batch files here instead (USB transfer)")
+    sync.add_argument(
+        "--re-enrol",
+        metavar="CODE",
+        help="enrol again as a new device (a store restored from an old copy), then sync; "
+        "CODE is a new enrolment code, or - to read it from stdin",
+    )
     sync.add_argument("--user")
     sync.set_defaults(func=cmd_sync)
 
@@ -41,6 +47,8 @@ def status_section(store: Store) -> dict[str, object]:
             "acked_through": state.acked_through(store),
             "last_sync": last.isoformat() if last else None,
             "unlinked_client_codes": enrolment.unlinked_client_codes(store),
+            "needs_re_enrol": store.meta(state.OUT_OF_STEP) == "1",
+            "previous_device_ids": (store.meta(state.PREVIOUS_IDS) or "").split(),
         }
     }
 
@@ -60,12 +68,21 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from outreach.sync import client, files
+    from outreach.sync import client, files, reenrol
 
+    code = None
+    if args.re_enrol:
+        code = sys.stdin.read() if args.re_enrol == "-" else args.re_enrol
     with open_store_from_args(args) as store:
+        enrolled = None
+        if code is not None:
+            enrolled = dataclasses.asdict(reenrol.re_enrol(store, code))
         if args.to_dir:
             written = files.write_batches(store, args.to_dir)
-            _out({"files": [str(path) for path in written]})
+            out: dict[str, object] = {"files": [str(path) for path in written]}
+            if enrolled is not None:
+                out["re_enrolled"] = enrolled
+            _out(out)
             return 0
 
         def report(done: int, total: int) -> None:
@@ -77,5 +94,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             sys.stderr.write("\n")
     data = dataclasses.asdict(result)
     data["receipts"] = len(result.receipts)
+    if enrolled is not None:
+        data["re_enrolled"] = enrolled
     _out(data)
     return 0

@@ -38,7 +38,7 @@ def next_batch(store: Store, ident: state.Identity, size: int = BATCH_SIZE) -> b
         return None
     if pairs[0][0] != acked + 1:
         log.warning("records %d..%d were purged before the hub acked them", acked + 1, pairs[0][0])
-    envelope = seal(ident.device_id, pairs, ident.hub.kem_public(), ident.key)
+    envelope = _seal(store, ident, pairs)
     with store.transaction() as conn:
         conn.execute("DELETE FROM outbox_batches WHERE first_seq <= ?", (acked + 1,))
         _keep(conn, envelope, pairs)
@@ -51,6 +51,13 @@ def _records_after(store: Store, after: int, size: int) -> list[tuple[int, bytes
         (after, size),
     ).fetchall()
     return [(int(seq), bytes(body)) for seq, body in rows]
+
+
+def _seal(store: Store, ident: state.Identity, pairs: list[tuple[int, bytes]]) -> bytes:
+    """Seal store-seq pairs under the device's wire seqs (counted from its enrolment)."""
+    base = state.seq_base(store)
+    wire = [(seq - base, body) for seq, body in pairs]
+    return seal(ident.device_id, wire, ident.hub.kem_public(), ident.key)
 
 
 def _keep(conn: Connection, envelope: bytes, pairs: list[tuple[int, bytes]]) -> None:
@@ -85,7 +92,7 @@ def seal_all(store: Store, ident: state.Identity, size: int = BATCH_SIZE) -> lis
             pairs = _records_after(store, cursor, size)
             if not pairs:
                 return envelopes
-            envelope = seal(ident.device_id, pairs, ident.hub.kem_public(), ident.key)
+            envelope = _seal(store, ident, pairs)
             with store.transaction() as conn:
                 _keep(conn, envelope, pairs)
             row = (envelope, pairs[-1][0])
@@ -94,9 +101,11 @@ def seal_all(store: Store, ident: state.Identity, size: int = BATCH_SIZE) -> lis
 
 
 def apply_receipt(store: Store, receipt: Receipt, signed: bytes) -> int:
-    """Record a verified receipt and move the watermark; returns the new acked_through."""
+    """Record a verified receipt and move the watermark; returns the new acked_through (store
+    seqs: the receipt's wire seqs plus `seq_base`)."""
     with store.transaction() as conn:
-        acked = max(state.acked_through(store), min(receipt.acked_through, store.last_seq()))
+        hub_acked = receipt.acked_through + state.seq_base(store)
+        acked = max(state.acked_through(store), min(hub_acked, store.last_seq()))
         conn.execute(
             "INSERT OR IGNORE INTO receipts "
             "(batch_id, received_at, acked_through, accepted, quarantined, body) "

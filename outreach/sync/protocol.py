@@ -20,6 +20,7 @@ CODE_PREFIX = "OUTREACH-ENROL-1:"
 CLOCK_SKEW_SECONDS = 300
 _RECEIPT_SIGNED = b"outreach-receipt-v1\x00"
 _REQUEST_SIGNED = b"outreach-request-v1\x00"
+_REVOCATION_SIGNED = b"outreach-revocation-v1\x00"
 
 # HTTP headers of a signed device request (reference pull).
 DEVICE_HEADER = "X-Outreach-Device"
@@ -127,6 +128,42 @@ class SignedReceipt(msgspec.Struct, frozen=True):
 class ErrorBody(msgspec.Struct, frozen=True):
     error: str
     detail: str = ""
+
+
+class Revocation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What the hub signs when it refuses a revoked device. Naming the device id, the device's
+    own public key and the hub's fingerprint means the message can only ever wipe that one
+    enrolment of that one device; revocation is final, so a replay to the same device says
+    nothing new."""
+
+    device_id: str
+    device_key: str  # the device's Ed25519 public key as enrolled, base64url
+    hub: str  # hub_fingerprint
+    revoked_at: str
+
+
+class RevokedBody(msgspec.Struct, frozen=True):
+    """The 403 answer to a revoked device: an `ErrorBody` plus the signed revocation."""
+
+    error: str
+    detail: str
+    revocation: str  # base64url of the Revocation's JSON bytes
+    signature: str  # Ed25519 by the hub over "outreach-revocation-v1\0" ‖ those bytes
+
+    @classmethod
+    def make(cls, revocation: Revocation, key: Ed25519PrivateKey, detail: str) -> RevokedBody:
+        body = msgspec.json.encode(revocation)
+        return cls("revoked", detail, b64e(body), b64e(key.sign(_REVOCATION_SIGNED + body)))
+
+    def verify(self, hub_key: Ed25519PublicKey) -> Revocation:
+        body = b64d(self.revocation)
+        try:
+            hub_key.verify(b64d(self.signature), _REVOCATION_SIGNED + body)
+            return msgspec.json.decode(body, type=Revocation)
+        except InvalidSignature:
+            raise ProtocolError("the revocation's hub signature does not verify") from None
+        except msgspec.DecodeError as exc:
+            raise ProtocolError(f"malformed revocation: {exc}") from None
 
 
 def request_message(method: str, path: str, device_id: str, timestamp: int) -> bytes:

@@ -22,6 +22,11 @@ ACKED = "sync.acked_through"
 LAST_SYNC = "sync.last_sync"
 REFERENCE = "sync.reference"
 UNLINKED_CODES = "sync.unlinked_client_codes"
+# After a re-enrolment, the store seq that the new device id's seq 0 stands for: the hub numbers
+# a device's records from 1, the store keeps its own seqs (see `reenrol`).
+SEQ_BASE = "sync.seq_base"
+OUT_OF_STEP = "sync.out_of_step"  # set when the hub refused a batch as an old copy's (409)
+PREVIOUS_IDS = "sync.previous_device_ids"  # space-separated ids this store synced under before
 
 
 class HubPins(msgspec.Struct, frozen=True):
@@ -78,7 +83,13 @@ def identity(store: Store) -> Identity:
 
 
 def acked_through(store: Store) -> int:
+    """The store seq up to which the hub has receipted every record."""
     return int(store.meta(ACKED, "0") or 0)
+
+
+def seq_base(store: Store) -> int:
+    """Store seq = wire seq + this (0 until the store re-enrols as a new device)."""
+    return int(store.meta(SEQ_BASE, "0") or 0)
 
 
 def reference(store: Store) -> Reference | None:

@@ -37,8 +37,19 @@ DEFAULT_POLICY = RetryPolicy()
 
 
 class Revoked(SyncError):
+    """The hub revoked this device, proven by a revocation the device verified; it is wiped."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message, kind=SyncErrorKind.REVOKED)
+
+
+class RevocationClaim(SyncError):
+    """An answer saying "revoked", not yet verified: until `revocation.verify` accepts it, it is
+    only an AUTH error and wipes nothing (anyone on the path can send these words)."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__("the hub says this device has been revoked", kind=SyncErrorKind.AUTH)
+        self.body = body
 
 
 def is_loopback(url: str) -> bool:
@@ -136,7 +147,7 @@ def _raise_for(response: httpx.Response) -> None:
     body = _error(response)
     message = body.detail or body.error
     if body.error == "revoked":
-        raise Revoked("the hub has revoked this device")
+        raise RevocationClaim(response.content)
     if response.status_code == 409:
         raise SyncError(f"the hub refused a batch: {message}", kind=SyncErrorKind.CONFLICT)
     if response.status_code in (401, 403):

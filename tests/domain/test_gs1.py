@@ -346,3 +346,33 @@ def test_property_dropped_gs_never_changes_gtin_or_expiry(pack: PackScan) -> Non
         return
     assert (result.gtin, result.expiry) == (pack.gtin, pack.expiry)
     assert result.batch.startswith(pack.batch) or pack.batch.startswith(result.batch)
+
+
+@pytest.mark.parametrize("prefix", ["]d1", "]C0", "]Q1", "]E0"])
+def test_aim_prefixes_of_non_gs1_symbols_are_refused(prefix: str) -> None:
+    """`]d1` (DataMatrix without FNC1) and other non-GS1 symbologies are not read as GS1."""
+    with pytest.raises(ScanError, match="not a GS1 code"):
+        parse_pack_scan(prefix + raw())
+
+
+@pytest.mark.parametrize("prefix", ["]d2", "]C1", "]Q3", "]e0", "]J1"])
+def test_gs1_aim_prefixes_are_read(prefix: str) -> None:
+    """The GS1 symbologies' AIM prefixes are stripped and the code read."""
+    assert parse_pack_scan(prefix + raw()) == EXPECTED
+
+
+def test_scanned_and_typed_batches_follow_one_rule() -> None:
+    """A batch the scan parser accepts passes record validation, and one it refuses does not."""
+    from outreach.domain.validation import check_batch_or_serial
+
+    for batch in ["AB12", "A-1/2.3", "x%y", "A#1", "A@1", "AB~"]:
+        try:
+            scanned = parse_pack_scan(raw(batch=batch)).batch
+        except ScanError:
+            scanned = None
+        try:
+            check_batch_or_serial(batch, "batch")
+            typed = batch
+        except InvalidRecord:
+            typed = None
+        assert scanned == typed, batch

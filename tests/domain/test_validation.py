@@ -8,7 +8,7 @@ import pytest
 
 from outreach.domain import ids
 from outreach.domain.records import Contact, KitIssue, decode_record, encode_record
-from outreach.domain.validation import build_record, normalise_area
+from outreach.domain.validation import build_entered, build_record, normalise_area
 from outreach.errors import InvalidRecord
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -132,3 +132,63 @@ def test_uuid7_ids_are_time_ordered() -> None:
     made = [ids.uuid7() for _ in range(2000)]
     assert made == sorted(made)
     assert len(set(made)) == len(made)
+
+
+NYXOID_GTIN = "05000456031288"  # the shipped code list's Nyxoid pack
+UNLISTED_GTIN = "09501101020917"  # GS1's example: valid check digit, no product of ours
+
+
+def entered(data: dict[str, object]) -> object:
+    return build_entered(data, recorded_by="alice", now=NOW)
+
+
+def entered_error(data: dict[str, object]) -> InvalidRecord:
+    with pytest.raises(InvalidRecord) as caught:
+        entered(data)
+    return caught.value
+
+
+def test_a_gtin_must_be_the_chosen_products() -> None:
+    """A listed GTIN under another product, or an unlisted one under a listed product, is refused
+    naming the GTIN; an unlisted GTIN is kept only under an 'other' product."""
+    wrong = entered_error({**KIT, "product": "prenoxad_2mg_syringe", "gtin": NYXOID_GTIN})
+    assert wrong.field == "gtin" and NYXOID_GTIN in str(wrong)
+    unknown = entered_error({**KIT, "gtin": UNLISTED_GTIN})
+    assert unknown.field == "gtin" and UNLISTED_GTIN in str(unknown)
+    assert entered({**KIT, "gtin": NYXOID_GTIN})
+    assert entered({**KIT, "product": "other_nasal", "gtin": UNLISTED_GTIN})
+    movement = {
+        "type": "stock_movement",
+        "site": "pharmacy",
+        "product": "prenoxad_2mg_syringe",
+        "gtin": UNLISTED_GTIN,
+        "batch": "AB12",
+        "expiry": "2027-05-31",
+        "quantity": 5,
+        "movement": "received",
+    }
+    assert entered_error(movement).field == "gtin"
+
+
+@pytest.mark.parametrize("value", ["AB 12", "AB#12", "A$", "@1", "x[1]", "a\\b", "^", "`", "{}",
+                                   "A|B", "~", "AB12\n", "é1", "A" * 21, ""])  # fmt: skip
+@pytest.mark.parametrize("field", ["batch", "serial"])
+def test_typed_batch_and_serial_follow_the_gs1_character_set(value: str, field: str) -> None:
+    """Characters a GS1 pack code cannot carry (space, # $ @ [ \\ ] ^ ` { | } ~, non-ASCII) and
+    more than 20 characters are refused, as the scan parser refuses them."""
+    assert entered_error({**KIT, field: value}).field == field
+
+
+def test_gs1_punctuation_is_accepted_in_batch_and_serial() -> None:
+    """Every character of GS1 set 82 is a valid batch or serial character."""
+    for value in ["!\"%&'()*+,-./:;<=>?_", "Az09"]:
+        record = entered({**KIT, "batch": value[:20], "serial": value[-20:]})
+        assert isinstance(record, KitIssue) and record.batch == value[:20]
+
+
+def test_records_made_before_the_entry_rules_stay_valid() -> None:
+    """An old record with an unlisted GTIN under a listed product or a `#` in its batch still
+    validates (the hub does not quarantine it); only new entries meet the stricter rules."""
+    old = {**KIT, "gtin": UNLISTED_GTIN, "batch": "AB#12", "serial": "S~1"}
+    assert isinstance(build(old), KitIssue)
+    assert entered_error(old).field in ("batch", "serial", "gtin")

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outreach.domain.gs1 import PackScan, ScanError, parse_pack_scan
+from outreach.domain.record_lines import parse_lines
 from outreach.domain.records import decode_record, encode_record
 from outreach.domain.validation import build_record, parse_record
 from outreach.errors import InvalidRecord
@@ -115,3 +116,72 @@ def test_msgpack_record_decoder_rejects_garbage_cleanly(blob: bytes) -> None:
     """decode_record on random bytes raises msgspec's DecodeError/ValidationError only."""
     with contextlib.suppress(msgspec.DecodeError, msgspec.ValidationError):
         decode_record(blob)
+
+
+# -- `outreach record` input: JSON lines as bytes ---------------------------------------------
+
+
+@st.composite
+def nested_lines(draw: st.DrawFn) -> bytes:
+    """A record line with one field nested 1-50,000 brackets deep (closed or not)."""
+    depth = draw(st.integers(1, 50_000))
+    opening = draw(st.sampled_from(["[", '{"a":', "[{}, "]))
+    closing = {"[": "]", '{"a":': "}", "[{}, ": "]"}[opening]
+    tail = closing * depth if draw(st.booleans()) else ""
+    field = draw(st.sampled_from(["substances", "site", "shoe_size"]))
+    line = json.dumps(CONTACT)[:-1] + f', "{field}": ' + opening * depth + "1" + tail + "}"
+    return line.encode()
+
+
+@st.composite
+def huge_integer_lines(draw: st.DrawFn) -> bytes:
+    """A record line with an integer of 4,000-20,000 digits in some field, or alone."""
+    digits = "9" * draw(st.integers(4_000, 20_000))
+    if draw(st.booleans()):
+        return digits.encode()
+    field = draw(st.sampled_from(["quantity", "schema", "site", "doses"]))
+    return (json.dumps(KIT)[:-1] + f', "{field}": -{digits}' + "}").encode()
+
+
+@st.composite
+def not_utf8_lines(draw: st.DrawFn) -> bytes:
+    """A valid record line with bytes that are not UTF-8 spliced in."""
+    line = json.dumps(KIT).encode()
+    at = draw(st.integers(0, len(line)))
+    bad = draw(st.sampled_from([b"\xff", b"\xc3(", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80"]))
+    return line[:at] + bad + line[at:]
+
+
+hostile_lines = nested_lines() | huge_integer_lines() | not_utf8_lines()
+
+
+def check_lines(bad: bytes, position: int) -> None:
+    good = json.dumps(KIT).encode()
+    lines = [good, good]
+    lines.insert(position, bad)
+    records, errors = parse_lines(lines, "alice")
+    assert [error.line for error in errors] == [position + 1]
+    assert str(errors[0]) and len(records) == 2
+
+
+@FAST
+@given(hostile_lines, st.integers(0, 2))
+def test_record_lines_refuse_depth_huge_integers_and_bad_utf8(bad: bytes, position: int) -> None:
+    """Deep nesting, 4,000+ digit integers and non-UTF-8 bytes: InvalidRecord for that line only."""
+    check_lines(bad, position)
+
+
+@pytest.mark.soak
+@SOAK
+@given(hostile_lines, st.integers(0, 2))
+def test_soak_record_lines(bad: bytes, position: int) -> None:
+    """5,000 hostile lines among good ones: one InvalidRecord naming the line, never a crash."""
+    check_lines(bad, position)
+
+
+@FAST
+@given(st.lists(st.binary(max_size=80), max_size=5))
+def test_record_lines_on_random_bytes(lines: list[bytes]) -> None:
+    """parse_lines on random bytes: records and InvalidRecords, never another exception."""
+    records, errors = parse_lines(lines, "alice")
+    assert len(records) + len(errors) <= len(lines)

@@ -4,7 +4,8 @@ Devices are real encrypted stores; the hub is SQLite behind uvicorn on 127.0.0.1
 through the sync tests' fault proxy. Rules capture, sync through faults, lose acks, resend old
 batches, deliver batch files out of order, restart devices and jump the clock; once quiet, the
 hub must hold exactly the devices' records: none lost, none twice, seqs gap-free per device.
-A second machine adds old-copy restores, which must be refused (409), never merged.
+A second machine adds old-copy restores, which must be refused (409), never merged, and then
+re-enrol as a new device that sends what the hub never receipted, none of it twice.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from outreach.sync import outbox, state
 from outreach.sync.client import sync_now
 from outreach.sync.enrolment import enrol
 from outreach.sync.files import write_batches
+from outreach.sync.reenrol import re_enrol
 from outreach.sync.transport import RetryPolicy
 from tests.hub.harness import make_hub, serve_in_thread
 from tests.sync.conftest import FAST_KDF, PASSPHRASE
@@ -365,6 +367,26 @@ class RestoreModel(SyncModel):
         assert outcome is SyncErrorKind.CONFLICT, f"a restored old copy was {outcome}, not refused"
         TOTALS["conflicts_detected"] += 1
         assert not merged, "records of the restored copy were merged"
+        self.re_enrol(device)
+
+    def re_enrol(self, device: Device) -> None:
+        """The documented recovery: the restored copy re-enrols as a new device and sends what
+        the hub never receipted; every record it holds is then on the hub, none twice."""
+        hub = self.world.hub
+        held = {row[0] for row in device.store.conn.execute("SELECT id FROM records")}
+        before = self.hub_ids()
+        re_enrol(device.store, hub.new_enrolment(self.world.proxy.url).text(), policy=RETRY)
+        result = sync_now(device.store, policy=RETRY, batch_size=BATCH)
+        after = self.hub_ids()
+        assert held <= after, "a record of the re-enrolled copy never reached the hub"
+        assert len(after) == len(before | held), "a record was stored twice"
+        assert result.accepted == len(held - before) and result.quarantined == 0
+        assert result.pending == 0
+        TOTALS["re_enrolled"] += 1
+
+    def hub_ids(self) -> set[str]:
+        with self.world.hub.engine.connect() as conn:
+            return {row[0] for row in conn.execute(sa.select(db.records.c.id))}
 
     @precondition(lambda self: bool(self.restorable()))
     @rule(data=st.data(), count=st.integers(1, 2 * BATCH))
@@ -411,7 +433,8 @@ def test_sync_model_soak(tmp_path: Path, figures: dict[str, Any]) -> None:
 
 def test_restore_model(tmp_path: Path, figures: dict[str, Any]) -> None:
     """With old-copy restores among the rules, every restore is refused (409) and nothing of
-    the restored copy is merged; the other devices still end exactly in step with the hub."""
+    the restored copy is merged; re-enrolled, it delivers all it holds, none twice; the other
+    devices still end exactly in step with the hub."""
     run_model(
         RestoreModel, tmp_path, figures, "restore model", max_examples=5, stateful_step_count=12
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from outreach.domain.client_code import format_client_code
+from outreach.domain.vocab import Code, base_vocabulary
 from outreach.reports.commissioner import local_counts
 from outreach.reports.csv_export import write_csv
 from outreach.reports.pdf_report import write_pdf
@@ -90,3 +91,14 @@ def test_pdf_for_one_site_names_it(seeded: Store, tmp_path: Path) -> None:
     out = tmp_path / "site.pdf"
     write_pdf(local_counts(seeded.conn, *JANUARY, site="pharmacy"), out)
     assert "Site: Partner pharmacy" in pdf_text(out)
+
+
+def test_pdf_shows_labels_and_service_names_as_literal_text(seeded: Store, tmp_path: Path) -> None:
+    """`&`, `<` and `>` in a site label or the service name print as typed, not as PDF markup."""
+    vocab = base_vocabulary().merged({"site": [Code("ae_leeds", "A&E <Leeds>")]})
+    out = tmp_path / "markup.pdf"
+    counts = local_counts(seeded.conn, *JANUARY, site="ae_leeds")
+    write_pdf(counts, out, vocab=vocab, service_name="<b>x & <i>Leeds</i>")
+    text = pdf_text(out)
+    assert "Site: A&E <Leeds>" in text
+    assert "Service: <b>x & <i>Leeds</i>" in text

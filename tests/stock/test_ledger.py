@@ -218,3 +218,11 @@ def test_correcting_a_kit_issue_moves_its_movement_to_the_new_batch(store: Store
     kit(store, PRE, supersedes=original)
     assert stock.quantity_of(store.conn, NYX) == 2
     assert stock.quantity_of(store.conn, PRE) == 1
+
+
+def test_a_receipt_refuses_a_batch_number_a_gs1_scan_could_not_carry(store: Store) -> None:
+    """Typed batch numbers follow the one GS1 rule the kit form and `outreach record` use."""
+    with pytest.raises(InvalidRecord) as refused:
+        stock.receive(store, StockKey(SITE, NYX.product, "AB 12", NYX.expiry), 1)
+    assert refused.value.field == "batch"
+    assert stock.on_hand(store.conn) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import httpx
 import msgspec
 import pytest
 import sqlalchemy as sa
@@ -15,8 +16,9 @@ from outreach.hub.service import Hub
 from outreach.store.session import store_exists
 from outreach.store.store import Store
 from outreach.sync import enrolment, files, outbox, state
+from outreach.sync import revocation as revocation_check
 from outreach.sync.client import sync_now
-from outreach.sync.protocol import SignedReceipt
+from outreach.sync.protocol import RevokedBody, SignedReceipt, sign_request
 from tests.hub.harness import contact, contacts
 
 
@@ -35,6 +37,35 @@ def test_revoked_device_is_refused_and_wipes_itself(enrolled: Store, hub: Hub) -
     assert not store_exists(data_dir)
     assert not any(p.name.startswith(("outreach.db", "keyslots")) for p in data_dir.iterdir())
     assert hub.record_total() == 20
+
+
+def test_the_hubs_revoked_answer_is_signed_for_the_device(
+    enrolled: Store, hub: Hub, hub_url: str
+) -> None:
+    """Both refusals (signed request and batch upload, after the key is cached) carry a
+    revocation signed with the hub key, naming the device, its key and the hub."""
+    enrolled.add(contacts(2))
+    sync_now(enrolled)  # the hub now holds the device's key in its cache
+    enrolled.add(contacts(2))
+    ident = state.identity(enrolled)
+    envelope = outbox.next_batch(enrolled, ident)
+    hub.revoke(enrolled.device_id)
+    path = "/v1/reference"
+    answers = [
+        httpx.post(
+            f"{hub_url}/v1/batches",
+            content=envelope,
+            headers={"content-type": "application/octet-stream"},
+        ),
+        httpx.get(hub_url + path, headers=sign_request("GET", path, ident.device_id, ident.key)),
+    ]
+    for answer in answers:
+        assert answer.status_code == 403
+        body = msgspec.json.decode(answer.content, type=RevokedBody)
+        assert body.error == "revoked"
+        revocation = revocation_check.verify(answer.content, ident)
+        assert revocation.device_id == enrolled.device_id and revocation.revoked_at
+    assert enrolled.record_count() == 4  # answers alone wipe nothing; sync_now does
 
 
 def test_revoked_device_upload_is_refused(enrolled: Store, hub: Hub) -> None:

@@ -107,3 +107,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("outreach: interrupted\n")
         return 130
+    except Exception as exc:
+        error = _store_error(exc)
+        if error is None:
+            raise
+        log.info("command %s failed (%s): %s", args.command, type(error).__name__, exc)
+        sys.stderr.write(f"outreach: error: {error}\n")
+        return 1
+
+
+def _store_error(exc: Exception) -> OutreachError | None:
+    """A SQLCipher error that escaped a command (a query on the connection met a damaged page):
+    the same clear message as the store's own methods give. Only loaded stores can raise one."""
+    if "outreach.store.connection" not in sys.modules:
+        return None
+    from outreach.store.connection import store_error
+
+    return store_error(exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,14 @@ import msgspec
 from outreach import paths
 
 log = logging.getLogger(__name__)
+AUTO_LOCK_DEFAULT = 5
+# A day at most: beyond ~35,791 minutes Qt's millisecond timer overflows (the GUI crashed at
+# start), and 0 or less re-locked right after every unlock.
+AUTO_LOCK_BOUNDS = (1, 24 * 60)
 
 
 class Settings(msgspec.Struct, kw_only=True):
-    auto_lock_minutes: int = 5
+    auto_lock_minutes: int = AUTO_LOCK_DEFAULT
     default_site: str | None = None
     default_area: str | None = None
     default_setting: str | None = None
@@ -31,12 +36,28 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read settings; a missing or damaged file falls back to defaults (and says so in the log)."""
     path = path or paths.settings_path()
     try:
-        return msgspec.json.decode(path.read_bytes(), type=Settings)
+        return _checked(msgspec.json.decode(path.read_bytes(), type=Settings))
     except FileNotFoundError:
         return Settings()
     except (msgspec.DecodeError, msgspec.ValidationError, OSError) as exc:
         log.warning("settings file unreadable, using defaults: %s", exc)
         return Settings()
+
+
+def _checked(settings: Settings) -> Settings:
+    """Values outside their sane range fall back to the default, one by one, with a warning
+    (the rest of the file still counts)."""
+    low, high = AUTO_LOCK_BOUNDS
+    if not low <= settings.auto_lock_minutes <= high:
+        log.warning(
+            "settings: auto_lock_minutes must be %d to %d, not %d: using %d",
+            low,
+            high,
+            settings.auto_lock_minutes,
+            AUTO_LOCK_DEFAULT,
+        )
+        settings = msgspec.structs.replace(settings, auto_lock_minutes=AUTO_LOCK_DEFAULT)
+    return settings
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
@@ -51,18 +72,30 @@ def update_settings(**changes: Any) -> Settings:
     current = load_settings()
     settings = msgspec.structs.replace(current, **changes)
     if settings != current:
-        save_settings(settings)
+        try:
+            save_settings(settings)
+        except OSError as exc:  # a read-only data dir: preferences are not worth failing for
+            log.warning("settings not saved: %s", exc.strerror)
     return settings
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file, fsync, rename: readers see the old or the new file, never a mix."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """Write to a temp file, fsync, rename: readers see the old or the new file, never a mix.
+
+    The temp name is unique (two writers once shared `<name>.tmp`, and one renamed the other's
+    file away), and the file is private (0600) from its creation.
+    """
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -67,6 +67,16 @@ class StoreCorrupt(StoreError):
     """The store file failed its integrity or authentication check."""
 
 
+class StoreMissing(StoreCorrupt):
+    """Key slots exist but the store file is missing or empty: never replaced by a new store."""
+
+    def __init__(self, file_name: str) -> None:
+        super().__init__(
+            f"the store is missing or damaged ({file_name} is missing or empty): restore it "
+            "from a backup, or recover (docs/security.md)"
+        )
+
+
 class UnknownUser(StoreError):
     """No key slot exists for the named user."""
 

@@ -1,5 +1,5 @@
 """The hub's HTTP API (FastAPI). Bodies are read with a hard size cap before anything else runs;
-all the work happens in `Hub`: a batch on the event loop (`INLINE_BYTES`), the rest on the
+all the work happens in `Hub`: a small batch on the event loop (`INLINE_BYTES`), the rest on the
 thread pool."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import datetime as dt
 import hmac
 import logging
 import math
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,29 +24,40 @@ from starlette.requests import ClientDisconnect
 
 from outreach import __version__
 from outreach.errors import InvalidRecord
-from outreach.hub import db
-from outreach.hub.errors import DeviceRevoked, HubError, RateLimited, TooLarge, Unauthorised
+from outreach.hub import db, limits
+from outreach.hub.errors import (
+    DeviceRevoked,
+    HubError,
+    RateLimited,
+    TooLarge,
+    TooSlow,
+    Unauthorised,
+)
 from outreach.hub.ratelimit import RateLimiter
 from outreach.hub.service import Hub
+from outreach.hub.write_lock import WriterBusy
 from outreach.sync import envelope as env
 from outreach.sync import protocol as proto
 
 log = logging.getLogger(__name__)
-MAX_BATCH_BYTES = 8 * 1024 * 1024
-MAX_JSON_BYTES = 16 * 1024
-# Large batches stored at once per process on SQLite. Ingest is mostly Python under one GIL and
-# SQLite has one writer: two overlap one's commit with the other's checks; eight (one per
-# uploading device, as before) spent ~1 ms a batch more CPU trading the GIL and stored fewer
-# batches a second. PostgreSQL keeps the thread pool's limit: there the server does the storing.
-SQLITE_INGEST_THREADS = 2
-# A batch up to this size is handled on the event loop itself (~3 ms of checks for 100 records):
+# A batch this small is checked on the event loop itself (~3 ms of checks for 100 records):
 # handing it to a thread cost ~1-2 ms more CPU a batch in GIL hand-offs (SQLite: measured
-# 6.2 → 4.2 ms a batch, 160 → 215 batches/s with 8 devices). On SQLite it is stored there too;
-# on PostgreSQL storing awaits the server (`Hub.ingest_async`), so the loop serves others
-# meanwhile. A larger batch goes to a thread, so that the loop keeps answering while it is
-# checked and stored.
+# 6.2 → 4.2 ms a batch, 160 → 215 batches/s with 8 devices). Its work is bounded: at most
+# INLINE_RECORDS records decompressing to at most INLINE_PLAINTEXT bytes (else it goes to a
+# thread). On SQLite it is stored there too if the writer is free at once, never waiting for
+# it; on PostgreSQL storing awaits the server (`Hub.store_async`). Anything larger is checked
+# and stored in a thread, so the loop keeps answering (`/v1/health`) meanwhile.
 INLINE_BYTES = 256 * 1024
+INLINE_RECORDS = 200
+INLINE_PLAINTEXT = 512 * 1024
 JSON = "application/json"
+# X-Outreach-Time: ASCII digits only (str.isdigit takes "²" and "٣", int() refuses 5,000 digits).
+_STAMP = re.compile(r"-?[0-9]{1,19}", re.ASCII)
+_LENGTH = re.compile(r"[0-9]{1,15}", re.ASCII)
+_SIGNED_HEADERS = [  # documented, so that the API fuzzing sends them too
+    {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+    for name in (proto.DEVICE_HEADER, proto.TIME_HEADER, proto.SIGNATURE_HEADER)
+]
 
 _MODELS: list[Any] = [
     proto.EnrolRequest,
@@ -73,16 +85,28 @@ def _json(data: Any, status: int = 200) -> Response:
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:
+    """The body, refused beyond `limit` bytes or if it falls behind its schedule: a grace
+    period plus what has arrived at a minimum rate (a byte-a-second sender is cut off after
+    the grace period, an honest one on a slow link never)."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (not _LENGTH.fullmatch(declared) or int(declared) > limit):
         raise TooLarge(f"body larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
+    chunks: list[bytes] = []
+    size = 0
+    start, stream = anyio.current_time(), request.stream()
+    while True:
+        due = start + limits.BODY_GRACE_SECONDS + size / limits.BODY_MIN_RATE
+        chunk: bytes | None = None
+        with anyio.move_on_after(due - anyio.current_time()):
+            chunk = await anext(stream, b"")
+        if chunk is None:
+            raise TooSlow("the request body arrived too slowly")
+        if not chunk:
+            return b"".join(chunks)
         size += len(chunk)
         if size > limit:
             raise TooLarge(f"body larger than {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI:
@@ -96,9 +120,11 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
     app = FastAPI(
         title="Outreach hub", version=__version__, openapi_url="/openapi.json", lifespan=lifespan
     )
-    limiter = RateLimiter(rate, burst)
+    limiter = app.state.limiter = RateLimiter(rate, burst, limits.LIMITER_ENTRIES)
     sqlite = db.is_sqlite(hub.engine)
-    ingesting = anyio.CapacityLimiter(SQLITE_INGEST_THREADS) if sqlite else None
+    # Global caps for this process: bodies being received, batches being checked or stored.
+    reading = anyio.CapacityLimiter(limits.UPLOADS_READING)
+    ingesting = anyio.CapacityLimiter(limits.INGEST_CONCURRENCY[hub.engine.dialect.name])
 
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> Response:
@@ -138,12 +164,12 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
     @app.post(
         "/v1/enrol",
         openapi_extra={"requestBody": {"required": True, **_content("EnrolRequest")}},
-        responses={200: _content("EnrolResponse"), **_errors(400, 403, 413)},
+        responses={200: _content("EnrolResponse"), **_errors(400, 403, 408, 413)},
         response_class=Response,
     )
     async def enrol(request: Request) -> Response:
         """Enrol a device with a one-time token: returns the hub keys and reference data."""
-        body = await _read_capped(request, MAX_JSON_BYTES)
+        body = await _read_capped(request, limits.MAX_JSON_BYTES)
         try:
             message = msgspec.json.decode(body, type=proto.EnrolRequest)
         except msgspec.DecodeError as exc:
@@ -159,28 +185,42 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
                 "content": {"application/octet-stream": {"schema": {"type": "string"}}},
             }
         },
-        responses={200: _content("SignedReceipt"), **_errors(400, 403, 409, 413, 429)},
+        responses={
+            200: _content("SignedReceipt"),
+            **_errors(400, 403, 408, 409, 413, 422, 429),
+        },
         response_class=Response,
     )
     async def upload(request: Request) -> Response:
         """Upload one sealed batch (see docs/sync-protocol.md); answers with a signed receipt."""
-        body = await _read_capped(request, MAX_BATCH_BYTES)
+        async with reading:
+            body = await _read_capped(request, limits.MAX_BATCH_BYTES)
+        header = await hub.verified_header(body)  # an enrolled device, its signature good
+        _limit(header.device_id)  # so only real devices get a bucket
+        async with ingesting:
+            return Response(await _ingest(body, header), media_type=JSON)
+
+    async def _ingest(body: bytes, header: env.Header) -> bytes:
+        """Check and store on the loop what is small and would not wait; the rest in a thread."""
+        batch = None
+        if len(body) <= INLINE_BYTES and header.count <= INLINE_RECORDS:
+            with contextlib.suppress(env.PayloadTooLarge):
+                batch = hub.check(body, "https", INLINE_PLAINTEXT, header)
+        if batch is None:
+            if sqlite:
+                return await anyio.to_thread.run_sync(hub.ingest, body, "https")
+            batch = await anyio.to_thread.run_sync(hub.check, body, "https")
+        if not sqlite:
+            return await hub.store_async(batch)
         try:
-            header = env.read_header(body)
-        except env.EnvelopeError as exc:
-            raise HubError(str(exc)) from None
-        _limit(header.device_id)
-        if len(body) > INLINE_BYTES:
-            receipt = await anyio.to_thread.run_sync(hub.ingest, body, "https", limiter=ingesting)
-        elif sqlite:
-            receipt = hub.ingest(body, "https")
-        else:
-            receipt = await hub.ingest_async(body, "https")
-        return Response(receipt, media_type=JSON)
+            return hub.store(batch, wait=False)
+        except WriterBusy:
+            return await anyio.to_thread.run_sync(hub.store, batch)
 
     @app.get(
         "/v1/reference",
-        responses={200: _content("Reference"), **_errors(401, 403, 429)},
+        openapi_extra={"parameters": _SIGNED_HEADERS},
+        responses={200: _content("Reference"), **_errors(400, 401, 403, 429)},
         response_class=Response,
     )
     def reference(request: Request) -> Response:
@@ -193,8 +233,10 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
         device_id = request.headers.get(proto.DEVICE_HEADER, "")
         stamp = request.headers.get(proto.TIME_HEADER, "")
         signature = request.headers.get(proto.SIGNATURE_HEADER, "")
-        if not (device_id and stamp.lstrip("-").isdigit() and signature):
+        if not (device_id and signature):
             raise Unauthorised("missing device signature headers")
+        if not _STAMP.fullmatch(stamp):
+            raise HubError(f"{proto.TIME_HEADER} must be whole seconds since 1970 (ASCII digits)")
         key = hub.device_key(device_id)
         if abs(time.time() - int(stamp)) > proto.CLOCK_SKEW_SECONDS:
             raise Unauthorised("clock: the device clock is too far from the hub's")

@@ -18,6 +18,7 @@ import platformdirs
 from outreach.errors import InvalidRecord, OutreachError
 from outreach.hub import db
 from outreach.hub.keys import create_keys, load_keys
+from outreach.hub.limits import HEADER_SECONDS, MAX_BATCH_BYTES
 from outreach.hub.service import Hub, HubError
 from outreach.sync.protocol import Reference, SignedReceipt
 
@@ -64,15 +65,20 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from outreach.hub import limits
     from outreach.hub.app import create_app
+    from outreach.hub.http_guard import HEADER_ENV, GuardedHttp
 
     hub = open_hub(args)
+    os.environ[HEADER_ENV] = str(args.header_timeout)  # read by each worker's protocol
     options = {
         "host": args.host,
         "port": args.port,
         "log_level": "warning",
         "ssl_certfile": args.tls_cert,
         "ssl_keyfile": args.tls_key,
+        "http": GuardedHttp,  # header deadline and size (slow-loris)
+        "limit_concurrency": limits.MAX_CONNECTIONS,
     }
     if args.workers > 1:
         # Several processes: each builds its own app from the environment (rate is per worker).
@@ -127,20 +133,36 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_batch_file(path: Path) -> bytes:
+    """The file's bytes; a file larger than any batch is refused without reading it."""
+    if path.stat().st_size > MAX_BATCH_BYTES:
+        raise HubError(f"larger than a batch can be ({MAX_BATCH_BYTES} bytes)")
+    return path.read_bytes()
+
+
 def cmd_import(args: argparse.Namespace) -> int:
+    """One result per file, in order; a bad file is reported and the others still go in."""
     hub = open_hub(args)
     results, failed = [], 0
     for name in args.files:
         path = Path(name)
         try:
-            body = hub.ingest(path.read_bytes(), via="file")
+            body = hub.ingest(_read_batch_file(path), via="file")
+            receipt = msgspec.json.decode(body, type=SignedReceipt)
+            result = msgspec.structs.asdict(receipt.verify(hub.keys.sign.public_key()))
         except (OSError, HubError) as exc:
             failed += 1
             results.append({"file": str(path), "error": str(exc)})
             continue
-        receipt = msgspec.json.decode(body, type=SignedReceipt).verify(hub.keys.sign.public_key())
-        results.append({"file": str(path), **msgspec.structs.asdict(receipt)})
+        except Exception as exc:  # noqa: BLE001 - one file's surprise must not lose the rest
+            log.debug("import of %s failed", path, exc_info=True)  # -v shows where
+            failed += 1
+            results.append({"file": str(path), "error": f"could not import: {exc!r}"})
+            continue
+        results.append({"file": str(path), **result})
     _out(results)
+    if failed:
+        sys.stderr.write(f"outreach-hub: {failed} of {len(results)} files were not imported\n")
     return 1 if failed else 0
 
 
@@ -186,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8700)
     serve.add_argument("--rate", type=float, default=50.0, help="requests/s per device")
     serve.add_argument("--workers", type=int, default=1, help="processes (uses more cores)")
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_SECONDS,
+        help="seconds a client has to send a request's headers",
+    )
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
     serve.set_defaults(func=cmd_serve)

@@ -55,6 +55,8 @@ devices = sa.Table(
     sa.Column("enrolled_at", Text, nullable=False),
     sa.Column("revoked_at", Text),
     sa.Column("acked_through", sa.BigInteger, nullable=False, server_default="0"),
+    # Bytes of this device's rows in quarantine (body + error), against QUARANTINE_BYTES.
+    sa.Column("quarantine_bytes", sa.BigInteger, nullable=False, server_default="0"),
 )
 batches = sa.Table(
     "batches",
@@ -68,8 +70,8 @@ batches = sa.Table(
     sa.Column("via", Text, nullable=False),  # https | file
     sa.Column("envelope", sa.LargeBinary, nullable=False),  # every raw envelope is kept
     sa.Column("receipt", sa.LargeBinary, nullable=False),
-    # The watermark reads a device's batches beyond its acked seq: without this, all of them.
-    sa.Index("batches_device_last_seq", "device_id", "last_seq"),
+    # The watermark looks up a device's batches that start just past its acked seq (ingest.py).
+    sa.Index("batches_device_first_seq", "device_id", "first_seq"),
 )
 records = sa.Table(
     "records",
@@ -91,6 +93,8 @@ quarantine = sa.Table(
     sa.Column("device_id", Text, nullable=False),
     sa.Column("error", Text, nullable=False),
     sa.Column("body", sa.LargeBinary, nullable=False),
+    # A later record at a quarantined seq must be the same bytes (ingest.py).
+    sa.Index("quarantine_device_seq", "device_id", "device_seq"),
 )
 retired = sa.Table(
     "retired",
@@ -208,7 +212,9 @@ def is_sqlite(engine: sa.Engine) -> bool:
 
 
 # Indexes added after the first release: create_all skips tables that exist, with their indexes.
-LATER_INDEXES = [index for index in batches.indexes if index.name == "batches_device_last_seq"]
+LATER_INDEXES = [*batches.indexes, *quarantine.indexes]
+# Replaced by batches_device_first_seq: the watermark no longer reads every batch past the gap.
+DROPPED_INDEXES = ["batches_device_last_seq"]
 
 
 def create_schema(engine: sa.Engine) -> None:
@@ -217,6 +223,9 @@ def create_schema(engine: sa.Engine) -> None:
     for index in LATER_INDEXES:
         index.create(engine, checkfirst=True)
     with engine.begin() as conn:
+        for name in DROPPED_INDEXES:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        _add_quarantine_bytes(conn)
         _add_list_columns(conn)
         _items_into_lists(conn)
         if engine.dialect.name == "postgresql":
@@ -229,6 +238,20 @@ def create_schema(engine: sa.Engine) -> None:
             _collate_c(conn)
             pg_store.install(conn)
     log.info("hub schema ready on %s", engine.dialect.name)
+
+
+def _add_quarantine_bytes(conn: sa.Connection) -> None:
+    """Hubs made before the quarantine cap: the column, with what each device holds now."""
+    present = {column["name"] for column in sa.inspect(conn).get_columns("devices")}
+    if "quarantine_bytes" in present:
+        return
+    conn.exec_driver_sql(
+        "ALTER TABLE devices ADD COLUMN quarantine_bytes BIGINT NOT NULL DEFAULT 0"
+    )
+    conn.exec_driver_sql(
+        "UPDATE devices SET quarantine_bytes = (SELECT coalesce(sum(length(q.body) + "
+        "length(q.error)), 0) FROM quarantine q WHERE q.device_id = devices.device_id)"
+    )
 
 
 def _add_list_columns(conn: sa.Connection) -> None:

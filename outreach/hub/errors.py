@@ -44,6 +44,8 @@ class BatchConflict(HubError):
 class SeqReused(BatchConflict):
     """A batch reuses device seqs that already hold other records (an old store copy)."""
 
+    alert = "seq_reused"  # the coordinator's alert kind
+
 
 class BadToken(HubError):
     status = 403
@@ -63,3 +65,18 @@ class RateLimited(HubError):
 class Unauthorised(HubError):
     status = 401
     code = "unauthorised"
+
+
+class QuarantineFull(HubError):
+    """A batch with invalid records from a device whose quarantine is at its cap."""
+
+    status = 422
+    code = "quarantine_full"
+    alert = "quarantine_full"
+
+
+class TooSlow(HubError):
+    """A request body that did not arrive within its deadline (`limits.BODY_*`)."""
+
+    status = 408
+    code = "too_slow"

@@ -24,6 +24,11 @@ import msgspec
 import sqlalchemy as sa
 
 from outreach.hub import db
+from outreach.hub.limits import (
+    QUARANTINE_BYTES_PER_DEVICE,
+    QUARANTINE_BYTES_TOTAL,
+    quarantine_bytes,
+)
 from outreach.hub.projection import Projected
 from outreach.hub.sql import PROJECTION_LOCK, Sql
 
@@ -119,16 +124,17 @@ CREATE OR REPLACE FUNCTION outreach_store_batch(
     p_batch text, p_device text, p_first int8, p_last int8, p_sha256 text, p_at text,
     p_via text, p_envelope bytea, p_ids text[], p_seqs int8[], p_types text[],
     p_occurred text[], p_bodies bytea[], p_refused_seqs int8[], p_errors text[],
-    p_refused bytea[], p_facts json, p_facts_count int, p_retires json,
+    p_refused bytea[], p_facts json, p_facts_count int, p_retires json, p_refused_bytes int8,
     OUT status text, OUT accepted int, OUT acked int8, OUT clash int8
 ) LANGUAGE plpgsql AS $fn$
 -- One checked batch (see outreach/hub/pg_store.py). The caller writes the signed receipt into
 -- batches.receipt and commits, or rolls back unless status is 'stored'.
 DECLARE
     v_revoked text;
-    v_start int8;
     v_new text[];
-    v_range record;
+    v_held int8;
+    v_low int8;
+    v_reach int8;
 BEGIN
     accepted := 0;
     -- Voids and their targets stored by two transactions at once would miss each other:
@@ -138,13 +144,22 @@ BEGIN
     ELSE
         PERFORM pg_advisory_xact_lock({PROJECTION_LOCK});
     END IF;
-    SELECT d.acked_through, d.revoked_at INTO acked, v_revoked
+    SELECT d.acked_through, d.revoked_at, d.quarantine_bytes INTO acked, v_revoked, v_held
         FROM devices d WHERE d.device_id = p_device FOR UPDATE;
     IF NOT FOUND THEN
         status := 'unknown';
         RETURN;
     ELSIF v_revoked IS NOT NULL THEN
         status := 'revoked';
+        RETURN;
+    END IF;
+    -- Past the quarantine cap, refused before the batch is claimed (a claim rolled back
+    -- would leave its envelope behind as a dead row); a replay still gets its receipt.
+    IF cardinality(p_refused_seqs) > 0 AND (v_held + p_refused_bytes > {QUARANTINE_BYTES_PER_DEVICE}
+            OR (SELECT sum(quarantine_bytes) FROM devices) + p_refused_bytes
+                > {QUARANTINE_BYTES_TOTAL})
+            AND NOT EXISTS (SELECT 1 FROM batches WHERE batch_id = p_batch) THEN
+        status := 'quarantine_full';
         RETURN;
     END IF;
     INSERT INTO batches (batch_id, device_id, first_seq, last_seq, sha256, received_at, via,
@@ -154,6 +169,29 @@ BEGIN
     IF NOT FOUND THEN
         status := 'claimed';
         RETURN;
+    END IF;
+    IF v_held > 0 THEN  -- a seq once quarantined takes only the same bytes again
+        SELECT r.seq INTO clash FROM unnest(p_seqs || p_refused_seqs, p_bodies || p_refused)
+                AS r(seq, body)
+            JOIN quarantine q ON q.device_id = p_device AND q.device_seq = r.seq
+            WHERE q.body <> r.body ORDER BY r.seq LIMIT 1;
+    END IF;
+    IF clash IS NULL AND cardinality(p_refused_seqs) > 0 THEN  -- nor an invalid record
+        SELECT r.seq INTO clash FROM unnest(p_refused_seqs, p_refused) AS r(seq, body)
+            JOIN records h ON h.device_id = p_device AND h.device_seq = r.seq
+            WHERE h.body <> r.body ORDER BY r.seq LIMIT 1;
+    END IF;
+    IF clash IS NOT NULL THEN
+        status := 'seq_reused';
+        RETURN;
+    END IF;
+    IF cardinality(p_refused_seqs) > 0 THEN
+        INSERT INTO quarantine (batch_id, device_seq, device_id, error, body)
+            SELECT p_batch, q.seq, p_device, q.error, q.body
+            FROM unnest(p_refused_seqs, p_errors, p_refused) AS q(seq, error, body)
+            ON CONFLICT DO NOTHING;
+        UPDATE devices SET quarantine_bytes = quarantine_bytes + p_refused_bytes
+            WHERE device_id = p_device;
     END IF;
     IF cardinality(p_ids) > 0 THEN
         -- A plain INSERT first: ON CONFLICT checks every row's keys before inserting it, a
@@ -181,20 +219,19 @@ BEGIN
             PERFORM outreach_project(p_facts, p_facts_count, p_retires, v_new);
         END IF;
     END IF;
-    IF cardinality(p_refused_seqs) > 0 THEN
-        INSERT INTO quarantine (batch_id, device_seq, device_id, error, body)
-            SELECT p_batch, q.seq, p_device, q.error, q.body
-            FROM unnest(p_refused_seqs, p_errors, p_refused) AS q(seq, error, body)
-            ON CONFLICT DO NOTHING;
-    END IF;
-    -- The watermark: the highest seq such that every seq up to it has arrived.
-    v_start := acked;
-    FOR v_range IN SELECT b.first_seq, b.last_seq FROM batches b
-            WHERE b.device_id = p_device AND b.last_seq > v_start ORDER BY b.first_seq LOOP
-        EXIT WHEN v_range.first_seq > acked + 1;
-        acked := greatest(acked, v_range.last_seq);
-    END LOOP;
-    IF acked <> v_start THEN
+    -- The watermark: the highest seq such that every seq up to it has arrived. It moves only
+    -- if this batch covers the next seq; each step reads the batches starting in the seqs the
+    -- last step added (see BatchWriter._advance).
+    IF p_first <= acked + 1 AND acked + 1 <= p_last THEN
+        v_low := acked + 2;
+        acked := p_last;
+        LOOP
+            SELECT max(b.last_seq) INTO v_reach FROM batches b
+                WHERE b.device_id = p_device AND b.first_seq BETWEEN v_low AND acked + 1;
+            EXIT WHEN v_reach IS NULL OR v_reach <= acked;
+            v_low := acked + 2;
+            acked := v_reach;
+        END LOOP;
         UPDATE devices SET acked_through = acked WHERE device_id = p_device;
     END IF;
     status := 'stored';
@@ -207,7 +244,7 @@ $fn$;
 _CALL = (
     "SELECT status, accepted, acked, clash FROM outreach_store_batch("
     "%s, %s, %s, %s, %s, %s, %s, %b, %b::text[], %b::int8[], %b::text[], %b::text[], "
-    "%b::bytea[], %b::int8[], %b::text[], %b::bytea[], %s::json, %s, %s::json)"
+    "%b::bytea[], %b::int8[], %b::text[], %b::bytea[], %s::json, %s, %s::json, %s)"
 )
 
 
@@ -288,7 +325,7 @@ def batch_call(
     ]
     refused = [[seq for seq, _, _ in bad], [error for _, _, error in bad], [b for _, b, _ in bad]]
     facts, count, retires = projection_documents([item for _, _, item in good])
-    return _CALL, (*claim, *records, *refused, facts, count, retires)
+    return _CALL, (*claim, *records, *refused, facts, count, retires, quarantine_bytes(bad))
 
 
 def project(conn: sa.Connection, new: Sequence[Projected]) -> None:

@@ -32,12 +32,14 @@ from outreach.hub.errors import (
     BatchConflict,
     DeviceRevoked,
     HubError,
+    QuarantineFull,
     SeqReused,
     UnknownDevice,
 )
 from outreach.hub.ingest import BatchWriter, Checked, CheckedBatch, Refused
 from outreach.hub.ingest import now as _now
 from outreach.hub.keys import HubKeys
+from outreach.hub.limits import MAX_BATCH_PLAINTEXT, MAX_RECORD_BYTES, MAX_SEQ
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
 from outreach.hub.write_lock import WriteLock
@@ -45,9 +47,11 @@ from outreach.store.counts import Layout, count_query
 from outreach.sync.envelope import (
     EnvelopeError,
     Header,
+    PayloadTooLarge,
     envelope_hash,
     open_envelope,
     read_header,
+    verify_header,
 )
 from outreach.sync.protocol import (
     EnrolmentCode,
@@ -78,6 +82,11 @@ __all__ = [
     "UnknownDevice",
 ]
 FUTURE_SKEW = dt.timedelta(days=1)  # device clocks run ahead; the domain rule allows minutes
+ALERT_EVERY = dt.timedelta(hours=1)  # the same alert for the same device, at most this often
+
+
+def _alert_detail(batch: CheckedBatch, exc: HubError) -> str:
+    return f"batch {batch.header.batch_id} ({len(batch.bad)} invalid records): {exc}"
 
 
 def _token_hash(token: str) -> str:
@@ -171,38 +180,11 @@ class Hub:
             raise HubError("malformed device key or id")
         if request.role not in ROLES:
             raise HubError(f"unknown role '{request.role}'")
-        with self.engine.begin() as conn:
-            token = conn.execute(
-                sa.select(db.enrol_tokens).where(
-                    db.enrol_tokens.c.token_hash == _token_hash(request.token)
-                )
-            ).first()
-            if token is None or token.expires_at < _now():
-                raise BadToken("the enrolment code is unknown or has expired")
-            if token.device_id not in (None, request.device_id):
-                raise BadToken("the enrolment code was already used by another device")
-            existing = conn.execute(
-                sa.select(db.devices).where(db.devices.c.device_id == request.device_id)
-            ).first()
-            if existing is not None and token.device_id is None:
-                raise BadToken("this device is already enrolled")
-            if existing is not None and existing.public_key != public:
-                raise BadToken("the enrolment code was already used with another key")
-            if existing is None:
-                conn.execute(
-                    sa.insert(db.devices).values(
-                        device_id=request.device_id,
-                        public_key=public,
-                        label=token.label,
-                        role=request.role,
-                        enrolled_at=_now(),
-                    )
-                )
-                conn.execute(
-                    sa.update(db.enrol_tokens)
-                    .where(db.enrol_tokens.c.token_hash == token.token_hash)
-                    .values(device_id=request.device_id)
-                )
+        try:
+            with self.engine.begin() as conn:
+                self._claim_token(conn, request, public)
+        except sa.exc.IntegrityError:  # the same device id enrolled at once with two codes
+            raise BadToken("this device is already enrolled") from None
         log.info("enrolled device %s", request.device_id)
         return EnrolResponse(
             request.device_id,
@@ -210,6 +192,50 @@ class Hub:
             b64e(self.keys.sign_public),
             self.reference(),
         )
+
+    def _claim_token(self, conn: sa.Connection, request: EnrolRequest, public: bytes) -> None:
+        """Use the token for this device in one statement (UPDATE … WHERE unused RETURNING):
+        of concurrent enrolments with one token only one can claim it. A device that already
+        used it may ask again (its answer was lost) unless it has been revoked since."""
+        claimed = conn.execute(
+            sa.update(db.enrol_tokens)
+            .where(
+                db.enrol_tokens.c.token_hash == _token_hash(request.token),
+                db.enrol_tokens.c.device_id.is_(None),
+                db.enrol_tokens.c.expires_at >= _now(),
+            )
+            .values(device_id=request.device_id)
+            .returning(db.enrol_tokens.c.label)
+        ).first()
+        existing = conn.execute(
+            sa.select(db.devices).where(db.devices.c.device_id == request.device_id)
+        ).first()
+        if claimed is not None:
+            if existing is not None:
+                raise BadToken("this device is already enrolled")  # the claim rolls back
+            conn.execute(
+                sa.insert(db.devices).values(
+                    device_id=request.device_id,
+                    public_key=public,
+                    label=claimed.label,
+                    role=request.role,
+                    enrolled_at=_now(),
+                )
+            )
+            return
+        token = conn.execute(
+            sa.select(db.enrol_tokens).where(
+                db.enrol_tokens.c.token_hash == _token_hash(request.token)
+            )
+        ).first()
+        if token is None or token.expires_at < _now():
+            raise BadToken("the enrolment code is unknown or has expired")
+        if token.device_id != request.device_id:
+            raise BadToken("the enrolment code was already used by another device")
+        if existing is None or existing.public_key != public:
+            raise BadToken("the enrolment code was already used with another key")
+        if existing.revoked_at is not None:
+            raise BadToken("this device has been revoked: it needs a new enrolment code")
 
     def revoke(self, device_id: str) -> None:
         with self.engine.begin() as conn:
@@ -254,40 +280,69 @@ class Hub:
 
     def ingest(self, envelope: bytes, via: str = "https") -> bytes:
         """Store one batch; returns the signed receipt (JSON bytes), the original on a replay."""
-        batch = self._open_and_check(self._header(envelope), envelope, via)
+        return self.store(self.check(envelope, via))
+
+    def check(
+        self,
+        envelope: bytes,
+        via: str = "https",
+        max_plaintext: int = MAX_BATCH_PLAINTEXT,
+        header: Header | None = None,
+    ) -> CheckedBatch:
+        """Everything before storing that needs no database (but the device's key, cached):
+        verify, decrypt within `max_plaintext`, validate, make the facts rows."""
+        header = header or self.header(envelope)
+        return self._open_and_check(header, envelope, via, max_plaintext)
+
+    def store(self, batch: CheckedBatch, *, wait: bool = True) -> bytes:
+        """Store a checked batch; returns its receipt. On SQLite with `wait=False`, raises
+        `WriterBusy` at once if another batch holds the writer (the app's event loop must not
+        wait for it)."""
         try:
-            with self._writing():
+            with self._writing(wait):
                 body = self._writer.store(batch)
-        except SeqReused as exc:  # alert only after the batch's transaction rolled back
-            detail = f"batch {batch.header.batch_id}: {exc}"
-            self._alert("seq_reused", batch.header.device_id, detail)
+        except (SeqReused, QuarantineFull) as exc:  # alert after the transaction rolled back
+            self._alert(exc.alert, batch.header.device_id, _alert_detail(batch, exc))
             raise
         return self._stored(batch, body)
 
-    async def ingest_async(self, envelope: bytes, via: str = "https") -> bytes:
-        """`ingest` for the app on PostgreSQL: checked on the event loop, stored awaiting the
-        server (`pg_async`) with no thread held per batch in flight. The seldom steps that use
-        the engine (a device's first key, a replay, an alert) run in a thread."""
-        header = self._header(envelope)
-        if header.device_id not in self._device_keys:
-            await anyio.to_thread.run_sync(self._signing_key, header.device_id)
-        batch = self._open_and_check(header, envelope, via)
+    async def store_async(self, batch: CheckedBatch) -> bytes:
+        """`store` for the app on PostgreSQL: awaiting the server (`pg_async`) with no thread
+        held per batch in flight. The seldom steps that use the engine (a replay, an alert)
+        run in a thread."""
         if self._async_pool is None:
             from outreach.hub.pg_async import AsyncPool  # psycopg_pool: PostgreSQL hubs only
 
             self._async_pool = AsyncPool(self.engine)
+        header = batch.header
         try:
             body = await self._writer.store_async(self._async_pool, batch)
-        except SeqReused as exc:
-            detail = f"batch {header.batch_id}: {exc}"
-            await anyio.to_thread.run_sync(self._alert, "seq_reused", header.device_id, detail)
+        except (SeqReused, QuarantineFull) as exc:
+            detail = _alert_detail(batch, exc)
+            await anyio.to_thread.run_sync(self._alert, exc.alert, header.device_id, detail)
             raise
         if body is None:
             return await anyio.to_thread.run_sync(self._stored, batch, body)
         return self._stored(batch, body)
 
+    async def ingest_async(self, envelope: bytes, via: str = "https") -> bytes:
+        """`ingest` on PostgreSQL from an event loop: checked on it, stored awaiting the server
+        (the app sends larger batches to a thread first; see `app._ingest`)."""
+        header = await self.verified_header(envelope)
+        return await self.store_async(self.check(envelope, via, header=header))
+
+    async def verified_header(self, envelope: bytes) -> Header:
+        """The header of an upload from an enrolled device whose signature over it checks: the
+        key comes from the database once per process (in a thread), then from memory."""
+        header = self.header(envelope, unreadable=HubError)
+        key = self._device_keys.get(header.device_id)
+        if key is None:
+            key = await anyio.to_thread.run_sync(self._signing_key, header.device_id)
+        with self._refusing_bad_envelopes():
+            return verify_header(envelope, key)
+
     async def close_async(self) -> None:
-        """Close the asyncio connections `ingest_async` opened (the app's shutdown)."""
+        """Close the asyncio connections `store_async` opened (the app's shutdown)."""
         if self._async_pool is not None:
             await self._async_pool.close()
 
@@ -300,14 +355,37 @@ class Hub:
             log.warning("refused a batch: %s", exc)
             raise BadEnvelope(str(exc)) from None
 
-    def _header(self, envelope: bytes) -> Header:
-        with self._refusing_bad_envelopes():
-            return read_header(envelope)
+    def header(self, envelope: bytes, *, unreadable: type[HubError] = BadEnvelope) -> Header:
+        """The batch's clear header, refused unless its seqs are 1 ≤ first ≤ last < 2^63 (the
+        databases' BIGINT; seqs start at 1, so a 0 or negative seq is no device's). A header
+        that cannot be read raises `unreadable` (an upload answers `bad_request` for it)."""
+        try:
+            header = read_header(envelope)
+        except EnvelopeError as exc:
+            log.warning("refused a batch: %s", exc)
+            raise unreadable(str(exc)) from None
+        if not 1 <= header.first_seq <= header.last_seq <= MAX_SEQ:
+            raise BadEnvelope(f"batch seqs must be from 1 to {MAX_SEQ}, first ≤ last")
+        return header
 
-    def _open_and_check(self, header: Header, envelope: bytes, via: str) -> CheckedBatch:
+    def _open_and_check(
+        self, header: Header, envelope: bytes, via: str, max_plaintext: int
+    ) -> CheckedBatch:
         """Decrypt and verify the batch with its device's key, check its records."""
-        with self._refusing_bad_envelopes():
-            opened = open_envelope(envelope, self._signing_key(header.device_id), self.keys.kem)
+        key = self._signing_key(header.device_id)
+        try:
+            opened = open_envelope(envelope, key, self.keys.kem, max_plaintext)
+        except PayloadTooLarge:
+            if max_plaintext < MAX_BATCH_PLAINTEXT:
+                raise  # the app's inline attempt: it checks the batch again in a thread
+            log.warning("refused a batch of %s: decompresses too large", header.device_id)
+            raise BadEnvelope(f"the batch decompresses beyond {max_plaintext} bytes") from None
+        except EnvelopeError as exc:
+            log.warning("refused a batch: %s", exc)
+            raise BadEnvelope(str(exc)) from None
+        for seq, body in opened.records:
+            if len(body) > MAX_RECORD_BYTES:
+                raise BadEnvelope(f"record {seq} is larger than {MAX_RECORD_BYTES} bytes")
         good, bad = self._check(opened.records)
         return CheckedBatch(header, envelope, envelope_hash(envelope), via, good, bad)
 
@@ -337,9 +415,11 @@ class Hub:
             key = self._device_keys[device_id] = self.device_key(device_id)
         return key
 
-    def _writing(self) -> contextlib.AbstractContextManager[object]:
+    def _writing(self, wait: bool = True) -> contextlib.AbstractContextManager[object]:
         """SQLite has one writer: serialising writes here avoids busy-retries under load."""
-        return self._write_lock.held() if self._write_lock is not None else contextlib.nullcontext()
+        if self._write_lock is None:
+            return contextlib.nullcontext()
+        return self._write_lock.held() if wait else self._write_lock.held_now()
 
     def _existing(self, batch_id: str, digest: str) -> bytes | None:
         """The stored receipt of a replayed batch; other bytes under the same id are refused."""
@@ -355,13 +435,23 @@ class Hub:
         return bytes(receipt)
 
     def _alert(self, kind: str, device_id: str | None, detail: str) -> None:
+        """Record an alert for the coordinator: one per device and kind an hour, so that a
+        device repeating a refused batch cannot fill the table."""
         log.warning("hub alert %s: %s", kind, detail)
+        since = (dt.datetime.now(dt.UTC) - ALERT_EVERY).isoformat(timespec="seconds")
+        alerts = db.alerts.c
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(db.alerts).values(
-                    at=_now(), kind=kind, device_id=device_id, detail=detail
+            recent = conn.execute(
+                sa.select(alerts.alert)
+                .where(alerts.kind == kind, alerts.device_id == device_id, alerts.at >= since)
+                .limit(1)
+            ).first()
+            if recent is None:
+                conn.execute(
+                    sa.insert(db.alerts).values(
+                        at=_now(), kind=kind, device_id=device_id, detail=detail
+                    )
                 )
-            )
 
     def _check(self, pairs: Sequence[tuple[int, bytes]]) -> tuple[list[Checked], list[Refused]]:
         """Validate every record and make its facts row; the invalid ones are quarantined,

@@ -18,6 +18,10 @@ except ImportError:  # Windows: one process at a time is what a SQLite hub there
     fcntl = None  # type: ignore[assignment]
 
 
+class WriterBusy(Exception):
+    """Another batch holds the writer (`WriteLock.held_now`)."""
+
+
 class WriteLock:
     def __init__(self, database: str | None) -> None:
         self._thread_lock = threading.Lock()
@@ -35,3 +39,24 @@ class WriteLock:
                     yield
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def held_now(self) -> Iterator[None]:
+        """`held`, or `WriterBusy` at once if another thread or process holds it."""
+        if not self._thread_lock.acquire(blocking=False):
+            raise WriterBusy
+        try:
+            if self._path is None or fcntl is None:
+                yield
+                return
+            with self._path.open("a") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise WriterBusy from None
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()

@@ -7,13 +7,15 @@ mix two SQLite copies and break file locking.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlcipher3
 from sqlcipher3 import dbapi2
 
-from outreach.errors import StoreCorrupt, StoreError
+from outreach.errors import StoreCorrupt, StoreError, StoreMissing
+from outreach.store.secret import wipe
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +27,84 @@ else:
     Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError
 OperationalError = dbapi2.OperationalError
+# SQLCipher zeroes (and locks) every allocation it frees: key schedules, page buffers, SQL text.
+# Process-wide, and once on it cannot be turned off. It costs CPU: grouped counts over 20k
+# records took ~2.5x the CPU time with it on (29 vs 12 ms), and `bench store`'s counts ratio
+# encrypted/plain read 2.78x (budget 1.3x) on a busy machine, and the fast crash test's writers
+# acknowledged ~80 saves in its kill window against ~135 with it off.
+# `store/test_key_memory.py` finds no key copy after lock either way (the key is wiped by our
+# own code), so this is defence in depth for what SQLCipher frees while a store is open
+# (DESIGN §4 asks for it on).
+MEMORY_SECURITY = True
+DAMAGED = "the store is damaged: restore it from a backup, or recover (docs/security.md)"
+_HEX = b"0123456789abcdef"
 
 
-def open_encrypted(path: Path, key: bytes, *, create: bool = False) -> Connection:
-    """Open (or create) the store keyed with the raw 256-bit key; fails cleanly on a wrong key."""
-    if not create and not path.exists():
-        raise StoreCorrupt(f"the store file {path} is missing")
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=True)
+def _key_statement(key: memoryview) -> bytearray:
+    """`PRAGMA key = "x'<hex>'"` built byte by byte in a bytearray: no hex `str` of the key."""
+    statement = bytearray(b"PRAGMA key = \"x'")
+    for byte in key:
+        statement.append(_HEX[byte >> 4])
+        statement.append(_HEX[byte & 15])
+    statement += b"'\""
+    return statement
+
+
+def _apply_key(conn: Connection, key: memoryview) -> None:
+    """Key SQLCipher with the raw key, leaving no copy of it in Python's memory.
+
+    SQLCipher is keyed by SQL text, so one transient `str` of the statement must exist. It is
+    built from a bytearray, run through `executescript` (which prepares it directly, bypassing the
+    statement cache that would otherwise keep the text alive until close), and then zeroed in
+    place with `wipe` (ctypes.memset on the str's own buffer). SQLite's copies of the text are
+    freed when the statement is finalized, and `cipher_memory_security` (set before the key)
+    makes SQLCipher zero every allocation it frees.
+    """
+    statement = _key_statement(key)
+    text = statement.decode("ascii")
+    try:
+        conn.executescript(text)
+    finally:
+        wipe(text)
+        wipe(statement)
+
+
+def open_encrypted(
+    path: Path, key: bytes | bytearray | memoryview, *, create: bool = False
+) -> Connection:
+    """Open (or create) the store keyed with the raw 256-bit key; fails cleanly on a wrong key.
+
+    Without `create`, a file that is missing, empty or holds no schema is never taken for a store
+    (SQLCipher would quietly start a new, empty one): that is `StoreMissing`, and nothing is
+    written. The caller keeps and wipes `key`.
+    """
+    if not create:
+        try:
+            empty = path.stat().st_size == 0
+        except FileNotFoundError:
+            empty = True
+        if empty:
+            raise StoreMissing(path.name)
+    read_only = not create and not writable(path)
+    conn = sqlcipher3.connect(
+        _read_only_uri(path) if read_only else str(path),
+        isolation_level=None,
+        check_same_thread=True,
+        uri=read_only,
+    )
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # errors reach the user via exceptions
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-        conn.execute("PRAGMA cipher_memory_security = OFF")
+        conn.execute(f"PRAGMA cipher_memory_security = {'ON' if MEMORY_SECURITY else 'OFF'}")
+        _apply_key(conn, memoryview(key))
         # Reading the schema decrypts page 1: a wrong key or a damaged header fails here.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if not create and tables == 0:
+            conn.close()
+            raise StoreMissing(path.name)
+        if read_only:
+            log.info("the data directory is read-only: store opened read-only")
+        else:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA secure_delete = ON")
@@ -53,6 +119,35 @@ def open_encrypted(path: Path, key: bytes, *, create: bool = False) -> Connectio
         # The key came from an authenticated key slot, so a failure here means damage.
         raise StoreCorrupt(f"the store file is damaged or was replaced: {exc}") from None
     return conn
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write the store and make its -wal and -shm files beside it."""
+    return os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
+
+
+def _read_only_uri(path: Path) -> str:
+    """Read-only: `status` and reading work where nothing can be written. SQLite cannot open a
+    WAL database read-only unless its -wal and -shm exist or can be made, so with none (a clean
+    close deletes them) the file is opened immutable: no WAL then means nothing to miss."""
+    wal = path.with_name(path.name + "-wal")
+    shm = path.with_name(path.name + "-shm")
+    immutable = "" if wal.exists() and shm.exists() else "&immutable=1"
+    return f"{path.resolve().as_uri()}?mode=ro{immutable}"
+
+
+def store_error(exc: BaseException) -> StoreError | None:
+    """The typed error for a SQLCipher failure, or None for anything that is not one.
+
+    Disk trouble (OperationalError: I/O error, full disk, locked) is said as such; a page that
+    fails its HMAC or a malformed b-tree (a plain DatabaseError) is `StoreCorrupt`. Integrity and
+    programming errors are bugs or rules, not damage, and are left to their callers.
+    """
+    if isinstance(exc, OperationalError):
+        return StoreError(f"the store could not be read or written: {exc}")
+    if type(exc) is DatabaseError:
+        return StoreCorrupt(f"{DAMAGED} ({exc})")
+    return None
 
 
 def verify_integrity(conn: Connection) -> list[str]:

@@ -8,13 +8,16 @@ paint, and the opening runs on the store thread (start-up budget, DESIGN §7).
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.domain import permissions, user_names
-from outreach.errors import NoStore, StoreError, StoreExists
+from outreach.errors import NoStore, StoreExists, StoreMissing
 from outreach.store import passphrases, vault
+from outreach.store.secret import KeyBuffer, wiped_after
 from outreach.store.vault import KdfParams, Vault
 
 if TYPE_CHECKING:
@@ -23,10 +26,33 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STORE_FILE = "outreach.db"
 SLOTS_FILE = "keyslots.json"
+SLOTS_LOCK_FILE = SLOTS_FILE + ".lock"  # kept between uses (vault.Vault._locked); wiped with it
 
 
 def store_exists(data_dir: Path) -> bool:
     return (data_dir / SLOTS_FILE).exists()
+
+
+def check_store_file(data_dir: Path) -> None:
+    """StoreMissing if key slots exist but the store file is gone or empty (and no interrupted
+    creation is waiting to be finished): the unlock screen says so before anyone types."""
+    if not store_exists(data_dir):
+        return
+    db_path = data_dir / STORE_FILE
+    if not _has_content(db_path if db_path.exists() else _pending(db_path)):
+        raise StoreMissing(STORE_FILE)
+
+
+def _pending(db_path: Path) -> Path:
+    """Where `create_store` builds the database before renaming it into place."""
+    return db_path.with_name(db_path.name + ".new")
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def preload() -> None:
@@ -37,9 +63,36 @@ def preload() -> None:
     vault.preload()
 
 
+PRIVATE_FILES = (
+    STORE_FILE,
+    STORE_FILE + "-wal",
+    STORE_FILE + "-shm",
+    SLOTS_FILE,
+    SLOTS_LOCK_FILE,
+    "settings.json",
+)
+
+
+def make_private(data_dir: Path) -> None:
+    """Owner-only access (dir 0700, files 0600), on creation and at every open: a data dir made
+    beforehand, or settings written by an older version, could be readable by everyone.
+    Where the modes cannot change (read-only medium, another owner) it says so in the log."""
+    targets = [(data_dir, 0o700), *((data_dir / name, 0o600) for name in PRIVATE_FILES)]
+    for path, mode in targets:
+        try:
+            info = path.lstat()
+            if not stat.S_ISLNK(info.st_mode) and info.st_mode & 0o777 != mode:
+                os.chmod(path, mode)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.info("cannot make %s private: %s", path.name, exc.strerror)
+
+
 def load_vault(data_dir: Path) -> Vault:
     if not store_exists(data_dir):
         raise NoStore(f"no store in {data_dir}: run 'outreach init' or the set-up wizard first")
+    make_private(data_dir)
     return Vault.load(data_dir / SLOTS_FILE)
 
 
@@ -48,6 +101,7 @@ def create_store(
 ) -> tuple[Store, str]:
     """New store and key slots; returns the open store and the recovery key (show it once)."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private(data_dir)
     db_path = data_dir / STORE_FILE
     if store_exists(data_dir) or db_path.exists():
         raise StoreExists(f"a store already exists in {data_dir}")
@@ -57,40 +111,45 @@ def create_store(
     from outreach.store.connection import open_encrypted
     from outreach.store.migrations import migrate
 
-    key = secrets.token_bytes(32)
-    tmp = db_path.with_name(db_path.name + ".new")
+    tmp = _pending(db_path)
     for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    conn = open_encrypted(tmp, key, create=True)
-    migrate(conn, None)
-    conn.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?)", (secrets.token_hex(16),))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    vault, _, recovery = Vault.create(
-        data_dir / SLOTS_FILE, user, role, passphrase, kdf, db_key=key
-    )
-    tmp.rename(db_path)
-    store = _open(data_dir, key, user, role)
-    store.set_meta("store_id", vault.store_id)
+    with wiped_after(KeyBuffer(secrets.token_bytes(vault.KEY_BYTES))) as key:
+        conn = open_encrypted(tmp, key.view, create=True)
+        migrate(conn, None)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('device_id', ?)", (secrets.token_hex(16),)
+        )
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        slots, recovery = Vault.create(
+            data_dir / SLOTS_FILE, user, role, passphrase, kdf, db_key=key
+        )
+        tmp.rename(db_path)
+        make_private(data_dir)  # SQLite makes its files 0644
+        store = _open(data_dir, key, user, role)
+    store.set_meta("store_id", slots.store_id)
     log.info("created store for role %s", role)
     return store, recovery
 
 
-def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") -> Store:
+def _open(data_dir: Path, key: KeyBuffer, user: str, role: str, store_id: str = "") -> Store:
+    """Open the store file with `key` (the caller wipes it; SQLCipher keeps its own copy, in
+    memory it zeroes at close). A missing or empty file is `StoreMissing`, never a new store."""
     from outreach.store.connection import open_encrypted
     from outreach.store.migrations import migrate
     from outreach.store.store import Store
 
     db_path = data_dir / STORE_FILE
-    pending = db_path.with_name(db_path.name + ".new")
-    interrupted = not db_path.exists() and pending.exists()
+    pending = _pending(db_path)
+    interrupted = not db_path.exists() and _has_content(pending)
     if interrupted:
         # create_store was killed between saving the slots and the rename: the file is whole.
         log.warning("finishing a store creation that was interrupted")
         pending.rename(db_path)
     if not db_path.exists():
-        raise StoreError(f"the key slots exist but the store file {db_path} is missing")
-    conn = open_encrypted(db_path, key)
+        raise StoreMissing(db_path.name)
+    conn = open_encrypted(db_path, key.view)
     migrate(conn, db_path)
     store = Store(conn, db_path, user, role)
     if interrupted and store_id:
@@ -101,7 +160,8 @@ def _open(data_dir: Path, key: bytes, user: str, role: str, store_id: str = "") 
 def unlock_store(data_dir: Path, user: str, passphrase: str) -> Store:
     vault = load_vault(data_dir)
     unlocked = vault.unlock(user, passphrase)
-    return _open(data_dir, unlocked.key, unlocked.user, unlocked.role, vault.store_id)
+    with wiped_after(unlocked.key) as key:
+        return _open(data_dir, key, unlocked.user, unlocked.role, vault.store_id)
 
 
 def recover_store(
@@ -109,11 +169,11 @@ def recover_store(
 ) -> Store:
     """Open with the recovery key and set a new passphrase for `user` (forgotten passphrase)."""
     vault = load_vault(data_dir)
-    key = vault.unlock_with_recovery(recovery_key)
-    vault.set_passphrase(key, user, new_passphrase, kdf)
-    user = user_names.normalise(user)
-    role = dict(vault.users())[user]
-    return _open(data_dir, key, user, role, vault.store_id)
+    with wiped_after(vault.unlock_with_recovery(recovery_key)) as key:
+        vault.set_passphrase(key, user, new_passphrase, kdf)
+        user = user_names.normalise(user)
+        role = dict(vault.users())[user]
+        return _open(data_dir, key, user, role, vault.store_id)
 
 
 def change_passphrase(
@@ -121,7 +181,8 @@ def change_passphrase(
 ) -> None:
     vault = load_vault(data_dir)
     unlocked = vault.unlock(user, old)
-    vault.set_passphrase(unlocked.key, user, new, kdf)
+    with wiped_after(unlocked.key) as key:
+        vault.set_passphrase(key, user, new, kdf)
 
 
 def add_user(
@@ -139,5 +200,6 @@ def add_user(
     user = user_names.check_new(user, [name for name, _ in vault.users()])  # before the unlock
     passphrases.check(passphrase, (user,))
     unlocked = vault.unlock(admin, admin_passphrase)
-    permissions.require_add_user(unlocked.role, role)
-    vault.add_user(unlocked.key, user, role, passphrase, kdf)
+    with wiped_after(unlocked.key) as key:
+        permissions.require_add_user(unlocked.role, role)
+        vault.add_user(key, user, role, passphrase, kdf)

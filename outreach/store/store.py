@@ -19,13 +19,13 @@ from outreach.domain import facts, permissions
 from outreach.domain.records import Record, Void, decode_record, encode_record
 from outreach.domain.roles import Action
 from outreach.domain.validation import build_record
-from outreach.errors import InvalidRecord, StoreCorrupt, StoreError, VaultLocked
+from outreach.errors import InvalidRecord, VaultLocked
 from outreach.store.changes import Changes
 from outreach.store.companions import companion_writers
 from outreach.store.connection import (
     Connection,
     DatabaseError,
-    OperationalError,
+    store_error,
     verify_integrity,
 )
 from outreach.store.fact_table import FactWriter
@@ -44,13 +44,12 @@ def _corruption_is_an_error(method: Callable[P, T]) -> Callable[P, T]:
         try:
             return method(*args, **kwargs)
         except DatabaseError as exc:
-            if isinstance(exc, OperationalError):  # disk I/O error, full disk: say so, cleanly
-                log.info("store access failed: %s", exc)
-                raise StoreError(f"the store could not be read or written: {exc}") from None
-            if type(exc) is not DatabaseError:  # integrity errors are not damage
+            error = store_error(exc)
+            if error is None:  # integrity errors are not damage
                 raise
-            log.exception("store read failed its integrity check")
-            raise StoreCorrupt(f"the store is damaged: {exc}") from None
+            # No traceback: the log's stderr handler would print it before the clear message.
+            log.info("store access failed (%s): %s", type(error).__name__, exc)
+            raise error from None
 
     return guarded
 
@@ -122,10 +121,12 @@ class Store:
 
     # -- meta --------------------------------------------------------------------------------
 
+    @_corruption_is_an_error
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
+    @_corruption_is_an_error
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "

@@ -33,6 +33,10 @@ class EnvelopeError(ValueError):
     """The envelope is malformed, tampered with, or not for this hub."""
 
 
+class PayloadTooLarge(EnvelopeError):
+    """The batch would decompress beyond the size the reader allows."""
+
+
 class Header(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
     version: int
     device_id: str
@@ -129,10 +133,24 @@ def read_header(envelope: bytes) -> Header:
     return _split(envelope)[0]
 
 
+def verify_header(envelope: bytes, device_key: Ed25519PublicKey) -> Header:
+    """The header, once the device signature over it checks (before any decryption)."""
+    header, header_bytes, signature, _ = _split(envelope)
+    try:
+        device_key.verify(signature, _SIGNED + header_bytes)
+    except InvalidSignature:
+        raise EnvelopeError("the device signature does not match") from None
+    return header
+
+
 def open_envelope(
-    envelope: bytes, device_key: Ed25519PublicKey, hub_key: X25519PrivateKey
+    envelope: bytes,
+    device_key: Ed25519PublicKey,
+    hub_key: X25519PrivateKey,
+    max_plaintext: int = MAX_PLAINTEXT,
 ) -> Opened:
-    """Verify the device signature, the ciphertext hash and the header binding, then decrypt."""
+    """Verify the device signature, the ciphertext hash and the header binding, then decrypt;
+    the payload may not decompress beyond `max_plaintext` bytes (the hub sets its own cap)."""
     header, header_bytes, signature, ciphertext = _split(envelope)
     try:
         device_key.verify(signature, _SIGNED + header_bytes)
@@ -149,8 +167,11 @@ def open_envelope(
         raise EnvelopeError("batch record count out of range")
     try:
         payload = _SUITE.decrypt(ciphertext, hub_key, info=header.bound())
-        if not 0 < zstandard.frame_content_size(payload) <= MAX_PLAINTEXT:
-            raise EnvelopeError("the batch payload size is missing or too large")
+        size = zstandard.frame_content_size(payload)
+        if size > max_plaintext:
+            raise PayloadTooLarge(f"the batch would decompress beyond {max_plaintext} bytes")
+        if size <= 0:
+            raise EnvelopeError("the batch payload size is missing")
         plain = zstandard.ZstdDecompressor().decompress(payload)
         records = msgspec.msgpack.decode(plain, type=list[tuple[int, bytes]])
     except InvalidTag:

@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-from outreach.store.session import SLOTS_FILE, STORE_FILE
+from outreach.store.session import SLOTS_FILE, SLOTS_LOCK_FILE, STORE_FILE
 from outreach.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _shred(path: Path) -> None:
 
 
 def store_files(data_dir: Path) -> list[Path]:
-    names = [SLOTS_FILE, STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"]
+    names = [SLOTS_FILE, SLOTS_LOCK_FILE, STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"]
     found = [data_dir / name for name in names]
     found += sorted(data_dir.glob(f"{STORE_FILE}.*"))  # .new, .before-vN copies and their WALs
     return found

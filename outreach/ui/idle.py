@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
+from outreach import config
+
 ACTIVITY = frozenset(
     {
         QEvent.Type.KeyPress,
@@ -35,7 +37,10 @@ class IdleWatcher(QObject):
         self.set_minutes(minutes)
 
     def set_minutes(self, minutes: float) -> None:
-        self._timer.setInterval(max(1, int(minutes * 60_000)))
+        """Settings are checked on load (config.AUTO_LOCK_BOUNDS); the cap here only keeps a
+        caller's value from overflowing Qt's int milliseconds. Fractions are for tests."""
+        ceiling = config.AUTO_LOCK_BOUNDS[1] * 60_000
+        self._timer.setInterval(min(ceiling, max(1, int(minutes * 60_000))))
 
     def start(self) -> None:
         """Run the timer now; filter input from the next turn of the event loop, so that the

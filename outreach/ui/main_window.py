@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         unlock.unlocked.connect(self._on_unlocked)
         self._show(unlock)
         unlock.focus_passphrase()
-        unlock.message.setText(self.drafts.notice())
+        unlock.show_notice(self.drafts.notice())
         QTimer.singleShot(PRELOAD_MS, self, self._preload_store)
 
     def _preload_store(self) -> None:

@@ -11,6 +11,7 @@ from outreach.errors import (
     OutreachError,
     StockError,
     StoreCorrupt,
+    StoreMissing,
     SyncError,
     SyncErrorKind,
     UnknownUser,
@@ -68,6 +69,13 @@ def explain(error: BaseException) -> Explained:
         return Explained("Unknown user", text, "Pick a user from the list.")
     if isinstance(error, VaultLocked):
         return Explained("Locked", text, "Unlock again to carry on.")
+    if isinstance(error, StoreMissing):
+        return Explained(
+            "The store is missing or damaged",
+            text,
+            "Nothing was changed. Restore the store from a backup, or recover: re-enrol this "
+            "device with your coordinator (synced records are safe on the hub).",
+        )
     if isinstance(error, StoreCorrupt):
         return Explained(
             "The store is damaged",

@@ -246,6 +246,20 @@ class Ops(QObject):
     def _execute(self, op: Op[T]) -> T:
         if op._kind == "network":
             return op._call()
+        try:
+            return self._execute_on_store(op)
+        except Exception as exc:
+            # A query a page runs on the connection can meet a damaged page too: say it as the
+            # store's own methods do, never "Something went wrong (DatabaseError)".
+            from outreach.store.connection import store_error
+
+            error = store_error(exc)
+            if error is None:
+                raise
+            log.warning("store job failed (%s): %s", type(error).__name__, exc)
+            raise error from None
+
+    def _execute_on_store(self, op: Op[T]) -> T:
         if op._kind == "open":
             self._close_on_thread()
             # The desktop app's composition point for the store (DESIGN §2): the ledger's rules
@@ -255,7 +269,7 @@ class Ops(QObject):
             register()
             result: Any = op._call()  # a Store, or a tuple starting with one (create_store)
             self._store = result[0] if isinstance(result, tuple) else result
-            return result
+            return result  # type: ignore[no-any-return]
         if op._kind == "close":
             self._close_on_thread()
             return op._call()

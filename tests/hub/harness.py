@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -136,18 +136,19 @@ def serve_in_thread(
 
 @contextlib.contextmanager
 def serve_in_process(
-    home: Path, db_url: str, *, rate: float = 0.0, workers: int = 1
+    home: Path, db_url: str, *, rate: float = 0.0, workers: int = 1, args: Sequence[str] = ()
 ) -> Iterator[str]:
     """`outreach-hub serve` as a real subprocess (its own core for the GIL); yields the URL."""
-    with hub_process(home, db_url, rate=rate, workers=workers) as (_, url):
+    with hub_process(home, db_url, rate=rate, workers=workers, args=args) as (_, url):
         yield url
 
 
 @contextlib.contextmanager
 def hub_process(
-    home: Path, db_url: str, *, rate: float = 0.0, workers: int = 1
+    home: Path, db_url: str, *, rate: float = 0.0, workers: int = 1, args: Sequence[str] = ()
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`outreach-hub serve` as a subprocess, stopped with SIGTERM after; yields it and its URL."""
+    """`outreach-hub serve` as a subprocess, stopped with SIGTERM after; yields it and its URL
+    (`args`: more `serve` options)."""
     port = free_port()
     command = [
         sys.executable,
@@ -164,11 +165,12 @@ def hub_process(
         str(rate),
         "--workers",
         str(workers),
+        *args,
     ]
     process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # 2 cores shared with other runs: starts can be slow
         while True:
             try:
                 if httpx.get(url + "/v1/health", timeout=1).status_code == 200:

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from outreach.hub.app import MAX_BATCH_BYTES
+from outreach.hub.limits import MAX_BATCH_BYTES
 from outreach.hub.service import Hub
 from outreach.store.store import Store
 from outreach.sync import outbox, state

@@ -9,6 +9,7 @@ an earlier step (stores made by it exist: `tests/store/test_migrations.py` upgra
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,11 @@ def migrate(conn: Connection, path: Path | None) -> int:
         )
     if current == LATEST:
         return current
+    if path is not None and not os.access(path.parent, os.W_OK):
+        raise StoreError(
+            f"this store needs an upgrade (schema {current} to {LATEST}), which needs a "
+            "writable data directory"
+        )
     if path is not None and current > 0:
         backup = path.with_name(f"{path.name}.before-v{LATEST}")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from outreach.errors import OutreachError, WrongPassphrase
-from outreach.store.session import load_vault, unlock_store
+from outreach.errors import OutreachError, StoreCorrupt, StoreMissing, WrongPassphrase
+from outreach.store.session import check_store_file, load_vault, unlock_store
 from outreach.ui.context import AppContext
 from outreach.ui.messages import explain
 from outreach.ui.widgets.centred import lay_out_centred
@@ -43,6 +44,7 @@ class UnlockScreen(QWidget):
         self.message = QLabel()
         self.message.setAccessibleName("Unlock message")
         self.message.setWordWrap(True)
+        self.refused = False  # the store cannot be opened: the message says why and stays
         form = QFormLayout()
         form.addRow("&User", self.user)
         form.addRow("&Passphrase", self.passphrase)
@@ -81,6 +83,34 @@ class UnlockScreen(QWidget):
         for index in range(self.user.count()):
             if self.user.itemData(index)[0] == last:
                 self.user.setCurrentIndex(index)
+        try:
+            check_store_file(self.ctx.data_dir)
+        except StoreMissing as exc:
+            self._refuse(exc)
+
+    def _refuse(self, error: StoreCorrupt) -> None:
+        """The store cannot be opened at all: say so and what to do (the file and SQLite's words
+        are in the log), and offer nothing that cannot help."""
+        info = explain(error)
+        self.refused = True
+        log.warning("store refused: %s", error)
+        self.message.setText(
+            f"<p style='color:#a40000'><b>⚠ {html.escape(info.title)}.</b></p>"
+            f"<p>{html.escape(info.action)}</p>"
+        )
+        for widget in (
+            self.passphrase,
+            self.unlock_button,
+            self.recover_button,
+            self.add_user_button,
+            self.change_button,
+        ):
+            widget.setEnabled(False)
+
+    def show_notice(self, text: str) -> None:
+        """A note for whoever unlocks next (a kept draft); never over a refusal of the store."""
+        if not self.refused:
+            self.message.setText(text)
 
     def focus_passphrase(self) -> None:
         self.passphrase.setFocus()
@@ -110,7 +140,9 @@ class UnlockScreen(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.unlock_button.setEnabled(True)
-        if isinstance(error, OutreachError):
+        if isinstance(error, StoreCorrupt):
+            self._refuse(error)
+        elif isinstance(error, OutreachError):
             info = explain(error)
             self.message.setText(f"{info.title}. {info.action}")
             if isinstance(error, WrongPassphrase):

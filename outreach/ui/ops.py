@@ -269,7 +269,7 @@ class Ops(QObject):
             register()
             result: Any = op._call()  # a Store, or a tuple starting with one (create_store)
             self._store = result[0] if isinstance(result, tuple) else result
-            return result  # type: ignore[no-any-return]
+            return result
         if op._kind == "close":
             self._close_on_thread()
             return op._call()

@@ -110,7 +110,10 @@ async def _read_capped(request: Request, limit: int) -> bytes:
 
 
 def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI:
-    """The ASGI app for `hub`; `rate` is requests per second allowed per device (0 = no limit)."""
+    """The ASGI app for `hub`; `rate` is requests per second allowed per device (0 = no limit).
+
+    Long because FastAPI's routes are declared here as closures over `hub` and the limiter, one
+    short handler each; splitting them into routers would add a module per two routes."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

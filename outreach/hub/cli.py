@@ -43,7 +43,7 @@ def _db_url(args: argparse.Namespace) -> str:
 def open_hub(args: argparse.Namespace) -> Hub:
     hub = Hub(db.make_engine(_db_url(args)), load_keys(_home(args)))
     hub.reference()  # fails clearly if the database was never initialised
-    db.create_schema(hub.engine)  # brings an older hub's tables and functions up to date
+    hub.upgrade()  # an older hub's recorded migrations; nothing on one up to date
     return hub
 
 

@@ -1,11 +1,14 @@
 """The hub's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
 
+These describe the tables to the hub's queries; the tables are made and changed only by the
+recorded migrations (`outreach/hub/migrations/`), and a test checks the two agree.
+
 `facts` holds a row of plain text per counted record, for `outreach.store.counts.count_query`,
 so the hub and the laptop count with the same code. A list field (substances, risk factors…)
 is a column of `facts` too: JSON text on SQLite (count layout "json"), an array on PostgreSQL
 (layout "arrays"). An item row per value in `fact_items`, with its index entry, had been 40% of
-the database's work per batch; that table is now only where an older hub's rows wait to be
-moved (`create_schema`).
+the database's work per batch; that table is now only where an older hub's rows waited to be
+moved (migration h0002).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 
 from outreach.domain.facts import FACT_COLUMNS, ITEM_FIELDS, NUMERIC_COLUMNS, PERIOD_FIELDS
+from outreach.hub import migrations
 
 log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -111,8 +115,8 @@ alerts = sa.Table(
     sa.Column("device_id", Text),
     sa.Column("detail", Text, nullable=False),
 )
-# Records an older hub stored but had not yet projected; projected before any count (see
-# `Hub.project_pending`). New batches are projected in the transaction that stores them.
+# Records an older hub stored but had not yet projected; projected when it is upgraded (see
+# `Hub.upgrade`). New batches are projected in the transaction that stores them.
 pending_facts = sa.Table(
     "pending_facts",
     metadata,
@@ -134,7 +138,7 @@ facts = sa.Table(
     *(sa.Column(name, Values) for name in ITEM_FIELDS),
     sa.Index("facts_type_day", "type", "day"),
 )
-fact_items = sa.Table(  # older hubs' list values, moved into facts at start (see above)
+fact_items = sa.Table(  # older hubs' list values, moved into facts by h0002 (see above)
     "fact_items",
     metadata,
     # No foreign key to facts: both are written by the one transaction that projects a record,
@@ -211,83 +215,10 @@ def is_sqlite(engine: sa.Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-# Indexes added after the first release: create_all skips tables that exist, with their indexes.
-LATER_INDEXES = [*batches.indexes, *quarantine.indexes]
-# Replaced by batches_device_first_seq: the watermark no longer reads every batch past the gap.
-DROPPED_INDEXES = ["batches_device_last_seq"]
-
-
-def create_schema(engine: sa.Engine) -> None:
-    """Create the tables, or bring an older hub's up to date (idempotent, run at every start)."""
-    metadata.create_all(engine)
-    for index in LATER_INDEXES:
-        index.create(engine, checkfirst=True)
-    with engine.begin() as conn:
-        for name in DROPPED_INDEXES:
-            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-        _add_quarantine_bytes(conn)
-        _add_list_columns(conn)
-        _items_into_lists(conn)
-        if engine.dialect.name == "postgresql":
-            from outreach.hub import pg_store  # imports this module
-
-            # Hubs made before it was dropped (see fact_items).
-            conn.exec_driver_sql(
-                "ALTER TABLE fact_items DROP CONSTRAINT IF EXISTS fact_items_fact_fkey"
-            )
-            _collate_c(conn)
-            pg_store.install(conn)
-    log.info("hub schema ready on %s", engine.dialect.name)
-
-
-def _add_quarantine_bytes(conn: sa.Connection) -> None:
-    """Hubs made before the quarantine cap: the column, with what each device holds now."""
-    present = {column["name"] for column in sa.inspect(conn).get_columns("devices")}
-    if "quarantine_bytes" in present:
-        return
-    conn.exec_driver_sql(
-        "ALTER TABLE devices ADD COLUMN quarantine_bytes BIGINT NOT NULL DEFAULT 0"
-    )
-    conn.exec_driver_sql(
-        "UPDATE devices SET quarantine_bytes = (SELECT coalesce(sum(length(q.body) + "
-        "length(q.error)), 0) FROM quarantine q WHERE q.device_id = devices.device_id)"
-    )
-
-
-def _add_list_columns(conn: sa.Connection) -> None:
-    """Hubs made before facts had a column per list field (see the module docstring)."""
-    present = {column["name"] for column in sa.inspect(conn).get_columns("facts")}
-    for name in ITEM_FIELDS:
-        if name not in present:
-            kind = Values.compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE facts ADD COLUMN {name} {kind}")
-
-
-def _items_into_lists(conn: sa.Connection) -> None:
-    """Hubs made before the list columns: their item rows move into them."""
-    if conn.exec_driver_sql("SELECT 1 FROM fact_items LIMIT 1").first() is None:
-        return
-    log.info("hub upgrade: list fields from fact_items into facts")
-    gather = "array_agg(value)" if conn.dialect.name == "postgresql" else "json_group_array(value)"
-    for name in ITEM_FIELDS:
-        conn.exec_driver_sql(
-            f"UPDATE facts SET {name} = (SELECT {gather} FROM fact_items i "
-            f"WHERE i.fact = facts.fact AND i.field = '{name}') "
-            f"WHERE fact IN (SELECT fact FROM fact_items WHERE field = '{name}')"
-        )
-    conn.exec_driver_sql("DELETE FROM fact_items")
-
-
-def _collate_c(conn: sa.Connection) -> None:
-    """Hubs made before their text columns were COLLATE "C" (see `Text`): rebuilds the indexes
-    on those columns, once."""
-    tables = list(metadata.tables)
-    older = conn.exec_driver_sql(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND data_type = 'text' "
-        "AND collation_name IS DISTINCT FROM 'C' AND table_name = ANY(%(tables)s)",
-        {"tables": tables},
-    ).all()
-    for table, column in older:
-        log.info('hub upgrade: %s.%s to COLLATE "C"', table, column)
-        conn.exec_driver_sql(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE text COLLATE "C"')
+def create_schema(engine: sa.Engine) -> list[str]:
+    """Create the tables, or bring an older hub's up to date: the recorded migrations this hub
+    has not run (`outreach.hub.migrations`); returns their names. Nothing runs on a hub that
+    is up to date, so any command may open a hub while it serves."""
+    ran = migrations.migrate(engine)
+    log.info("hub schema ready on %s (%d steps run)", engine.dialect.name, len(ran))
+    return ran

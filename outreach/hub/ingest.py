@@ -1,12 +1,29 @@
-"""Storing one checked batch, in one transaction: claim the batch id, keep the raw envelope,
-store the new records, quarantine the invalid ones, project the new records into the counts,
-advance the device's watermark and keep the signed receipt.
+"""Storing one checked batch, in one transaction: the one description of what that does.
 
 Everything that needs no database (signature, decryption, validation, the facts rows) is done
-before, by `Hub.ingest`, so on SQLite the single writer holds its lock only for the writes. On
-SQLite the steps are statements here; on PostgreSQL one function call (`pg_store.py`), made in
-a thread (`store`: the `import` command, large batches) or awaited on the event loop
-(`store_async`: the app).
+before, by `Hub.check`, so on SQLite the single writer holds its lock only for the writes. Then,
+in this order, on both backends:
+
+1. the device: unknown or revoked refuses the batch (checked here, in the transaction, though
+   its key may come from a cache);
+2. the quarantine cap: invalid records that would pass the device's or the hub's cap refuse the
+   batch before it is claimed (a replay, already claimed, still gets its receipt);
+3. the claim: the batch id goes into `batches` with the raw envelope; taken already means a
+   replay (the stored receipt) or, with other bytes, a conflict (`Hub._existing`);
+4. reused seqs: a seq holding another record, or other bytes than a stored or quarantined one,
+   refuses the whole batch (the device's store went back in time);
+5. quarantine: the invalid records, and their bytes on the device's count;
+6. records: those the hub does not hold yet (duplicates are counted, not stored);
+7. projection: voids and corrections retire their targets, new records get facts rows, each on
+   the key its id asks for or the next free (`projection.py`);
+8. the watermark: the highest seq up to which every seq has arrived (`_advance`);
+9. the signed receipt, kept in `batches.receipt`, and COMMIT.
+
+SQLite runs these as statements here (`_store`); PostgreSQL as one function call,
+`outreach_store_batch` (`migrations/h0003_pg_functions.py`, its steps in the same order), made
+in a thread (`store`: the `import` command, large batches) or awaited on the event loop
+(`store_async`: the app); both then sign and keep the receipt with `_receipt`.
+`tests/hub/test_backend_parity.py` runs the same scenarios through both and compares the rows.
 """
 
 from __future__ import annotations
@@ -182,21 +199,21 @@ class BatchWriter:
     ) -> Stored:
         """SQLite, statement by statement (`pg_store` does the same in one call)."""
         sql, batch_id, device_id = self.sql, claim[0], claim[1]
-        device = sql.rows(conn, _DEVICE, (device_id,))
-        if not device:
+        device = sql.rows(conn, _DEVICE, (device_id,))  # the steps: see the module docstring
+        if not device:  # 1
             return Stored("unknown", 0, 0)
         acked, revoked_at, held_bytes = device[0]
         if revoked_at is not None:
             return Stored("revoked", 0, 0)
         added = quarantine_bytes(bad)
-        if bad and self._quarantine_full(conn, held_bytes, added, batch_id):
+        if bad and self._quarantine_full(conn, held_bytes, added, batch_id):  # 2
             return Stored("quarantine_full", 0, 0)
-        if sql.run(conn, _CLAIM, (*claim, b"")) == 0:
+        if sql.run(conn, _CLAIM, (*claim, b"")) == 0:  # 3
             return Stored("claimed", 0, 0)
-        clash = self._reused_seq(conn, device_id, good, bad, quarantined=held_bytes > 0)
+        clash = self._reused_seq(conn, device_id, good, bad, quarantined=held_bytes > 0)  # 4
         if clash is not None:
             return Stored("seq_reused", 0, 0, clash)
-        if bad:
+        if bad:  # 5
             sql.insert(
                 conn,
                 db.quarantine,
@@ -209,8 +226,8 @@ class BatchWriter:
                 "UPDATE devices SET quarantine_bytes = quarantine_bytes + ? WHERE device_id = ?",
                 (added, device_id),
             )
-        new = self._records(conn, device_id, batch_id, good)
-        project(sql, conn, new)
+        new = self._records(conn, device_id, batch_id, good)  # 6
+        project(sql, conn, new)  # 7 (8 is `_advance`, below)
         return Stored("stored", len(new), self._advance(conn, device_id, int(acked), claim))
 
     def _quarantine_full(self, conn: sa.Connection, held: int, added: int, batch_id: str) -> bool:

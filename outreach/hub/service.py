@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import logging
-import secrets
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from outreach.domain.client_code import new_service_key
 from outreach.domain.records import decode_record
-from outreach.domain.roles import ROLES
 from outreach.domain.validation import validate
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord
-from outreach.hub import db, pg_store
+from outreach.hub import db, enrolment, pending
 from outreach.hub.errors import (
     BadEnvelope,
     BadToken,
@@ -40,7 +37,7 @@ from outreach.hub.ingest import BatchWriter, Checked, CheckedBatch, Refused
 from outreach.hub.ingest import now as _now
 from outreach.hub.keys import HubKeys
 from outreach.hub.limits import MAX_BATCH_PLAINTEXT, MAX_RECORD_BYTES, MAX_SEQ
-from outreach.hub.projection import Projected, project
+from outreach.hub.projection import Projected
 from outreach.hub.sql import Sql
 from outreach.hub.write_lock import WriteLock
 from outreach.store.counts import Layout, count_query
@@ -57,11 +54,9 @@ from outreach.sync.protocol import (
     EnrolmentCode,
     EnrolRequest,
     EnrolResponse,
-    ProtocolError,
     Reference,
     Revocation,
     RevokedBody,
-    b64d,
     b64e,
 )
 
@@ -70,7 +65,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 TOKEN_DAYS = 7
-PROJECT_CHUNK = 2000
 __all__ = [
     "BadEnvelope",
     "BadToken",
@@ -87,10 +81,6 @@ ALERT_EVERY = dt.timedelta(hours=1)  # the same alert for the same device, at mo
 
 def _alert_detail(batch: CheckedBatch, exc: HubError) -> str:
     return f"batch {batch.header.batch_id} ({len(batch.bad)} invalid records): {exc}"
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Hub:
@@ -112,7 +102,7 @@ class Hub:
 
     def initialise(self) -> None:
         """Create the tables and, once, the service key devices use for client codes."""
-        db.create_schema(self.engine)
+        self.upgrade()
         with self.engine.begin() as conn:
             found = conn.execute(
                 sa.select(db.hub_meta.c.value).where(db.hub_meta.c.key == "reference")
@@ -158,33 +148,11 @@ class Hub:
 
     def new_enrolment(self, url: str, label: str = "", days: int = TOKEN_DAYS) -> EnrolmentCode:
         """A one-time code naming this hub, pinning its keys (and TLS certificate if given)."""
-        token = secrets.token_urlsafe(18)
-        now = dt.datetime.now(dt.UTC)
-        with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(db.enrol_tokens).values(
-                    token_hash=_token_hash(token),
-                    label=label,
-                    created_at=now.isoformat(timespec="seconds"),
-                    expires_at=(now + dt.timedelta(days=days)).isoformat(timespec="seconds"),
-                )
-            )
+        token = enrolment.new_token(self.engine, label, days)
         return EnrolmentCode(url.rstrip("/"), token, self.keys.fingerprint, self.tls_fingerprint)
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
-        try:
-            public = b64d(request.device_key)
-        except ProtocolError:
-            raise HubError("malformed device key or id") from None
-        if len(public) != 32 or not request.device_id or len(request.device_id) > 64:
-            raise HubError("malformed device key or id")
-        if request.role not in ROLES:
-            raise HubError(f"unknown role '{request.role}'")
-        try:
-            with self.engine.begin() as conn:
-                self._claim_token(conn, request, public)
-        except sa.exc.IntegrityError:  # the same device id enrolled at once with two codes
-            raise BadToken("this device is already enrolled") from None
+        enrolment.enrol(self.engine, request)
         log.info("enrolled device %s", request.device_id)
         return EnrolResponse(
             request.device_id,
@@ -192,50 +160,6 @@ class Hub:
             b64e(self.keys.sign_public),
             self.reference(),
         )
-
-    def _claim_token(self, conn: sa.Connection, request: EnrolRequest, public: bytes) -> None:
-        """Use the token for this device in one statement (UPDATE … WHERE unused RETURNING):
-        of concurrent enrolments with one token only one can claim it. A device that already
-        used it may ask again (its answer was lost) unless it has been revoked since."""
-        claimed = conn.execute(
-            sa.update(db.enrol_tokens)
-            .where(
-                db.enrol_tokens.c.token_hash == _token_hash(request.token),
-                db.enrol_tokens.c.device_id.is_(None),
-                db.enrol_tokens.c.expires_at >= _now(),
-            )
-            .values(device_id=request.device_id)
-            .returning(db.enrol_tokens.c.label)
-        ).first()
-        existing = conn.execute(
-            sa.select(db.devices).where(db.devices.c.device_id == request.device_id)
-        ).first()
-        if claimed is not None:
-            if existing is not None:
-                raise BadToken("this device is already enrolled")  # the claim rolls back
-            conn.execute(
-                sa.insert(db.devices).values(
-                    device_id=request.device_id,
-                    public_key=public,
-                    label=claimed.label,
-                    role=request.role,
-                    enrolled_at=_now(),
-                )
-            )
-            return
-        token = conn.execute(
-            sa.select(db.enrol_tokens).where(
-                db.enrol_tokens.c.token_hash == _token_hash(request.token)
-            )
-        ).first()
-        if token is None or token.expires_at < _now():
-            raise BadToken("the enrolment code is unknown or has expired")
-        if token.device_id != request.device_id:
-            raise BadToken("the enrolment code was already used by another device")
-        if existing is None or existing.public_key != public:
-            raise BadToken("the enrolment code was already used with another key")
-        if existing.revoked_at is not None:
-            raise BadToken("this device has been revoked: it needs a new enrolment code")
 
     def revoke(self, device_id: str) -> None:
         with self.engine.begin() as conn:
@@ -471,41 +395,18 @@ class Hub:
                 bad.append((seq, body, str(exc)))
         return good, bad
 
-    def project_pending(self) -> int:
-        """Project records queued in `pending_facts`; returns how many.
+    def upgrade(self) -> list[str]:
+        """Run the recorded migrations this hub has not run (none on a hub up to date); after
+        any, project records an older hub left queued. Returns the steps run."""
+        ran = db.create_schema(self.engine)
+        if ran:
+            self.project_pending()
+        return ran
 
-        Earlier hubs projected after the receipt, from this queue; records are now projected in
-        the transaction that stores them. A hub upgraded with records still queued projects
-        them here, before any count, so counts never miss them.
-        """
-        done = 0
-        waiting = "SELECT id FROM pending_facts LIMIT ?"
-        while True:
-            with self.engine.connect() as conn:
-                rows = self.sql.rows(
-                    conn,
-                    f"SELECT id, body FROM records WHERE id IN ({waiting})",
-                    (PROJECT_CHUNK,),
-                )
-            if not rows:
-                return done
-            compact = self.sql.postgres
-            new = [Projected(decode_record(bytes(body)), compact=compact) for _, body in rows]
-            with self._writing(), self.engine.begin() as conn:
-                self.sql.projection_lock(conn, exclusive=True)
-                where, params = self.sql.in_list("id", [item.record.id for item in new])
-                claimed = {
-                    row[0]
-                    for row in self.sql.rows(
-                        conn, f"DELETE FROM pending_facts WHERE {where} RETURNING id", params
-                    )
-                }
-                mine = [item for item in new if item.record.id in claimed]
-                if self.sql.postgres:
-                    pg_store.project(conn, mine)
-                else:
-                    project(self.sql, conn, mine)
-            done += len(mine)
+    def project_pending(self) -> int:
+        """Project records an older hub left queued (`pending.project_pending`)."""
+        with self._writing():
+            return pending.project_pending(self.engine, self.sql)
 
     # -- counts ------------------------------------------------------------------------------
 
@@ -514,7 +415,6 @@ class Hub:
     ) -> list[dict[str, Any]]:
         layout: Layout = "arrays" if self.sql.postgres else "json"  # see outreach/hub/db.py
         sql, params, _ = count_query(by, start, end, kind, layout=layout)
-        self.project_pending()
         with self.engine.connect() as conn:
             result = conn.execute(sa.text(sql), params)
             return [dict(row._mapping) for row in result]

@@ -38,7 +38,7 @@ def commissioner_counts(
     end: dt.date,
     site: str | None = None,
     *,
-    layout: Layout = "text",
+    layout: Layout = "coded",
 ) -> CountSet:
     """Counts for `start`..`end` (inclusive), optionally for one site; true values, unpublished.
 
@@ -175,16 +175,14 @@ class _Sql:
         self.layout = layout
         self.coded = layout not in PLAIN_LAYOUTS
         self.table = "fact_data" if self.coded else "facts"
-        self.key = "seq" if self.coded else "fact"
-        self.items = "fact_item_data" if self.coded else "fact_items"
 
     def has_item(self, field: str, value_param: str) -> str:
         """SQL true when the row `f` lists the code `:value_param` in its list `field`."""
         if self.layout in LIST_VALUES:
             values = LIST_VALUES[self.layout].format(field=field, alias="i")
             return f"EXISTS (SELECT 1 FROM {values} WHERE i.value = :{value_param})"
-        return (
-            f"EXISTS (SELECT 1 FROM {self.items} i WHERE i.{self.key} = f.{self.key} "
+        return (  # the laptop's coded item rows
+            "EXISTS (SELECT 1 FROM fact_item_data i WHERE i.seq = f.seq "
             f"AND i.field = {self.code(field)} AND i.value = {self.code(value_param)})"
         )
 
@@ -207,7 +205,7 @@ def people_reached(
     end: dt.date,
     site: str | None = None,
     *,
-    layout: Layout = "text",
+    layout: Layout = "coded",
 ) -> int:
     """Distinct client codes seen on contacts or kit issues in the period."""
     q = _Sql(layout)
@@ -235,7 +233,7 @@ def high_risk_without_kit(
     end: dt.date,
     site: str | None = None,
     *,
-    layout: Layout = "text",
+    layout: Layout = "coded",
 ) -> list[tuple[tuple[Cell, ...], int]]:
     """People at high or very high risk seen in the period with no kit in the period, by area.
 

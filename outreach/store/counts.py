@@ -1,9 +1,9 @@
 """Counts of active records grouped by any dictionary field and period.
 
-One builder, five sources: the laptop's daily roll-up (`rollup.py`: a count by one field, by
-site and day, over any period), its dictionary-coded fact rows (`fact_table.py`: any other
-grouping), the text views of those (`facts` with `fact_items` rows for list fields), and the
-plain text `facts` table a hub keeps, with list fields as JSON (SQLite) or arrays (PostgreSQL).
+One builder, the sources that count: the laptop's daily roll-up (`rollup.py`: a count by one
+field, by site and day, over any period), its dictionary-coded fact rows (`fact_table.py`: any
+other grouping), and the plain text `facts` table a hub keeps, with list fields as JSON (SQLite)
+or arrays (PostgreSQL).
 The SQL uses named parameters only.
 """
 
@@ -20,10 +20,11 @@ from outreach.store.connection import Connection
 from outreach.store.fact_table import ORDINAL_TO_JULIAN
 
 # "rollup": the laptop's daily roll-up where it can answer, else its coded fact rows;
-# "coded": always the fact rows; "text": their text views, facts and fact_items; "json" and
-# "arrays": a hub's facts, list fields as JSON arrays (SQLite) or arrays (PostgreSQL).
-Layout = Literal["rollup", "coded", "text", "json", "arrays"]
-PLAIN_LAYOUTS = ("text", "json", "arrays")
+# "coded": always the fact rows; "json" and "arrays": a hub's facts, list fields as JSON
+# arrays (SQLite) or arrays (PostgreSQL). (A "text" layout over the store's text views had no
+# caller but tests.)
+Layout = Literal["rollup", "coded", "json", "arrays"]
+PLAIN_LAYOUTS = ("json", "arrays")
 # A list field's values as rows `i.value`, per hub layout.
 LIST_VALUES = {
     "json": "json_each(f.{field}) AS {alias}",
@@ -88,23 +89,18 @@ def _fact_rows_query(
 ) -> str:
     """A grouped count over the fact rows; list fields join their item rows (or arrays)."""
     coded = layout not in PLAIN_LAYOUTS
-    table, key, items = (
-        ("fact_data", "seq", "fact_item_data") if coded else ("facts", "fact", "fact_items")
-    )
+    table = "fact_data" if coded else "facts"
     joins, keys = [], []
     for index, field in enumerate(fields):
         if field in ITEM_FIELDS and layout in LIST_VALUES:
             values = LIST_VALUES[layout].format(field=field, alias=f"i{index}")
             joins.append(f"CROSS JOIN {values}")
             keys.append(f"i{index}.value")
-        elif field in ITEM_FIELDS:
+        elif field in ITEM_FIELDS:  # the laptop's coded item rows
             params[f"field{index}"] = field
-            field_match = (
-                f"(SELECT id FROM codes WHERE value = :field{index})" if coded else f":field{index}"
-            )
             joins.append(
-                f"JOIN {items} i{index} ON i{index}.{key} = f.{key} "
-                f"AND i{index}.field = {field_match}"
+                f"JOIN fact_item_data i{index} ON i{index}.seq = f.seq "
+                f"AND i{index}.field = (SELECT id FROM codes WHERE value = :field{index})"
             )
             keys.append(f"i{index}.value")
         else:

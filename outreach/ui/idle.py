@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QWindow
 
 from outreach import config
 
@@ -18,12 +19,17 @@ ACTIVITY = frozenset(
 
 
 class IdleWatcher(QObject):
-    """App-wide event filter: any input restarts the timer; `idle` fires when it runs out.
+    """Any input restarts the timer; `idle` fires when it runs out.
 
-    It filters only while started (a session is unlocked), as there is nothing to lock before.
-    A Python app-wide filter is not free: PySide wraps every object that gets an event, and its
-    first events make it create the Python types and enums of whole Qt modules (~30 ms), which
-    the unlock screen's first paint would otherwise wait for (start-up budget, DESIGN §7).
+    Input from the keyboard, mouse or touch reaches the window (the `QWindow`) first, which hands
+    it to the widget; so the filter sits on the windows (the one in focus, and every top-level
+    window there is when watching starts), where it sees a few events per key or click. An
+    app-wide filter saw every event of every widget (each chip's paint, show, move), each one a
+    call into Python, ~25 % of a page switch (docs/benchmarks.md, issue 16).
+
+    It filters only while started (a session is unlocked), as there is nothing to lock before,
+    and from the next turn of the event loop: PySide's first events make it create the Python
+    types and enums of whole Qt modules (~30 ms), which a first paint should not wait for.
     """
 
     idle = Signal()
@@ -33,7 +39,7 @@ class IdleWatcher(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.idle)
-        self._filtering: QCoreApplication | None = None
+        self._filtering: QGuiApplication | None = None
         self.set_minutes(minutes)
 
     def set_minutes(self, minutes: float) -> None:
@@ -50,15 +56,24 @@ class IdleWatcher(QObject):
             QTimer.singleShot(0, self, self._watch)
 
     def _watch(self) -> None:
-        app = QCoreApplication.instance()
-        if self._filtering is None and self._timer.isActive() and app is not None:
-            app.installEventFilter(self)
+        app = QGuiApplication.instance()
+        if self._filtering is None and self._timer.isActive() and isinstance(app, QGuiApplication):
+            for window in QGuiApplication.topLevelWindows():
+                window.installEventFilter(self)
+            app.focusWindowChanged.connect(self._attach)
             self._filtering = app
+
+    def _attach(self, window: QWindow | None) -> None:
+        """A window that takes the focus (a dialog opening) is watched too."""
+        if window is not None:
+            window.installEventFilter(self)
 
     def stop(self) -> None:
         self._timer.stop()
         if self._filtering is not None:
-            self._filtering.removeEventFilter(self)
+            self._filtering.focusWindowChanged.disconnect(self._attach)
+            for window in QGuiApplication.topLevelWindows():
+                window.removeEventFilter(self)
             self._filtering = None
 
     @property

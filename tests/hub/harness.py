@@ -92,6 +92,12 @@ def list_items(hub: Hub) -> list[tuple[int, str, str]]:
     return sorted((int(fact), field, value) for fact, field, value in rows)
 
 
+def as_before_migrations(hub: Hub) -> None:
+    """Make the hub look as one made before recorded migrations: no ledger of steps run."""
+    with hub.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE hub_migrations")
+
+
 def free_socket(port: int = 0) -> socket.socket:
     # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (else ~40 ms per reply)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

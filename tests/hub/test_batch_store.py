@@ -26,6 +26,7 @@ from outreach.sync.protocol import Receipt, SignedReceipt, b64d
 from tests.hub.harness import (
     BACKENDS,
     Device,
+    as_before_migrations,
     contacts,
     hub_on,
     list_items,
@@ -116,6 +117,7 @@ def test_an_older_hubs_item_rows_move_into_the_list_columns(hub: Hub) -> None:
             )
             conn.exec_driver_sql(f"UPDATE facts SET {field} = NULL")
     assert list_items(hub) == []
+    as_before_migrations(hub)
     db.create_schema(hub.engine)
     assert before and list_items(hub) == before and table_count(hub, db.fact_items) == 0
 
@@ -134,6 +136,7 @@ def test_an_older_postgres_hub_is_brought_up_to_date(tmp_path: Path) -> None:
             conn.exec_driver_sql('ALTER TABLE records ALTER COLUMN id TYPE text COLLATE "default"')
             for field in ITEM_FIELDS:
                 conn.exec_driver_sql(f"ALTER TABLE facts DROP COLUMN {field}")
+        as_before_migrations(hub)
         db.create_schema(hub.engine)
         with hub.engine.connect() as conn:
             collations = conn.exec_driver_sql(

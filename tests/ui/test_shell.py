@@ -91,8 +91,9 @@ def test_input_keeps_an_unlocked_window_open(unlocked, qtbot: QtBot) -> None:
     window = unlocked
     window.idle.set_minutes(0.01)  # 600 ms
     window.idle.start()
-    for _ in range(24):  # 1.2 s of typing, a key every 50 ms
-        qtbot.keyClick(window.workspace, Qt.Key.Key_Shift)
+    qtbot.wait(10)  # watching starts on the next turn of the event loop
+    for _ in range(24):  # 1.2 s of typing, a key every 50 ms, through the window as a person's
+        qtbot.keyClick(window.windowHandle(), Qt.Key.Key_Shift)
         qtbot.wait(50)
     assert window.workspace is not None
     with qtbot.waitSignal(window.locked, timeout=5_000):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton, QWidget
 
@@ -62,13 +62,11 @@ class ChipGroup(QWidget):
         layout.setSpacing(4)
         for index, code in enumerate(codes if codes is not None else vocab.codes(list_name)):
             label = vocab.label(list_name, code)
-            button = QPushButton(label)
-            button.setCheckable(True)
+            button = Chip(label, self)
             button.setAccessibleName(f"{name}: {label}")
             if index < len(_DIGITS):
                 button.setToolTip(f"Key {index + 1}")
             button.setProperty("code", code)
-            button.installEventFilter(self)
             self.buttons[code] = button
             self.group.addButton(button)
             layout.addWidget(button, index // columns, index % columns)
@@ -159,17 +157,12 @@ class ChipGroup(QWidget):
         if self.exclusive and button.isChecked():
             advance_focus(button)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if not isinstance(watched, QPushButton) or watched not in self.buttons.values():
-            return super().eventFilter(watched, event)
-        if event.type() == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
-            if event.reason() in _KEYBOARD_FOCUS:
-                bring_into_view(watched)  # never on a click: the form must not move under it
-            return False
-        if event.type() == QEvent.Type.KeyRelease and isinstance(event, QKeyEvent):
-            return event.key() == Qt.Key.Key_Space  # handled on press
-        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
-            return False
+    def chip_focused(self, chip: QPushButton, event: QFocusEvent) -> None:
+        if event.reason() in _KEYBOARD_FOCUS:
+            bring_into_view(chip)  # never on a click: the form must not move under it
+
+    def chip_key(self, chip: QPushButton, event: QKeyEvent) -> bool:
+        """A key pressed on one of the chips; True when the group handled it."""
         key = event.key()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if not plain:
@@ -182,11 +175,11 @@ class ChipGroup(QWidget):
             Qt.Key.Key_Home,
             Qt.Key.Key_End,
         ):
-            self._move(watched, key)
+            self._move(chip, key)
             return True
         if key == Qt.Key.Key_Space:
             if not event.isAutoRepeat():
-                self._choose(watched)
+                self._choose(chip)
             return True
         if key in _DIGITS:
             chips = list(self.buttons.values())
@@ -195,6 +188,33 @@ class ChipGroup(QWidget):
                 self._choose(chips[number - 1])
             return True
         if key in ENTER_KEYS:
-            advance_focus(watched)
+            advance_focus(chip)
             return True
         return False
+
+
+class Chip(QPushButton):
+    """One checkable chip of a group. Its keys and focus reach the group through these virtual
+    overrides rather than an event filter: a filter sent every event of every chip (paints,
+    shows, moves) through Python, a large share of a page switch (docs/benchmarks.md)."""
+
+    def __init__(self, text: str, group: ChipGroup) -> None:
+        super().__init__(text)
+        self.setCheckable(True)
+        self._group = group
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
+        self._group.chip_focused(self, event)
+        super().focusInEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if self._group.chip_key(self, event):
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if event.key() == Qt.Key.Key_Space:
+            event.accept()  # handled on press
+        else:
+            super().keyReleaseEvent(event)

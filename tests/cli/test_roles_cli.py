@@ -8,23 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from outreach.store.session import add_user, create_store, load_vault, unlock_store
+from outreach.store.session import create_store, load_vault, unlock_store
 from tests.cli.helpers import outreach, record_line, refused
 from tests.samples import FAST_KDF, PASSPHRASE
-from tests.store.test_roles import GRANTED, MATRIX, SAMPLES, USERS
+from tests.store.test_roles import GRANTED, MATRIX, SAMPLES, USERS, make_device
 
 
 @pytest.fixture(scope="module")
 def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with a user of each role (fast key settings, so each command unlocks quickly)."""
-    data_dir = tmp_path_factory.mktemp("cli-roles")
-    store, _ = create_store(data_dir, USERS["coordinator"], "coordinator", PASSPHRASE, FAST_KDF)
-    store.close()
-    for role in ("worker", "pharmacy"):
-        add_user(
-            data_dir, USERS["coordinator"], PASSPHRASE, USERS[role], role, PASSPHRASE, FAST_KDF
-        )
-    return data_dir
+    return make_device(tmp_path_factory.mktemp("cli-roles"))
 
 
 def seed(device: Path, kind: str) -> str:

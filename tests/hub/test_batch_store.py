@@ -3,9 +3,7 @@ that need the database, the receipt's counts, and an older PostgreSQL hub brough
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -24,7 +22,6 @@ from outreach.store.store import Store
 from outreach.sync.envelope import seal
 from outreach.sync.protocol import Receipt, SignedReceipt, b64d
 from tests.hub.harness import (
-    BACKENDS,
     Device,
     as_before_migrations,
     contacts,
@@ -34,27 +31,6 @@ from tests.hub.harness import (
     postgres_database,
 )
 from tests.reports.conftest import seed_january
-
-
-@pytest.fixture(params=[*BACKENDS, pytest.param("postgresql-async", marks=pytest.mark.postgres)])
-def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
-    """Each backend; "postgresql-async" sends every `ingest` through `ingest_async` (the app's
-    way on PostgreSQL), each on its own event loop."""
-    backend = request.param.removesuffix("-async")
-    with hub_on(backend, tmp_path / "hub") as hub:
-        if request.param.endswith("-async"):
-
-            async def once(envelope: bytes, via: str) -> bytes:
-                try:
-                    return await hub.ingest_async(envelope, via)
-                finally:
-                    await hub.close_async()
-
-            def ingest(envelope: bytes, via: str = "https") -> bytes:
-                return asyncio.run(once(envelope, via))
-
-            hub.ingest = ingest  # type: ignore[method-assign]
-        yield hub
 
 
 def receipt(body: bytes) -> Receipt:

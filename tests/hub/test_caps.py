@@ -3,7 +3,6 @@ a changed record at a quarantined seq, the watermark's work past a gap, enrolmen
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -25,26 +24,6 @@ from tests.hub.harness import BACKENDS, Device, contact, contacts, hub_on
 CAP_BATCH = 4 * 1024 * 1024  # limits.MAX_BATCH_PLAINTEXT, as docs/security.md states it
 CAP_RECORD = 16 * 1024  # limits.MAX_RECORD_BYTES
 CAP_QUARANTINE = 1024 * 1024  # limits.QUARANTINE_BYTES_PER_DEVICE
-
-
-@pytest.fixture(params=[*BACKENDS, pytest.param("postgresql-async", marks=pytest.mark.postgres)])
-def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
-    """Each backend; "postgresql-async" stores through `ingest_async` (the app's way there)."""
-    backend = request.param.removesuffix("-async")
-    with hub_on(backend, tmp_path / "hub") as hub:
-        if request.param.endswith("-async"):
-
-            async def once(envelope: bytes, via: str) -> bytes:
-                try:
-                    return await hub.ingest_async(envelope, via)
-                finally:
-                    await hub.close_async()
-
-            def ingest(envelope: bytes, via: str = "https") -> bytes:
-                return asyncio.run(once(envelope, via))
-
-            hub.ingest = ingest  # type: ignore[method-assign]
-        yield hub
 
 
 @pytest.fixture(params=BACKENDS)

@@ -49,10 +49,8 @@ MATRIX = list(itertools.product(USERS, sorted(SAMPLES)))
 WIDE = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 
 
-@pytest.fixture(scope="module")
-def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_device(data_dir: Path) -> Path:
     """One store with a user of each role; the coordinator made it and added the others."""
-    data_dir = tmp_path_factory.mktemp("roles")
     store, _ = create_store(data_dir, USERS["coordinator"], "coordinator", PASSPHRASE, FAST_KDF)
     store.close()
     for role in ("worker", "pharmacy"):
@@ -60,6 +58,12 @@ def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
             data_dir, USERS["coordinator"], PASSPHRASE, USERS[role], role, PASSPHRASE, FAST_KDF
         )
     return data_dir
+
+
+@pytest.fixture(scope="module")
+def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store with a user of each role."""
+    return make_device(tmp_path_factory.mktemp("roles"))
 
 
 def open_as(device: Path, role: str) -> Store:

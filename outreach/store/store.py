@@ -21,6 +21,7 @@ from outreach.domain.roles import Action
 from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, VaultLocked
 from outreach.store.changes import Changes
+from outreach.store.companions import companion_writers
 from outreach.store.connection import (
     Connection,
     DatabaseError,
@@ -163,10 +164,12 @@ class Store:
         )
 
     def _companions(self, conn: Connection, records: Sequence[Record]) -> list[Record]:
-        """Records the stock ledger adds to the same transaction, or StockError (DESIGN §3)."""
-        from outreach.stock.companion import ledger_companions  # the ledger builds on the store
-
-        return ledger_companions(conn, records)
+        """Records the registered writers (the stock ledger) add to the same transaction, or
+        their error, e.g. StockError (DESIGN §3; outreach.store.companions)."""
+        extras: list[Record] = []
+        for writer in companion_writers():
+            extras.extend(writer(conn, records))
+        return extras
 
     def add_new(self, data: dict[str, Any]) -> tuple[Record, Changes]:
         """Build a record from form values (id, time and user filled in), validate and save it."""

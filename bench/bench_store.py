@@ -18,6 +18,7 @@ import sqlcipher3
 
 from outreach.domain import ids
 from outreach.records import Contact, KitIssue, Record
+from outreach.stock.companion import register
 from outreach.store.connection import CACHE_KIB, Connection, open_encrypted
 from outreach.store.counts import counts
 from outreach.store.migrations import migrate
@@ -104,6 +105,7 @@ def grouped_counts(store: Store, by: list[str]) -> float:
 
 
 def main() -> None:
+    register()  # the ledger joins Store.add, as in the app (outreach.store.companions)
     total = int(os.environ.get("BENCH_RECORDS", "1000000"))
     print(f"records: {total:,}")
     records = make_records(total)

@@ -20,6 +20,7 @@ import httpx
 import uvicorn
 
 from bench.hub_process import hub_process, init_hub, make_records
+from outreach.stock.companion import register
 from outreach.store.session import create_store
 from outreach.store.vault import KdfParams
 from outreach.sync import outbox, state
@@ -65,6 +66,7 @@ def raw_post_seconds(envelopes: list[bytes]) -> float:
 
 
 def main() -> None:
+    register()  # the ledger joins Store.add, as in the app (outreach.store.companions)
     total = int(os.environ.get("BENCH_SYNC_RECORDS", "20000"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

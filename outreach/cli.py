@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from outreach.ui.app import run
 
         return run(paths.data_dir())
+    from outreach.stock.companion import register  # the ledger's rules join every store write
+
+    register()
     try:
         return int(args.func(args))
     except InvalidRecord as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
@@ -54,3 +55,11 @@ def open_store_from_args(args: argparse.Namespace) -> Store:
     """Unlock the store for the user named by the arguments (or the only one)."""
     user = choose_user(getattr(args, "user", None))
     return unlock_store(paths.data_dir(), user, read_passphrase(f"Passphrase for {user}: "))
+
+
+def parse_date(text: str) -> dt.date:
+    """An argparse type: a YYYY-MM-DD date, or a usage error saying what is wrong."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None

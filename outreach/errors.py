@@ -31,6 +31,10 @@ class InvalidRecord(OutreachError):
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
+class RepeatSerial(InvalidRecord):
+    """A kit's pack serial was issued before: flagged, and issued only when confirmed."""
+
+
 class StoreError(OutreachError):
     """The encrypted store cannot be opened or used."""
 

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 from outreach import paths  # noqa: E402
+from outreach.stock.companion import register as register_ledger  # noqa: E402
 from outreach.store.session import create_store  # noqa: E402
 from outreach.store.store import Store  # noqa: E402
 from tests.samples import FAST_KDF, PASSPHRASE  # noqa: E402
@@ -20,6 +21,9 @@ from tests.samples import FAST_KDF, PASSPHRASE  # noqa: E402
 # The 2-core CI machine is often busy: a per-example time limit would fail correct code at random.
 settings.register_profile("outreach", deadline=None)
 settings.load_profile("outreach")
+
+# What the composition roots (outreach.cli, the desktop app's Ops) do at start-up.
+register_ledger()
 
 
 @pytest.fixture

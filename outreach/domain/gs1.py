@@ -24,6 +24,7 @@ from biip import BiipException, ParseConfig
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_element_strings import GS1ElementString
 
+from outreach.domain.gs1_text import GS, GS_SHOWN
 from outreach.errors import InvalidRecord
 
 __all__ = ["PackScan", "ScanError", "check_batch_or_serial", "is_expired", "parse_pack_scan"]
@@ -48,13 +49,12 @@ def check_batch_or_serial(value: str, field: str) -> None:
 
 log = logging.getLogger(__name__)
 
-GS = "\x1d"
 MAX_VARIABLE_LENGTH = 20
 AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 # AIM symbology identifiers that announce GS1 data: DataMatrix, GS1-128, DataBar, QR, DotCode.
 # Any other (`]d1` is a DataMatrix without FNC1) holds text that only looks like GS1.
 GS1_AIM_PREFIXES = frozenset({"]d2", "]C1", "]e0", "]Q3", "]J1"})
-GS_PLACEHOLDERS = re.compile(r"<GS>|\{GS\}|\[GS\]|\^\]|\u241d", re.IGNORECASE)
+GS_PLACEHOLDERS = re.compile(r"<GS>|\{GS\}|\[GS\]|\^\]|" + GS_SHOWN, re.IGNORECASE)
 HRI_FIELD = re.compile(r"\((\d{2,4})\)([^()]*)")
 PRINTABLE_ASCII = re.compile(r"^[\x1d\x21-\x7e]*$")
 

@@ -13,6 +13,9 @@ import msgspec
 from outreach.paths import resources_dir
 
 VOCAB_VERSION = 1
+# The kit issue's `resupply_reason` codes meaning the last kit was used: the desktop form asks for
+# the naloxone-use report with them, and the commissioner set counts them (one home, issue 14).
+USE_REASONS = ("used_on_self", "used_on_other")
 _NO_CODES: frozenset[str] = frozenset()
 CodeChecks = tuple[tuple[str, str, frozenset[str]], ...]
 

@@ -1,16 +1,23 @@
-"""CLI commands for reports: `outreach export csv|pdf` and `outreach card`."""
+"""CLI commands for reports: `outreach counts`, `outreach export csv|pdf` and `outreach card`."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
+import io
+import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any, TextIO
 
-from outreach.cli_support import CommandError, open_store_from_args
-from outreach.store.commands import parse_date
+from outreach.cli_support import CommandError, open_store_from_args, parse_date
+from outreach.records.facts import count_fields
 
 log = logging.getLogger(__name__)
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(9999, 12, 31)
 
 EXPORT_HELP = """Counts for a period as CSV (one tidy table per count: a .zip, or a folder for any
 other --out) or as the monthly PDF report. --publish applies disclosure control (0 stays 0, 1-7
@@ -18,6 +25,18 @@ shown as *, others rounded to the nearest 5). Client codes never appear in an ex
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    count = commands.add_parser("counts", help="counts grouped by fields and period")
+    count.add_argument("--from", dest="start", type=parse_date, default=EARLIEST)
+    count.add_argument("--to", dest="end", type=parse_date, default=LATEST)
+    count.add_argument("--by", type=parse_fields, default=[], help="e.g. product,recipient,month")
+    count.add_argument(
+        "--type", choices=list(count_fields()), help="record type (default: inferred)"
+    )
+    count.add_argument("--format", choices=("json", "csv"), default="json")
+    count.add_argument("--publish", action="store_true", help="apply disclosure control")
+    count.add_argument("--user")
+    count.set_defaults(func=cmd_counts)
+
     export = commands.add_parser(
         "export", help="export counts as CSV or PDF", description=EXPORT_HELP
     )
@@ -37,6 +56,38 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     card.add_argument("--destination", default="", help="where the card refers to")
     card.add_argument("--service", default="", help="service name printed on the card")
     card.set_defaults(func=cmd_card)
+
+
+def parse_fields(text: str) -> list[str]:
+    return [field.strip() for field in text.split(",") if field.strip()]
+
+
+def cmd_counts(args: argparse.Namespace) -> int:
+    from outreach.reports.disclosure import publish_rows
+
+    if args.start > args.end:
+        raise CommandError("--from is after --to")
+    store = open_store_from_args(args)
+    try:
+        rows = store.counts(args.by, args.start, args.end, args.type)
+    finally:
+        store.close()
+    if args.publish:
+        rows = publish_rows(rows)
+    write_rows(rows, [*args.by, "count"], args.format, sys.stdout)
+    return 0
+
+
+def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str, out: TextIO) -> None:
+    if fmt == "json":
+        json.dump(rows, out, indent=1)
+        out.write("\n")
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    out.write(buffer.getvalue())
 
 
 def _check_out(out: Path) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from outreach.domain.roles import Action
+from outreach.domain.vocab import USE_REASONS
 from outreach.records.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from outreach.store.store import Store
 
 RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
-USE_REASONS = ("used_on_self", "used_on_other")
 HIGH_RISK = ("high", "very_high")
 
 KIT_FIELDS = ("site", "product", "recipient", "supply", "resupply_reason", "training")

@@ -16,6 +16,7 @@ from outreach.domain.vocab import base_vocabulary
 from outreach.errors import StockError
 from outreach.records import KitIssue, Record, StockMovement, Void, decode_record, facts
 from outreach.stock.ledger import ADJUSTMENT, StockKey, balances, signed
+from outreach.store.companions import register_companion_writer
 from outreach.store.connection import Connection
 
 _RELEVANT = (KitIssue, StockMovement, Void)
@@ -153,3 +154,8 @@ def _check_not_negative(
                 f"{vocab.label('site', key.site)} would go to {after}. Receive it first, or "
                 "count the stock and record an adjustment."
             )
+
+
+def register() -> None:
+    """Install the ledger's rules in every `Store.add` (call once at start-up; idempotent)."""
+    register_companion_writer(ledger_companions)

@@ -1,29 +1,24 @@
-"""CLI commands for the local store: init, record, counts, status."""
+"""CLI commands for the local store: init, record, status (counts live with the reports)."""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
-import io
 import json
 import logging
 import sys
-from typing import Any, TextIO
+from typing import Any
 
 from outreach import config, paths
 from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
 from outreach.domain.roles import ROLES
-from outreach.errors import InvalidRecord, NotPermitted
+from outreach.errors import InvalidRecord, NotPermitted, RepeatSerial
 from outreach.records import registry
-from outreach.records.facts import count_fields
 from outreach.records.record_lines import parse_lines
+from outreach.store.kit_issue import refuse_repeat_serials
 from outreach.store.session import create_store, load_vault, store_exists
 
 log = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 50
-EARLIEST = dt.date(2000, 1, 1)
-LATEST = dt.date(9999, 12, 31)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,19 +35,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     record.add_argument("--file", default="-", help="JSON-lines file, or - for stdin (default)")
     record.add_argument("--user", help="who records (default: the only or last user)")
-    record.set_defaults(func=cmd_record)
-
-    count = commands.add_parser("counts", help="counts grouped by fields and period")
-    count.add_argument("--from", dest="start", type=parse_date, default=EARLIEST)
-    count.add_argument("--to", dest="end", type=parse_date, default=LATEST)
-    count.add_argument("--by", type=parse_fields, default=[], help="e.g. product,recipient,month")
-    count.add_argument(
-        "--type", choices=list(count_fields()), help="record type (default: inferred)"
+    record.add_argument(
+        "--allow-repeat-serial",
+        action="store_true",
+        help="issue kits whose pack serial was issued before (refused otherwise)",
     )
-    count.add_argument("--format", choices=("json", "csv"), default="json")
-    count.add_argument("--publish", action="store_true", help="apply disclosure control")
-    count.add_argument("--user")
-    count.set_defaults(func=cmd_counts)
+    record.set_defaults(func=cmd_record)
 
     status = commands.add_parser("status", help="store, users, records, sync and integrity (JSON)")
     status.add_argument("--check", action="store_true", help="verify every page (slower)")
@@ -68,17 +56,6 @@ def record_help() -> str:
         "recorded_by are filled in when absent. If any line is invalid nothing is saved and\n"
         f"every bad line is reported. Types:\n{kinds}"
     )
-
-
-def parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
-def parse_fields(text: str) -> list[str]:
-    return [field.strip() for field in text.split(",") if field.strip()]
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -124,7 +101,14 @@ def cmd_record(args: argparse.Namespace) -> int:
         if not records:
             raise CommandError("no records in the input")
         try:
+            if not args.allow_repeat_serial:
+                refuse_repeat_serials(store, records)
             store.add(records)
+        except RepeatSerial as exc:
+            sys.stderr.write(
+                f"outreach: {exc}; nothing was saved (--allow-repeat-serial issues it anyway)\n"
+            )
+            return 1
         except (InvalidRecord, NotPermitted) as exc:
             sys.stderr.write(f"outreach: {exc}; nothing was saved\n")
             return 1
@@ -133,34 +117,6 @@ def cmd_record(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
-
-
-def cmd_counts(args: argparse.Namespace) -> int:
-    if args.start > args.end:
-        raise CommandError("--from is after --to")
-    store = open_store_from_args(args)
-    try:
-        rows = store.counts(args.by, args.start, args.end, args.type)
-    finally:
-        store.close()
-    if args.publish:
-        from outreach.reports.disclosure import publish_rows
-
-        rows = publish_rows(rows)
-    write_rows(rows, [*args.by, "count"], args.format, sys.stdout)
-    return 0
-
-
-def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str, out: TextIO) -> None:
-    if fmt == "json":
-        json.dump(rows, out, indent=1)
-        out.write("\n")
-        return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    out.write(buffer.getvalue())
 
 
 def cmd_status(args: argparse.Namespace) -> int:

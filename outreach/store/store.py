@@ -20,6 +20,7 @@ from outreach.errors import InvalidRecord, VaultLocked
 from outreach.records import Record, Void, decode_record, encode_record, facts, permissions
 from outreach.records.validation import build_record
 from outreach.store.changes import Changes
+from outreach.store.companions import companion_writers
 from outreach.store.connection import (
     Connection,
     DatabaseError,
@@ -162,10 +163,12 @@ class Store:
         )
 
     def _companions(self, conn: Connection, records: Sequence[Record]) -> list[Record]:
-        """Records the stock ledger adds to the same transaction, or StockError (DESIGN §3)."""
-        from outreach.stock.companion import ledger_companions  # the ledger builds on the store
-
-        return ledger_companions(conn, records)
+        """Records the registered writers (the stock ledger) add to the same transaction, or
+        their error, e.g. StockError (DESIGN §3; outreach.store.companions)."""
+        extras: list[Record] = []
+        for writer in companion_writers():
+            extras.extend(writer(conn, records))
+        return extras
 
     def add_new(self, data: dict[str, Any]) -> tuple[Record, Changes]:
         """Build a record from form values (id, time and user filled in), validate and save it."""

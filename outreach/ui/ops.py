@@ -262,9 +262,14 @@ class Ops(QObject):
     def _execute_on_store(self, op: Op[T]) -> T:
         if op._kind == "open":
             self._close_on_thread()
+            # The desktop app's composition point for the store (DESIGN §2): the ledger's rules
+            # join every write. Here, not at start-up, so the first window paints no later.
+            from outreach.stock.companion import register
+
+            register()
             result: Any = op._call()  # a Store, or a tuple starting with one (create_store)
             self._store = result[0] if isinstance(result, tuple) else result
-            return result  # type: ignore[no-any-return]
+            return result
         if op._kind == "close":
             self._close_on_thread()
             return op._call()

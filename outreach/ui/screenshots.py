@@ -10,7 +10,9 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -18,10 +20,15 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from outreach import paths  # noqa: E402
+from outreach.domain.gs1_text import GS, GS_SHOWN  # noqa: E402
 from outreach.store.vault import KdfParams  # noqa: E402
 
+if TYPE_CHECKING:
+    from outreach.ui.main_window import MainWindow
+    from outreach.ui.workspace import Workspace
+
 log = logging.getLogger(__name__)
-SCAN = "0105060097930012" + "17281231" + "10AB12" + "\x1d" + "21SN0001"
+SCAN = "0105060097930012" + "17281231" + "10AB12" + GS + "21SN0001"
 QUICK_KDF = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)  # throw-away store only
 
 
@@ -31,9 +38,9 @@ def settle(ms: int = 150) -> None:
     loop.exec()
 
 
-def wait_for(predicate: object, timeout_ms: int = 10_000) -> None:
+def wait_for(predicate: Callable[[], bool], timeout_ms: int = 10_000) -> None:
     waited = 0
-    while not predicate() and waited < timeout_ms:  # type: ignore[operator]
+    while not predicate() and waited < timeout_ms:
         settle(20)
         waited += 20
 
@@ -64,8 +71,6 @@ def window_on_laptop(window: QWidget, out: Path, suffix: str) -> None:
 
 def capture(out: Path, suffix: str) -> None:
     from outreach.ui.main_window import MainWindow
-    from outreach.ui.pages.issue_kit import IssueKitPage
-    from outreach.ui.pages.record_contact import RecordContactPage
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,62 +79,90 @@ def capture(out: Path, suffix: str) -> None:
         window = MainWindow(data, kdf=QUICK_KDF)
         window.resize(1100, 800)
         window.show()
-        setup = window.stack.currentWidget()
-        setup.user.setText("alice")  # type: ignore[attr-defined]
-        setup.area.setText("LS6")  # type: ignore[attr-defined]
-        shot(window, out, "setup", suffix)
-        setup._about_done()  # type: ignore[attr-defined]
-        for field in (setup.new.first, setup.new.second):  # type: ignore[attr-defined]
-            field.setText("correct horse battery staple")
-        setup._create()  # type: ignore[attr-defined]
-        wait_for(lambda: setup.steps.currentIndex() == 2)  # type: ignore[attr-defined]
-        shot(window, out, "recovery-key", suffix)
-        setup.saved.setChecked(True)  # type: ignore[attr-defined]
-        setup._finish()  # type: ignore[attr-defined]
-        window.lock()
-        settle()
-        shot(window, out, "unlock", suffix)
-        unlock = window.stack.currentWidget()
-        unlock.passphrase.setText("correct horse battery staple")  # type: ignore[attr-defined]
-        unlock.try_unlock()  # type: ignore[attr-defined]
-        wait_for(lambda: window.workspace is not None)
-        assert window.workspace is not None
-        page = window.workspace.show_page("RecordContactPage")
-        assert isinstance(page, RecordContactPage)
-        wait_for(lambda: page.client.service_key is not None)
-        page.client.initials.setText("JS")
-        page.client.dob.setText("17/02/1990")
-        page.client.sex.setText("F")
-        page.client._maybe_make()
-        for group, codes in (
-            (page.age_band, ["35_44"]),
-            (page.gender, ["female"]),
-            (page.substances, ["heroin", "benzodiazepines"]),
-            (page.risk_factors, ["prison_release_2w", "using_alone"]),
-            (page.interventions, ["harm_reduction_advice", "naloxone_supplied"]),
-            (page.referrals, ["drug_treatment"]),
-        ):
-            group.set_selected(codes)
-        wait_for(lambda: bool(page.client_history.text()))
-        shot(window, out, "record-contact", suffix)
-        window_on_laptop(window, out, suffix)
-        page.save()
-        wait_for(lambda: isinstance(window.workspace.stack.currentWidget(), IssueKitPage))  # type: ignore[union-attr]
-        kit = window.workspace.stack.currentWidget()
-        assert isinstance(kit, IssueKitPage)
-        kit.scan.setText(SCAN.replace("\x1d", "\u241d"))
-        kit.read_scan()
-        shot(window, out, "issue-naloxone", suffix)
-        kit.save()
-        wait_for(lambda: "Saved" in kit.banner.label.text())
-        window.workspace.show_page("HistoryPage")
+        _set_up(window, out, suffix)
+        _unlock(window, out, suffix)
+        workspace = window.workspace
+        assert workspace is not None
+        _record_contact(window, workspace, out, suffix)
+        _issue_kit(window, workspace, out, suffix)
+        workspace.show_page("HistoryPage")
         settle(300)
         shot(window, out, "history", suffix)
-        window.workspace.show_page("SyncPage")
+        workspace.show_page("SyncPage")
         settle(300)
         shot(window, out, "sync", suffix)
         window.close()
         paths.set_data_dir(None)
+
+
+def _set_up(window: MainWindow, out: Path, suffix: str) -> None:
+    from outreach.ui.screens.setup import SetupScreen
+
+    setup = window.stack.currentWidget()
+    assert isinstance(setup, SetupScreen)
+    setup.user.setText("alice")
+    setup.area.setText("LS6")
+    shot(window, out, "setup", suffix)
+    setup._about_done()
+    for field in (setup.new.first, setup.new.second):
+        field.setText("correct horse battery staple")
+    setup._create()
+    wait_for(lambda: setup.steps.currentIndex() == 2)
+    shot(window, out, "recovery-key", suffix)
+    setup.saved.setChecked(True)
+    setup._finish()
+    window.lock()
+    settle()
+    shot(window, out, "unlock", suffix)
+
+
+def _unlock(window: MainWindow, out: Path, suffix: str) -> None:
+    from outreach.ui.screens.unlock import UnlockScreen
+
+    unlock = window.stack.currentWidget()
+    assert isinstance(unlock, UnlockScreen)
+    unlock.passphrase.setText("correct horse battery staple")
+    unlock.try_unlock()
+    wait_for(lambda: window.workspace is not None)
+
+
+def _record_contact(window: MainWindow, workspace: Workspace, out: Path, suffix: str) -> None:
+    from outreach.ui.pages.issue_kit import IssueKitPage
+    from outreach.ui.pages.record_contact import RecordContactPage
+
+    page = workspace.show_page("RecordContactPage")
+    assert isinstance(page, RecordContactPage)
+    wait_for(lambda: page.client.service_key is not None)
+    page.client.initials.setText("JS")
+    page.client.dob.setText("17/02/1990")
+    page.client.sex.setText("F")
+    page.client._maybe_make()
+    for group, codes in (
+        (page.age_band, ["35_44"]),
+        (page.gender, ["female"]),
+        (page.substances, ["heroin", "benzodiazepines"]),
+        (page.risk_factors, ["prison_release_2w", "using_alone"]),
+        (page.interventions, ["harm_reduction_advice", "naloxone_supplied"]),
+        (page.referrals, ["drug_treatment"]),
+    ):
+        group.set_selected(codes)
+    wait_for(lambda: bool(page.client_history.text()))
+    shot(window, out, "record-contact", suffix)
+    window_on_laptop(window, out, suffix)
+    page.save()
+    wait_for(lambda: isinstance(workspace.stack.currentWidget(), IssueKitPage))
+
+
+def _issue_kit(window: MainWindow, workspace: Workspace, out: Path, suffix: str) -> None:
+    from outreach.ui.pages.issue_kit import IssueKitPage
+
+    kit = workspace.stack.currentWidget()
+    assert isinstance(kit, IssueKitPage)
+    kit.scan.setText(SCAN.replace(GS, GS_SHOWN))
+    kit.read_scan()
+    shot(window, out, "issue-naloxone", suffix)
+    kit.save()
+    wait_for(lambda: "Saved" in kit.banner.label.text())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,11 +64,15 @@ class Workspace(QWidget):
     def _focus_if_lost(self) -> None:
         focused = QApplication.focusWidget()
         page = self.stack.currentWidget()
+        if page is None:
+            return
         if focused is None or not (focused is page or page.isAncestorOf(focused)):
             self.focus_page()
 
     def focus_page(self) -> None:
         page = self.stack.currentWidget()
+        if page is None:
+            return
         focus = getattr(page, "first_field", None)
         (focus() if callable(focus) else page).setFocus()
 
@@ -88,12 +92,13 @@ class Workspace(QWidget):
     def _page_at(self, index: int) -> QWidget:
         page = self._built.get(index)
         if page is None:
-            page = self.entries[index].load()(self.ctx)  # type: ignore[call-arg]
+            page = self.entries[index].load()(self.ctx)
             self._built[index] = page
             placeholder = self.stack.widget(index)
             self.stack.insertWidget(index, page)
-            self.stack.removeWidget(placeholder)
-            placeholder.deleteLater()
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
             self._link(page)
         return page
 

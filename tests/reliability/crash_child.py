@@ -18,9 +18,12 @@ from pathlib import Path
 
 from outreach.errors import WrongPassphrase
 from outreach.records.validation import build_record
+from outreach.stock.companion import register
 from outreach.store import session
 from outreach.store.session import change_passphrase, create_store, unlock_store
 from outreach.store.vault import KdfParams
+
+register()  # what the composition roots do at start-up
 
 KDF = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)
 PASSPHRASES = ("correct horse battery staple", "another long passphrase 42")

@@ -29,7 +29,9 @@ CRASH_WRITER = """
 import os, sys
 from pathlib import Path
 from outreach.records.validation import build_record
+from outreach.stock.companion import register
 from outreach.store.session import unlock_store
+register()
 store = unlock_store(Path(sys.argv[1]), "alice", os.environ["OUTREACH_PASSPHRASE"])
 kit = {**__import__("json").loads(sys.argv[2])}
 while True:

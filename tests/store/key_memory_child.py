@@ -15,10 +15,13 @@ import sys
 from pathlib import Path
 
 from outreach.records.validation import build_record
+from outreach.stock.companion import register
 from outreach.store.connection import _key_statement
 from outreach.store.secret import wipe
 from outreach.store.session import load_vault, unlock_store
 from tests.samples import CONTACT, KIT
+
+register()  # what the composition roots do at start-up (outreach.store.companions)
 
 
 def main(data_dir: str, user: str, passphrase: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,8 @@ from outreach.records import permissions
 
 if TYPE_CHECKING:  # no Qt at package import: tools that walk packages import __init__ files
     from PySide6.QtWidgets import QWidget
+
+    from outreach.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,11 @@ class PageEntry:
     title: str
     roles: frozenset[str] = ALL_ROLES
 
-    def load(self) -> type[QWidget]:
-        page: type[QWidget] = getattr(importlib.import_module(self.module), self.cls)
+    def load(self) -> Callable[[AppContext], QWidget]:
+        """The page's class (built with the app's context), importing its module now."""
+        page: Callable[[AppContext], QWidget] = getattr(
+            importlib.import_module(self.module), self.cls
+        )
         return page
 
 

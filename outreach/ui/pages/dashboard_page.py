@@ -110,6 +110,11 @@ class DashboardPage(QWidget):
         self.at_risk.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.chart_view = self._make_chart_view()
 
+        self._lay_out()
+        self.counts: CountSet | None = None
+        self._connect()
+
+    def _lay_out(self) -> None:
         # Period and filters on two rows, so that the page fits a 1080p screen at 200% scaling.
         period = QHBoxLayout()
         for widget in (QLabel("From"), self.start, QLabel("to"), self.end):
@@ -142,7 +147,7 @@ class DashboardPage(QWidget):
         layout.addLayout(lower, 1)
         layout.addLayout(exports)
 
-        self.counts: CountSet | None = None
+    def _connect(self) -> None:
         self.this_month.clicked.connect(lambda: self.set_period(*month_span(dt.date.today())))
         self.last_month.clicked.connect(lambda: self.set_period(*month_span(dt.date.today(), 1)))
         self.refresh_button.clicked.connect(self.refresh)
@@ -151,7 +156,7 @@ class DashboardPage(QWidget):
         self.chart_choice.currentIndexChanged.connect(lambda _: self._draw_chart())
         self.export_csv_button.clicked.connect(lambda: self._ask_and_export("csv"))
         self.export_pdf_button.clicked.connect(lambda: self._ask_and_export("pdf"))
-        ctx.changes.connect(self._on_changes)
+        self.ctx.changes.connect(self._on_changes)
 
     # -- page contract ---------------------------------------------------------------------
 

@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.client_code import format_client_code
-from outreach.errors import InvalidRecord
+from outreach.domain.vocab import USE_REASONS
+from outreach.errors import InvalidRecord, RepeatSerial
 from outreach.records import Record
+from outreach.store.kit_issue import save_kit
 from outreach.store.store import Changes, StoredRecord
 from outreach.ui.context import AppContext
-from outreach.ui.kit_save import USE_REASONS, RepeatSerial, save_kit
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.date_field import DateField, show_date
 from outreach.ui.widgets.form_page import lay_out_form_page
@@ -104,7 +105,7 @@ class IssueKitPage(QWidget):
         form.addRow("Resupply reason", self.reason)
         form.addRow("Training", self.training)
         form.addRow(self.use)  # last: appearing, it pushes nothing down
-        self.scroll = lay_out_form_page(self, self.banner, form, self.save_button)
+        self.scroll_area = lay_out_form_page(self, self.banner, form, self.save_button)
 
     def first_field(self) -> QWidget:
         return self.scan

@@ -113,7 +113,7 @@ class RecordContactPage(QWidget):
         referral_row.addWidget(self.referral_text, 1)
         referral_row.addWidget(self.print_button)
         form.addRow("", referral_row)
-        self.scroll = lay_out_form_page(self, self.banner, form, self.save_button, self.risk)
+        self.scroll_area = lay_out_form_page(self, self.banner, form, self.save_button, self.risk)
 
     def _connect(self) -> None:
         self.client.code_changed.connect(self._code_changed)

@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
 
 from outreach import stock
 from outreach.errors import OutreachError
+from outreach.records.validation import MAX_QUANTITY
 from outreach.stock import Alert, StockKey, StockLine
+from outreach.stock.operations import WRITE_OFFS
 from outreach.store.store import Changes, Store
 from outreach.ui.context import AppContext
 from outreach.ui.widgets.date_field import DateField, show_date
@@ -37,7 +39,8 @@ from outreach.ui.widgets.message_bar import MessageBar
 from outreach.ui.widgets.scan_field import ScanField
 from outreach.ui.widgets.site_box import SiteBox, usual_site
 
-WRITE_OFF_REASONS = (("expired", "Expired"), ("damaged", "Damaged"), ("recalled", "Recalled"))
+# What a batch may be written off as: the ledger's list (one home), shown capitalised.
+WRITE_OFF_REASONS = tuple((why, why.capitalize()) for why in WRITE_OFFS)
 
 
 def _combo(name: str, items: list[tuple[str, str]]) -> QComboBox:
@@ -51,7 +54,7 @@ def _combo(name: str, items: list[tuple[str, str]]) -> QComboBox:
 def _spin(name: str, low: int, value: int) -> QSpinBox:
     spin = QSpinBox()
     spin.setAccessibleName(name)
-    spin.setRange(low, 100_000)
+    spin.setRange(low, MAX_QUANTITY)  # the core's limit on one movement
     spin.setValue(value)
     return spin
 
@@ -65,6 +68,19 @@ class StockPage(QWidget):
         self.site.set_site(usual_site(ctx.settings, ctx.role, vocab))
         self.message = MessageBar("Stock message")
 
+        receive = self._build_receive()
+        self._build_on_hand()
+        actions = self._build_actions()
+        self._lay_out(receive, actions)
+        self.lines: list[StockLine] = []
+        self._connect()
+        self._clean = self._state()
+        self.refresh()
+
+    # -- building (in widget order: the tab order follows it) ---------------------------------
+
+    def _build_receive(self) -> QGroupBox:
+        vocab = self.ctx.vocab
         self.scan = ScanField()
         self.product = _combo(
             "Product", [(c, vocab.label("product", c)) for c in vocab.codes("product")]
@@ -83,7 +99,9 @@ class StockPage(QWidget):
         form.addRow("Expiry", self.expiry)
         form.addRow("Packs", self.quantity)
         form.addRow(self.receive_button)
+        return receive
 
+    def _build_on_hand(self) -> None:
         self.table = QTableWidget(0, 4)
         self.table.setAccessibleName("Stock on hand")
         self.table.setHorizontalHeaderLabels(["Product", "Batch", "Expiry", "On hand"])
@@ -98,6 +116,7 @@ class StockPage(QWidget):
         self.alerts.setAccessibleName("Stock alerts")
         self.alerts.setMaximumHeight(110)
 
+    def _build_actions(self) -> QGroupBox:
         self.counted = _spin("Packs counted", 0, 0)
         self.count_button = QPushButton("Record &count")
         self.count_button.setAutoDefault(True)  # Enter on it presses it, as Space does
@@ -115,7 +134,9 @@ class StockPage(QWidget):
         row.addWidget(self.write_off_quantity)
         row.addWidget(self.write_off_button)
         row.addStretch(1)
+        return actions
 
+    def _lay_out(self, receive: QGroupBox, actions: QGroupBox) -> None:
         top = QHBoxLayout()
         top.addWidget(QLabel("Site"))
         top.addWidget(self.site)
@@ -135,7 +156,7 @@ class StockPage(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(body, 1)
 
-        self.lines: list[StockLine] = []
+    def _connect(self) -> None:
         self.scan.returnPressed.connect(self.read_scan)
         self.receive_button.clicked.connect(self.receive)
         # Enter in any receive field takes the stock in (the scan fills them and lands on Packs).
@@ -146,9 +167,7 @@ class StockPage(QWidget):
         self.write_off_button.clicked.connect(self.write_off)
         self.site.currentIndexChanged.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._on_selection)
-        ctx.changes.connect(self._on_changes)
-        self._clean = self._state()
-        self.refresh()
+        self.ctx.changes.connect(self._on_changes)
 
     # -- page contract ---------------------------------------------------------------------
 

@@ -11,8 +11,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-GS = "\x1d"
-GS_SHOWN = "\u241d"  # SYMBOL FOR GROUP SEPARATOR
+from outreach.domain.gs1_text import GS, GS_SHOWN
 
 
 def is_group_separator(event: QKeyEvent) -> bool:

@@ -27,8 +27,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.hub_process import hub_process, init_hub, make_records, postgres_database
-from outreach.domain.records import encode_record
 from outreach.hub.service import Hub
+from outreach.records import encode_record
 from outreach.sync.envelope import raw_public, seal
 from outreach.sync.protocol import EnrolRequest, b64e
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from outreach.domain.facts import period_keys
+from outreach.records.facts import period_keys
 from outreach.reports.commissioner import local_counts
 from outreach.reports.pdf_report import report_pdf
 from outreach.store.connection import Connection

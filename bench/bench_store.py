@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlcipher3
 
 from outreach.domain import ids
-from outreach.domain.records import Contact, KitIssue, Record
+from outreach.records import Contact, KitIssue, Record
 from outreach.stock.companion import register
 from outreach.store.connection import CACHE_KIB, Connection, open_encrypted
 from outreach.store.counts import counts

@@ -40,7 +40,7 @@ def fill(store: object, count: int, seed: int = 7) -> list[str]:
     """`count` records over the last year, newest last; returns the client codes used."""
     from outreach.domain import ids
     from outreach.domain.client_code import make_client_code
-    from outreach.domain.records import Contact, KitIssue, Record
+    from outreach.records import Contact, KitIssue, Record
     from outreach.ui import sync_api
 
     rng = random.Random(seed)

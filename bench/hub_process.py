@@ -16,10 +16,10 @@ import httpx
 import sqlalchemy as sa
 
 from outreach.domain import ids
-from outreach.domain.records import Contact, Record
 from outreach.hub import db
 from outreach.hub.keys import create_keys
 from outreach.hub.service import Hub
+from outreach.records import Contact, Record
 
 START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"

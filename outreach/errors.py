@@ -82,7 +82,7 @@ class UnknownUser(StoreError):
 
 
 class NotPermitted(OutreachError):
-    """The user's role may not do this (outreach.domain.permissions); nothing was done."""
+    """The user's role may not do this (outreach.records.permissions); nothing was done."""
 
     def __init__(
         self, message: str, *, role: str, action: str, record_type: str | None = None

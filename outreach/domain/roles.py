@@ -1,5 +1,5 @@
 """The roles people have on a device, the actions a role may be granted, and the shape in which
-each record type declares its grants (`Access`, read by `outreach.domain.permissions`).
+each record type declares its grants (`Access`, read by `outreach.records.permissions`).
 
 This module holds no rule about any record type: each type states its own `ACCESS` beside its
 fields, so the declaration moves with the type.

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 
-from outreach.domain.facts import FACT_COLUMNS, ITEM_FIELDS, NUMERIC_COLUMNS, PERIOD_FIELDS
 from outreach.hub import migrations
+from outreach.records.facts import FACT_COLUMNS, ITEM_FIELDS, NUMERIC_COLUMNS, PERIOD_FIELDS
 
 log = logging.getLogger(__name__)
 metadata = sa.MetaData()

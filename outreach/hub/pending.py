@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from outreach.domain.records import decode_record
 from outreach.hub import pg_store
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
+from outreach.records import decode_record
 
 CHUNK = 2000
 

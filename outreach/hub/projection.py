@@ -15,11 +15,10 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from outreach.domain import facts as fact_projection
-from outreach.domain.facts import ITEM_FIELDS
-from outreach.domain.records import Record
 from outreach.hub import db
 from outreach.hub.sql import Sql
+from outreach.records import Record
+from outreach.records import facts as fact_projection
 
 
 class Projected:
@@ -62,10 +61,8 @@ def _columns(kind: type) -> tuple[tuple[str, ...], Callable[[dict[str, Any]], tu
     return (*_OWN_COLUMNS, *columns, *_list_columns(kind)), operator.itemgetter(*columns)
 
 
-@functools.cache
 def _list_columns(kind: type) -> tuple[str, ...]:
-    fields = set(getattr(kind, "__struct_fields__", ()))
-    return tuple(field for field in ITEM_FIELDS if field in fields)
+    return fact_projection.list_fields(kind)
 
 
 def _lists(kind: type, items: Sequence[tuple[str, str]]) -> tuple[str | None, ...]:

@@ -18,8 +18,6 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from outreach.domain.client_code import new_service_key
-from outreach.domain.records import decode_record
-from outreach.domain.validation import validate
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord
 from outreach.hub import db, enrolment, pending
@@ -40,6 +38,8 @@ from outreach.hub.limits import MAX_BATCH_PLAINTEXT, MAX_RECORD_BYTES, MAX_SEQ
 from outreach.hub.projection import Projected
 from outreach.hub.sql import Sql
 from outreach.hub.write_lock import WriteLock
+from outreach.records import decode_record
+from outreach.records.validation import validate
 from outreach.store.counts import Layout, count_query
 from outreach.sync.envelope import (
     EnvelopeError,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from outreach.cli_support import CommandError, open_store_from_args, parse_date
-from outreach.domain.facts import COUNT_FIELDS
+from outreach.records.facts import count_fields
 
 log = logging.getLogger(__name__)
 EARLIEST = dt.date(2000, 1, 1)
@@ -29,7 +29,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     count.add_argument("--from", dest="start", type=parse_date, default=EARLIEST)
     count.add_argument("--to", dest="end", type=parse_date, default=LATEST)
     count.add_argument("--by", type=parse_fields, default=[], help="e.g. product,recipient,month")
-    count.add_argument("--type", choices=list(COUNT_FIELDS), help="record type (default: inferred)")
+    count.add_argument(
+        "--type", choices=list(count_fields()), help="record type (default: inferred)"
+    )
     count.add_argument("--format", choices=("json", "csv"), default="json")
     count.add_argument("--publish", action="store_true", help="apply disclosure control")
     count.add_argument("--user")

@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from outreach.domain.facts import ITEM_FIELDS
 from outreach.domain.roles import Action
 from outreach.domain.vocab import USE_REASONS
+from outreach.records.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
 

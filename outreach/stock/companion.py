@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from outreach.domain import facts, ids
-from outreach.domain.records import KitIssue, Record, StockMovement, Void, decode_record
+from outreach.domain import ids
 from outreach.domain.vocab import base_vocabulary
 from outreach.errors import StockError
+from outreach.records import KitIssue, Record, StockMovement, Void, decode_record, facts
 from outreach.stock.ledger import ADJUSTMENT, StockKey, balances, signed
 from outreach.store.companions import register_companion_writer
 from outreach.store.connection import Connection

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from outreach.domain.records import StockMovement
+from outreach.records import StockMovement
 from outreach.store.connection import Connection
 
 INCOMING = frozenset({"received", "returned", "transfer_in"})

@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from outreach.domain.records import Record
-from outreach.domain.validation import build_entered, build_record
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord, StockError
+from outreach.records import Record
+from outreach.records.validation import build_entered, build_record
 from outreach.stock.ledger import StockKey, quantity_of
 from outreach.store.store import Changes, Store
 

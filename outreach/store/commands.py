@@ -10,9 +10,10 @@ from typing import Any
 
 from outreach import config, paths
 from outreach.cli_support import CommandError, open_store_from_args, read_passphrase
-from outreach.domain.record_lines import parse_lines
 from outreach.domain.roles import ROLES
 from outreach.errors import InvalidRecord, NotPermitted, RepeatSerial
+from outreach.records import registry
+from outreach.records.record_lines import parse_lines
 from outreach.store.kit_issue import refuse_repeat_serials
 from outreach.store.session import create_store, load_vault, store_exists
 
@@ -27,7 +28,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     init.set_defaults(func=cmd_init)
 
     record = commands.add_parser(
-        "record", help="save records from JSON lines (all-or-nothing)", description=RECORD_HELP
+        "record",
+        help="save records from JSON lines (all-or-nothing)",
+        description=record_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     record.add_argument("--file", default="-", help="JSON-lines file, or - for stdin (default)")
     record.add_argument("--user", help="who records (default: the only or last user)")
@@ -44,9 +48,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status.set_defaults(func=cmd_status, reads_only=True)
 
 
-RECORD_HELP = """Each line is one JSON object with a "type" (contact, kit_issue, naloxone_use,
-stock_movement, void) and its fields; id, occurred_at and recorded_by are filled in when absent.
-If any line is invalid nothing is saved and every bad line is reported."""
+def record_help() -> str:
+    """`outreach record --help`: every registered record type with its one-line help."""
+    kinds = "\n".join(f"  {spec.name}: {spec.help}" for spec in registry.types())
+    return (
+        'Each line is one JSON object with a "type" and its fields; id, occurred_at and\n'
+        "recorded_by are filled in when absent. If any line is invalid nothing is saved and\n"
+        f"every bad line is reported. Types:\n{kinds}"
+    )
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from outreach.domain.records import Record
+from outreach.records import Record
 from outreach.store.connection import Connection
 
 # (connection inside the open transaction, records just inserted) -> records to add; may raise.

@@ -13,9 +13,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from outreach.domain.facts import COUNT_FIELDS, ITEM_FIELDS, PERIOD_FIELDS, infer_count_type
 from outreach.errors import InvalidRecord
-from outreach.store import rollup
+from outreach.records.facts import ITEM_FIELDS, PERIOD_FIELDS, count_fields, infer_count_type
+from outreach.store import migrations, rollup
 from outreach.store.connection import Connection
 from outreach.store.fact_table import ORDINAL_TO_JULIAN
 
@@ -38,9 +38,10 @@ def _check_fields(by: Sequence[str], kind: str | None) -> tuple[list[str], str]:
         kind = kind or infer_count_type(fields)
     except ValueError as exc:
         raise InvalidRecord(str(exc), field="by") from None
-    if kind not in COUNT_FIELDS:
+    counted = count_fields()
+    if kind not in counted:
         raise InvalidRecord(f"cannot count records of type '{kind}'", field="type")
-    allowed = (*COUNT_FIELDS[kind], *PERIOD_FIELDS)
+    allowed = (*counted[kind], *PERIOD_FIELDS)
     for field in fields:
         if field not in allowed:
             raise InvalidRecord(f"a {kind} cannot be counted by '{field}'", field="by")
@@ -71,12 +72,17 @@ def count_query(
             sql += f" ORDER BY {_positions(fields)}"
         return sql, params, kind
     params.update(start=start.toordinal(), end=end.toordinal())
-    if layout == "rollup" and rollup.serves(fields):
+    if layout == "rollup" and rollup.serves(fields) and _rolled_up(kind, fields):
         params["field"] = rollup.counted_field(fields)
         inner = rollup.cells_query(fields, quantity)
     else:
         inner = _fact_rows_query(fields, quantity, params, layout="coded")
     return _decoded(inner, fields), params, kind
+
+
+def _rolled_up(kind: str, fields: Sequence[str]) -> bool:
+    """Whether the installed roll-up has cells for this count (see `migrations.ROLLUP`)."""
+    return rollup.counted_field(fields) in migrations.ROLLUP.counted.get(kind, ())
 
 
 def _positions(fields: Sequence[str]) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from outreach.domain import facts
-from outreach.domain.records import Record
+from outreach.records import Record, facts
 from outreach.store.connection import Connection
 
 # Columns holding a code id, in table order; `day` is an ordinal, quantity and doses are numbers.

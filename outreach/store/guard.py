@@ -1,4 +1,4 @@
-"""One unlocked user's role, applied by the store to every write and read (domain.permissions).
+"""One unlocked user's role, applied by the store to every write and read (records.permissions).
 
 Kept apart from `Store` so the store module stays about storing: `Store` asks the guard before a
 write and filters reads through it. A void is read under its target's type, so the guard keeps
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from outreach.domain import facts, permissions
-from outreach.domain.records import Record, Void
 from outreach.domain.roles import Action
+from outreach.records import Record, Void, facts, permissions
 from outreach.store.connection import Connection
 
 TYPE_CACHE = 100_000  # target types kept for reading voids (~10 MB at most)
@@ -25,7 +24,7 @@ class RoleGuard:
 
     @property
     def reads_everything(self) -> bool:
-        return permissions.types_for(self.role, Action.READ) == permissions.GRANTED_TYPES
+        return permissions.types_for(self.role, Action.READ) == permissions.granted_types()
 
     def require(self, action: Action, *record_types: str) -> None:
         """NotPermitted unless this role may do `action` on each type."""

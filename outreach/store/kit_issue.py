@@ -10,9 +10,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from outreach.domain.records import KitIssue, Record
-from outreach.domain.validation import build_entered
 from outreach.errors import InvalidRecord, RepeatSerial
+from outreach.records import KitIssue, Record
+from outreach.records.validation import build_entered
 from outreach.store.changes import Changes
 from outreach.store.store import Store
 

@@ -8,9 +8,10 @@ and are skipped by `HAVING`.
 
 Type and field names are stored as code ids (seeded here, so the triggers carry them as
 literals); a missing scalar value is 0, which decodes to no value. Which fields are rolled up is
-given by the migration that installs the roll-up (`RollupFields`, a literal copy of
-`facts.COUNT_FIELDS` on that day): a change to the counted fields needs a new migration that calls
-`install` again with them (`tests/store/test_migrations.py` checks the latest one is current).
+given by the migration that installs the roll-up (`RollupFields`, a literal copy of the
+registry's counted fields, `facts.count_fields()`, on that day): a change to them needs a new
+migration that calls `install` again with them (`tests/store/test_migrations.py` checks the
+latest one is current).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from outreach.domain.facts import PERIOD_FIELDS
+from outreach.records.facts import PERIOD_FIELDS
 from outreach.store.connection import Connection
 
 

@@ -14,8 +14,9 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from outreach.domain import permissions, user_names
+from outreach.domain import user_names
 from outreach.errors import NoStore, StoreExists, StoreMissing
+from outreach.records import permissions
 from outreach.store import passphrases, vault
 from outreach.store.secret import KeyBuffer, wiped_after
 from outreach.store.vault import KdfParams, Vault

@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from outreach.domain import facts, permissions
-from outreach.domain.records import Record, Void, decode_record, encode_record
 from outreach.domain.roles import Action
-from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, VaultLocked
+from outreach.records import Record, Void, decode_record, encode_record, facts, permissions
+from outreach.records.validation import build_record
 from outreach.store.changes import Changes
 from outreach.store.companions import companion_writers
 from outreach.store.connection import (
@@ -141,7 +140,7 @@ class Store:
     # -- roles -------------------------------------------------------------------------------
 
     def require(self, action: Action, *record_types: str) -> None:
-        """NotPermitted unless this role may do `action` on each type (domain.permissions)."""
+        """NotPermitted unless this role may do `action` on each type (records.permissions)."""
         self.guard.require(action, *record_types)
 
     # -- writes ------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from outreach.domain.records import Contact, KitIssue
 from outreach.domain.risk import RiskLevel, assess_risk
+from outreach.records import Contact, KitIssue
 from outreach.store.store import Store
 
 

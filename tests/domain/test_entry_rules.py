@@ -7,8 +7,8 @@ import datetime as dt
 import msgspec
 import pytest
 
-from outreach.domain.validation import build_entered, build_record, parse_record
 from outreach.errors import InvalidRecord
+from outreach.records.validation import build_entered, build_record, parse_record
 from tests.samples import CONTACT
 
 SOMETHING = [

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from outreach.domain.facts import compact_row, project
 from outreach.domain.ids import uuid7
-from outreach.domain.records import Record
-from outreach.domain.validation import build_record
+from outreach.records import Record
+from outreach.records.facts import compact_row, project
+from outreach.records.validation import build_record
 from tests.samples import CONTACT, KIT, NALOXONE_USE
 
 RECORDS: list[dict[str, Any]] = [

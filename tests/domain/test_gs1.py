@@ -363,7 +363,7 @@ def test_gs1_aim_prefixes_are_read(prefix: str) -> None:
 
 def test_scanned_and_typed_batches_follow_one_rule() -> None:
     """A batch the scan parser accepts passes record validation, and one it refuses does not."""
-    from outreach.domain.validation import check_batch_or_serial
+    from outreach.records.validation import check_batch_or_serial
 
     for batch in ["AB12", "A-1/2.3", "x%y", "A#1", "A@1", "AB~"]:
         try:

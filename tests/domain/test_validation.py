@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from outreach.domain import ids
-from outreach.domain.records import Contact, KitIssue, decode_record, encode_record
-from outreach.domain.validation import build_entered, build_record, normalise_area
 from outreach.errors import InvalidRecord
+from outreach.records import Contact, KitIssue, decode_record, encode_record
+from outreach.records.validation import build_entered, build_record, normalise_area
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 KIT = {

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from outreach.domain.validation import build_record
 from outreach.domain.vocab import Code, Product, base_vocabulary
 from outreach.errors import InvalidRecord
+from outreach.records.validation import build_record
 
 CONTACT = {"type": "contact", "site": "outreach_van", "area": "LS6", "setting": "street"}
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)

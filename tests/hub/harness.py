@@ -19,14 +19,14 @@ import sqlalchemy as sa
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from outreach.domain.facts import ITEM_FIELDS
 from outreach.domain.ids import uuid7
-from outreach.domain.records import Record, Void, encode_record
-from outreach.domain.validation import build_record
 from outreach.hub import db
 from outreach.hub.app import create_app
 from outreach.hub.keys import create_keys
 from outreach.hub.service import Hub
+from outreach.records import Record, Void, encode_record
+from outreach.records.facts import ITEM_FIELDS
+from outreach.records.validation import build_record
 from outreach.store.counts import LIST_VALUES
 from outreach.sync.envelope import raw_public, seal
 from outreach.sync.protocol import EnrolRequest, b64e

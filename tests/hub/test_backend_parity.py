@@ -10,10 +10,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from outreach.domain.facts import ITEM_FIELDS
 from outreach.hub import db
 from outreach.hub.errors import HubError
 from outreach.hub.service import Hub
+from outreach.records.facts import ITEM_FIELDS
 from outreach.sync.protocol import SignedReceipt
 from tests.hub.harness import Device, contact, contacts, hub_on, list_items, void
 

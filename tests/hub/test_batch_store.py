@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from outreach import stock
-from outreach.domain.facts import ITEM_FIELDS
-from outreach.domain.records import Void, encode_record
 from outreach.hub import db
 from outreach.hub.errors import DeviceRevoked, SeqReused
 from outreach.hub.service import Hub
+from outreach.records import Void, encode_record
+from outreach.records.facts import ITEM_FIELDS
 from outreach.stock import StockKey
 from outreach.store.counts import LIST_VALUES
 from outreach.store.store import Store

@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from outreach.domain.records import encode_record
 from outreach.hub import db, pg_store
 from outreach.hub.errors import BadEnvelope, BadToken, HubError, QuarantineFull, SeqReused
 from outreach.hub.service import Hub
+from outreach.records import encode_record
 from outreach.sync.envelope import raw_public, seal
 from outreach.sync.protocol import EnrolRequest, b64e
 from tests.hub.harness import BACKENDS, Device, contact, contacts, hub_on

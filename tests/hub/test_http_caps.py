@@ -23,10 +23,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.testclient import TestClient
 
-from outreach.domain.records import encode_record
 from outreach.hub.app import create_app
 from outreach.hub.ratelimit import RateLimiter
 from outreach.hub.service import Hub
+from outreach.records import encode_record
 from outreach.sync import protocol as proto
 from outreach.sync.envelope import seal
 from tests.hub.harness import (

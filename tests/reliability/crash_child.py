@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from outreach.domain.validation import build_record
 from outreach.errors import WrongPassphrase
+from outreach.records.validation import build_record
 from outreach.stock.companion import register
 from outreach.store import session
 from outreach.store.session import change_passphrase, create_store, unlock_store

@@ -238,7 +238,7 @@ TEMPLATE_IDS: set[str] = set()
 
 def migration_template(tmp_path: Path) -> Path:
     """A store at the previous schema version holding 200 records."""
-    from outreach.domain.validation import build_record
+    from outreach.records.validation import build_record
 
     from .crash_child import KIT
 

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outreach.domain.gs1 import PackScan, ScanError, parse_pack_scan
-from outreach.domain.record_lines import parse_lines
-from outreach.domain.records import decode_record, encode_record
-from outreach.domain.validation import build_record, parse_record
 from outreach.errors import InvalidRecord
+from outreach.records import decode_record, encode_record
+from outreach.records.record_lines import parse_lines
+from outreach.records.validation import build_record, parse_record
 
 from .crash_child import CONTACT, KIT
 

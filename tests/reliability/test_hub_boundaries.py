@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from outreach.domain.records import encode_record
 from outreach.hub.app import create_app
 from outreach.hub.service import Hub
+from outreach.records import encode_record
 from outreach.sync import protocol as proto
 from outreach.sync.envelope import seal
 from tests.hub.harness import BACKENDS, Device, contact, hub_on, serve_in_thread

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CRASH_WRITER = """
 import os, sys
 from pathlib import Path
-from outreach.domain.validation import build_record
+from outreach.records.validation import build_record
 from outreach.stock.companion import register
 from outreach.store.session import unlock_store
 register()

@@ -12,8 +12,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from outreach.domain.validation import build_record
 from outreach.errors import StoreError, WrongPassphrase
+from outreach.records.validation import build_record
 from outreach.store.session import create_store, load_vault, unlock_store
 from outreach.store.vault import SlotFile
 

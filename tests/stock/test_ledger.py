@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from outreach import stock
-from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, StockError
+from outreach.records.validation import build_record
 from outreach.stock import StockKey
 from outreach.store.store import Store
 

@@ -14,7 +14,7 @@ import gc
 import sys
 from pathlib import Path
 
-from outreach.domain.validation import build_record
+from outreach.records.validation import build_record
 from outreach.stock.companion import register
 from outreach.store.connection import _key_statement
 from outreach.store.secret import wipe

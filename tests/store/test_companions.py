@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outreach.domain.validation import build_record
+from outreach.records.validation import build_record
 from outreach.store import companions
 from outreach.store.store import Store
 from tests.samples import CONTACT

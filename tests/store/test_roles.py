@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from outreach.domain.records import StockMovement
-from outreach.domain.validation import build_record
 from outreach.errors import NotPermitted
+from outreach.records import StockMovement
+from outreach.records.validation import build_record
 from outreach.reports.commissioner import store_counts
 from outreach.store.session import add_user, create_store, unlock_store
 from outreach.store.store import Store

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outreach.domain.facts import COUNT_FIELDS
-from outreach.domain.validation import build_record
 from outreach.errors import StockError
+from outreach.records.facts import count_fields
+from outreach.records.validation import build_record
 from outreach.reports.commissioner import high_risk_without_kit, people_reached
 from outreach.store import migrations
 from outreach.store.counts import count_query
@@ -110,13 +110,13 @@ def _apply_one(store: Store, saved: list[dict[str, Any]], action: str, value: An
 
 def _groupings(kind: str) -> list[list[str]]:
     shapes: list[list[str]] = [[], ["site"], ["day"], ["site", "day"]]
-    for field in COUNT_FIELDS[kind]:
+    for field in count_fields()[kind]:
         shapes += [[field], ["site", field], [field, "day"], ["day", "site", field]]
     return [shape for shape in shapes if serves(shape)]
 
 
 def assert_rollup_matches_facts(store: Store) -> None:
-    for kind in COUNT_FIELDS:
+    for kind in count_fields():
         for by in _groupings(kind):
             fast, params, _ = count_query(by, *SPAN, kind, layout="rollup")
             slow, slow_params, _ = count_query(by, *SPAN, kind, layout="coded")

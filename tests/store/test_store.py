@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from outreach.domain.validation import build_record
 from outreach.errors import InvalidRecord, StoreCorrupt, VaultLocked
+from outreach.records.validation import build_record
 from outreach.store.counts import counts
 from outreach.store.session import unlock_store
 from outreach.store.store import Store

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from bench.keyboard_entry import BUDGET, SCAN, Keyboard, enter_contact_and_kit
 from outreach import config
-from outreach.domain.records import Contact, KitIssue
+from outreach.records import Contact, KitIssue
 from outreach.store.session import create_store
 from outreach.ui.main_window import MainWindow
 from outreach.ui.pages.record_contact import RecordContactPage

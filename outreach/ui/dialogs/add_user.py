@@ -12,9 +12,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from outreach.domain import permissions, user_names
+from outreach.domain import user_names
 from outreach.domain.roles import ROLE_LABELS, ROLES
 from outreach.errors import InvalidUserName
+from outreach.records import permissions
 from outreach.store.session import add_user, load_vault
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.passphrase_dialog import PassphraseDialog

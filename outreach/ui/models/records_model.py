@@ -12,20 +12,19 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from outreach.domain.client_code import format_client_code
-from outreach.domain.records import Contact, KitIssue, NaloxoneUse, Record, StockMovement, Void
 from outreach.domain.vocab import Vocabulary
+from outreach.records import Record, Void, registry
 from outreach.store.store import StoredRecord
 from outreach.ui.dates import format_datetime
 
 COLUMNS = ("When", "Type", "Summary", "Client code", "Status")
-TYPE_LABELS = {
-    "contact": "Contact",
-    "kit_issue": "Naloxone kit",
-    "naloxone_use": "Naloxone use",
-    "stock_movement": "Stock",
-    "void": "Void",
-}
 Index = QModelIndex | QPersistentModelIndex
+
+
+def type_label(record_type: str) -> str:
+    """What a person calls a record type (its declaration's label)."""
+    spec = registry.get(record_type)
+    return record_type if spec is None else spec.label
 
 
 def void_summary(void: Void, target: Record | None, vocab: Vocabulary) -> str:
@@ -33,28 +32,17 @@ def void_summary(void: Void, target: Record | None, vocab: Vocabulary) -> str:
     reason = vocab.label("void_reason", void.reason)
     if target is None:  # purged after sync, or not on this device
         return f"Void of a record no longer on this device ({reason})"
-    what = TYPE_LABELS.get(target.type, "record").lower()
+    what = type_label(target.type).lower() if registry.get(target.type) else "record"
     return f"Void of {what} {format_datetime(target.occurred_at)} ({reason})"
 
 
 def summary(record: Record, vocab: Vocabulary, targets: Mapping[str, Record] | None = None) -> str:
-    if isinstance(record, Contact):
-        parts = [vocab.label("setting", record.setting), record.area]
-        if record.interventions:
-            parts.append(", ".join(vocab.label("intervention", i) for i in record.interventions))
-        return " · ".join(parts)
-    if isinstance(record, KitIssue):
-        return (
-            f"{vocab.label('product', record.product)} · batch {record.batch} · "
-            f"{vocab.label('supply', record.supply)}"
-        )
-    if isinstance(record, NaloxoneUse):
-        return f"{vocab.label('outcome', record.outcome)} · {record.doses} dose(s)"
-    if isinstance(record, StockMovement):
-        return f"{vocab.label('movement', record.movement)} {record.quantity}"
+    """The Summary column: each type says what matters about one of its records; a void
+    names what it voided (the target, handed in beside the rows)."""
     if isinstance(record, Void):
         return void_summary(record, (targets or {}).get(record.target), vocab)
-    return ""
+    spec = registry.get(record.type)
+    return "" if spec is None else spec.summary(record, vocab)
 
 
 class RecordsModel(QAbstractTableModel):
@@ -107,7 +95,7 @@ class RecordsModel(QAbstractTableModel):
         if column == 0:
             return format_datetime(record.occurred_at)
         if column == 1:
-            return TYPE_LABELS.get(record.type, record.type)
+            return type_label(record.type)
         if column == 2:
             return summary(record, self.vocab, self._targets)
         if column == 3:

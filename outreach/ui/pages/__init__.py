@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from outreach.domain import permissions
 from outreach.domain.roles import EVERYONE, ROLES, Action
+from outreach.records import permissions
 
 if TYPE_CHECKING:  # no Qt at package import: tools that walk packages import __init__ files
     from PySide6.QtWidgets import QWidget
@@ -53,7 +53,7 @@ class PageEntry:
 
 
 def _who(action: Action, record_type: str) -> frozenset[str]:
-    """The roles granted `action` on `record_type` by its declaration (outreach.domain.records)."""
+    """The roles granted `action` on `record_type` by its declaration (outreach.records)."""
     return frozenset(role for role in ROLES if permissions.permitted(role, action, record_type))
 
 
@@ -87,7 +87,7 @@ REGISTRY: tuple[PageEntry, ...] = (
         frozenset(
             role
             for role in ROLES
-            if all(permissions.permitted(role, Action.READ, t) for t in permissions.GRANTED_TYPES)
+            if all(permissions.permitted(role, Action.READ, t) for t in permissions.granted_types())
         ),
     ),
     PageEntry("outreach.ui.pages.sync_page", "SyncPage", "Sync"),

@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.client_code import normalise_client_code
-from outreach.domain.records import Record, Void
 from outreach.errors import InvalidRecord
+from outreach.records import Record, Void
 from outreach.store.store import Changes, Store, StoredRecord
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.void_dialog import VoidDialog
-from outreach.ui.models.records_model import TYPE_LABELS, RecordsModel
+from outreach.ui.models.records_model import RecordsModel, type_label
 
 LIMIT = 300
 
@@ -130,7 +130,7 @@ class HistoryPage(QWidget):
         if not stored.active or stored.record.type == "void":
             self.message.setText("That record is already voided (or is a void).")
             return None
-        what = TYPE_LABELS.get(stored.record.type, stored.record.type).lower()
+        what = type_label(stored.record.type).lower()
         dialog = VoidDialog(self.ctx.vocab, f"this {what}", self)
         record_id = stored.record.id
 

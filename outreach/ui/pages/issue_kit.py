@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.client_code import format_client_code
-from outreach.domain.records import Record
 from outreach.domain.vocab import USE_REASONS
 from outreach.errors import InvalidRecord, RepeatSerial
+from outreach.records import Record
 from outreach.store.kit_issue import save_kit
 from outreach.store.store import Changes, StoredRecord
 from outreach.ui.context import AppContext

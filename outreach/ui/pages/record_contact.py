@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.ids import new_referral_code
-from outreach.domain.records import Record
 from outreach.domain.risk import assess_risk
-from outreach.domain.validation import build_entered, normalise_area
 from outreach.errors import InvalidRecord
+from outreach.records import Record
+from outreach.records.validation import build_entered, normalise_area
 from outreach.store.store import Changes, Store
 from outreach.ui import sync_api
 from outreach.ui.context import AppContext

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from outreach import stock
-from outreach.domain.validation import MAX_QUANTITY
 from outreach.errors import OutreachError
+from outreach.records.validation import MAX_QUANTITY
 from outreach.stock import Alert, StockKey, StockLine
 from outreach.stock.operations import WRITE_OFFS
 from outreach.store.store import Changes, Store

@@ -89,7 +89,7 @@ class SetupScreen(QWidget):
         return page
 
     def _about_done(self) -> None:
-        from outreach.domain.validation import check_area, normalise_area  # not for first paint
+        from outreach.records.validation import check_area, normalise_area  # not for first paint
 
         area = normalise_area(self.area.text()) if self.area.text().strip() else ""
         if not self.user.text().strip():
@@ -146,7 +146,7 @@ class SetupScreen(QWidget):
         ).with_progress("Creating the encrypted store", cancellable=False).run()
 
     def _created(self, result: tuple[Store, str]) -> None:
-        from outreach.domain.validation import normalise_area
+        from outreach.records.validation import normalise_area
 
         store, recovery = result
         self._user, self._role, self._recovery = store.user, store.role, recovery

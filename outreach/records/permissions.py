@@ -1,4 +1,5 @@
-"""The role rules, read from each record type's `ACCESS` declaration (outreach.domain.records).
+"""The role rules, read from each record type's `ACCESS` declaration (its module in
+outreach.records).
 
 The store API asks these before a write or a read, so the CLI, the desktop app and any script get
 the same answer: `NotPermitted`, with a one-line reason. Derived rules, so nothing is said twice:
@@ -14,12 +15,10 @@ from __future__ import annotations
 
 import functools
 
-from outreach.domain.records import RECORD_TYPES
 from outreach.domain.roles import ROLE_LABELS, ROLES, Action
 from outreach.errors import NotPermitted
+from outreach.records import registry
 
-# Record types with their own grants: a void follows the type of the record it voids.
-GRANTED_TYPES = tuple(name for name in RECORD_TYPES if name != "void")
 _VERBS = {Action.RECORD: "record", Action.READ: "see", Action.VOID: "void or correct"}
 
 
@@ -33,10 +32,15 @@ def _a_role(role: str) -> str:
     return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
 
 
-@functools.cache  # the declarations are fixed at import; the store asks per record read
+def granted_types() -> tuple[str, ...]:
+    """Record types with their own grants: a void follows the type of the record it voids."""
+    return tuple(name for name in registry.names() if name != "void")
+
+
+@functools.cache  # cleared when a type is registered; the store asks per record read
 def permitted(role: str, action: Action, record_type: str) -> bool:
     """Whether `role` may do `action` on records of `record_type` (never for unknown types)."""
-    kind = RECORD_TYPES.get(record_type)
+    kind = registry.struct_of(record_type)
     if kind is None or record_type == "void":
         return False
     return role in kind.ACCESS.roles_for(action)
@@ -56,14 +60,16 @@ def require(role: str, action: Action, record_type: str) -> None:
 @functools.cache
 def types_for(role: str, action: Action) -> tuple[str, ...]:
     """The record types `role` may do `action` on, in registry order."""
-    return tuple(name for name in GRANTED_TYPES if permitted(role, action, name))
+    return tuple(name for name in granted_types() if permitted(role, action, name))
 
 
 @functools.cache
 def client_code_types() -> tuple[str, ...]:
     """The record types that carry a client code: together they make a client's history."""
     return tuple(
-        name for name in GRANTED_TYPES if "client_code" in RECORD_TYPES[name].__struct_fields__
+        name
+        for name in granted_types()
+        if "client_code" in getattr(registry.struct_of(name), "__struct_fields__", ())
     )
 
 
@@ -104,3 +110,11 @@ def require_add_user(adder: str, new_role: str) -> None:
 def addable_roles(adder: str) -> tuple[str, ...]:
     """The roles `adder` may give a new user, in the usual order (for the add-user forms)."""
     return tuple(role for role in ROLES if may_add_user(adder, role))
+
+
+def _forget() -> None:
+    for cached in (permitted, types_for, client_code_types, grants):
+        cached.cache_clear()
+
+
+registry.on_change(_forget)

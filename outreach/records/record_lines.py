@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from outreach.domain.records import Record
-from outreach.domain.validation import build_entered
 from outreach.errors import InvalidRecord
+from outreach.records import Record
+from outreach.records.validation import build_entered
 
 MAX_DEPTH = 32  # a record is at most three levels deep (referrals: list of objects)
 

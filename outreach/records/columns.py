@@ -1,0 +1,35 @@
+"""The columns the counting tables have: the laptop's `fact_data` (frozen migrations) and the
+hub's `facts`. Literal on purpose — a table changes only through a migration — so a record type
+can count a field only once a column holds it (`registry.register` checks; docs/extending.md)."""
+
+from __future__ import annotations
+
+# Scalar fields that can be counted, in column order of the facts table.
+FACT_COLUMNS: tuple[str, ...] = (
+    "site",
+    "area",
+    "setting",
+    "age_band",
+    "gender",
+    "in_treatment",
+    "injecting",
+    "product",
+    "recipient",
+    "supply",
+    "resupply_reason",
+    "training",
+    "location_type",
+    "administered_by",
+    "ambulance_called",
+    "stayed_with_person",
+    "outcome",
+    "movement",
+    "reason",
+    "batch",
+    "expiry",
+    "risk_level",
+)
+NUMERIC_COLUMNS: tuple[str, ...] = ("quantity", "doses")
+PERIOD_FIELDS: tuple[str, ...] = ("day", "week", "month", "year")
+# List fields: item rows on the laptop, one array column each on the hub.
+ITEM_FIELDS: tuple[str, ...] = ("substances", "risk_factors", "interventions", "referrals")

@@ -9,12 +9,15 @@ import base64
 import binascii
 import hashlib
 import time
+from typing import TypeVar
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from outreach.domain.vocab import Code, Product
+
+_T = TypeVar("_T")
 
 CODE_PREFIX = "OUTREACH-ENROL-1:"
 CLOCK_SKEW_SECONDS = 300
@@ -115,14 +118,7 @@ class SignedReceipt(msgspec.Struct, frozen=True):
         return cls(b64e(body), b64e(key.sign(_RECEIPT_SIGNED + body)))
 
     def verify(self, hub_key: Ed25519PublicKey) -> Receipt:
-        body = b64d(self.receipt)
-        try:
-            hub_key.verify(b64d(self.signature), _RECEIPT_SIGNED + body)
-            return msgspec.json.decode(body, type=Receipt)
-        except InvalidSignature:
-            raise ProtocolError("the receipt's hub signature does not verify") from None
-        except msgspec.DecodeError as exc:
-            raise ProtocolError(f"malformed receipt: {exc}") from None
+        return _hub_signed(hub_key, self.signature, _RECEIPT_SIGNED, self.receipt, Receipt)
 
 
 class ErrorBody(msgspec.Struct, frozen=True):
@@ -156,14 +152,22 @@ class RevokedBody(msgspec.Struct, frozen=True):
         return cls("revoked", detail, b64e(body), b64e(key.sign(_REVOCATION_SIGNED + body)))
 
     def verify(self, hub_key: Ed25519PublicKey) -> Revocation:
-        body = b64d(self.revocation)
-        try:
-            hub_key.verify(b64d(self.signature), _REVOCATION_SIGNED + body)
-            return msgspec.json.decode(body, type=Revocation)
-        except InvalidSignature:
-            raise ProtocolError("the revocation's hub signature does not verify") from None
-        except msgspec.DecodeError as exc:
-            raise ProtocolError(f"malformed revocation: {exc}") from None
+        return _hub_signed(hub_key, self.signature, _REVOCATION_SIGNED, self.revocation, Revocation)
+
+
+def _hub_signed(
+    hub_key: Ed25519PublicKey, signature: str, context: bytes, body_b64: str, kind: type[_T]
+) -> _T:
+    """The message the hub signed under `context`, decoded as `kind`, or ProtocolError."""
+    what = kind.__name__.lower()
+    body = b64d(body_b64)
+    try:
+        hub_key.verify(b64d(signature), context + body)
+        return msgspec.json.decode(body, type=kind)
+    except InvalidSignature:
+        raise ProtocolError(f"the {what}'s hub signature does not verify") from None
+    except msgspec.DecodeError as exc:
+        raise ProtocolError(f"malformed {what}: {exc}") from None
 
 
 def request_message(method: str, path: str, device_id: str, timestamp: int) -> bytes:

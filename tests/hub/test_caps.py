@@ -147,8 +147,11 @@ def _work_sqlite(hub: Hub, envelope: bytes) -> int:
 
 
 def _work_postgres(hub: Hub, envelope: bytes) -> int:
-    """Rows of `batches` PostgreSQL read storing one batch (read in its own transaction)."""
+    """Rows of `batches` PostgreSQL read storing one batch, on a new server process: a
+    backend's table counters reach the statistics at most once a second, so on a pooled
+    connection `pg_stat_xact_user_tables` would also count the batches stored just before."""
     batch = hub.check(envelope)
+    hub.engine.dispose()
     with hub.engine.begin() as conn:
         cursor = hub.sql.cursor(conn)
         cursor.execute(*pg_store.batch_call(batch.claim(), batch.good, batch.bad))

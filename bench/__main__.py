@@ -15,6 +15,10 @@ def main(argv: list[str]) -> int:
         m.name[6:] for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_")
     )
     chosen = argv or names
+    # Benchmarks write to stores as the app does: with the stock ledger's rules installed.
+    from outreach.stock.companion import register
+
+    register()
     unknown = [n for n in chosen if n not in names]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; have: {', '.join(names)}")

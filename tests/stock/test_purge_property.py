@@ -27,6 +27,7 @@ from outreach.records.facts import count_fields
 from outreach.records.validation import build_record
 from outreach.stock.ledger import StockKey, balances
 from outreach.store.counts import count_query
+from outreach.store.counts import counts as local_counts
 from outreach.store.session import create_store
 from outreach.store.store import Store
 from outreach.sync import outbox
@@ -34,7 +35,7 @@ from outreach.sync.client import sync_now
 from outreach.sync.enrolment import enrol
 from tests.hub.harness import make_hub, serve_in_thread
 from tests.samples import CONTACT, FAST_KDF, KIT, NALOXONE_USE, PASSPHRASE
-from tests.store.test_rollup import _groupings
+from tests.store.test_rollup import _groupings, _period_groupings
 
 NOW = dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
 AGES = (60, 45, 35, 31, 20, 5, 1, 0)  # days before today that records occur on
@@ -137,7 +138,8 @@ def _move(store: Store, move: str, key: StockKey, quantity: int, when: dt.dateti
 
 
 def books(store: Store) -> tuple[dict[StockKey, int], list[tuple[Any, ...]], dict[Any, Any]]:
-    """Stock on hand (non-zero lines), every roll-up cell, and every count the roll-up answers."""
+    """Stock on hand (non-zero lines), every roll-up cell, and every count the roll-up answers
+    (one field by site and day, and by week, month or year)."""
     stock = {key: n for key, n in balances(store.conn).items() if n}
     cells = store.conn.execute("SELECT * FROM fact_rollup ORDER BY 1, 2, 3, 4, 5").fetchall()
     counts = {}
@@ -145,6 +147,8 @@ def books(store: Store) -> tuple[dict[StockKey, int], list[tuple[Any, ...]], dic
         for by in _groupings(kind):
             sql, params, _ = count_query(by, *EVER, kind, layout="rollup")
             counts[kind, tuple(by)] = store.conn.execute(sql, params).fetchall()
+        for by in _period_groupings(kind):  # weeks, months, years: summed from the daily cells
+            counts[kind, tuple(by)] = local_counts(store.conn, by, *EVER, kind)
     return stock, cells, counts
 
 

@@ -18,7 +18,7 @@ from outreach.records.facts import count_fields
 from outreach.records.validation import build_record
 from outreach.reports.commissioner import high_risk_without_kit, people_reached
 from outreach.store import migrations
-from outreach.store.counts import count_query
+from outreach.store.counts import count_query, counts, rolled_up
 from outreach.store.rollup import serves
 from outreach.store.session import create_store, unlock_store
 from outreach.store.store import Store
@@ -116,7 +116,21 @@ def _groupings(kind: str) -> list[list[str]]:
     return [shape for shape in shapes if serves(shape)]
 
 
+def _period_groupings(kind: str) -> list[list[str]]:
+    """Counts by week, month or year that `counts` sums from the roll-up's days."""
+    shapes: list[list[str]] = [["month"], ["year", "site"], ["week", "month"]]
+    shapes += [[period, field] for period in ("week", "month") for field in count_fields()[kind]]
+    return [*shapes, ["site", "month", count_fields()[kind][-1]]]
+
+
 def assert_rollup_matches_facts(store: Store) -> None:
+    for kind in count_fields():
+        for by in _period_groupings(kind):
+            assert rolled_up(by, kind), by
+            slow, slow_params, _ = count_query(by, *SPAN, kind, layout="coded")
+            rows = store.conn.execute(slow, slow_params).fetchall()
+            expected = [dict(zip([*by, "count"], row, strict=True)) for row in rows]
+            assert counts(store.conn, by, *SPAN, kind) == expected, (kind, by)
     for kind in count_fields():
         for by in _groupings(kind):
             fast, params, _ = count_query(by, *SPAN, kind, layout="rollup")

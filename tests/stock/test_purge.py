@@ -8,6 +8,7 @@ purge `sync_now` runs after every sync (the hub's retention, 30 days by default)
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,3 +131,28 @@ def test_a_purged_kits_pack_serial_is_still_recognised(enrolled: Store) -> None:
     again = build_record(_kit(van, serial="PACK0001"), recorded_by="alice")
     with pytest.raises(RepeatSerial):
         refuse_repeat_serials(enrolled, [again])
+
+
+def test_the_cli_says_when_a_grouping_cannot_count_purged_records(
+    enrolled: Store, data_dir: Path
+) -> None:
+    """`outreach counts` by month keeps the purged kits; a crossing of two fields, which the
+    roll-up does not hold, says on stderr that it counts only what is left."""
+    from tests.cli.test_cli import run
+
+    van = StockKey("outreach_van", PHARMACY.product, "AB12", dt.date(2030, 5, 31))
+    for recipient in ("person_at_risk", "carer", "carer"):
+        _save(enrolled, _kit(van, recipient=recipient), LONG_AGO)
+    assert sync_now(enrolled).purged == 3
+    enrolled.close()
+    span = ("--from", LONG_AGO.date().isoformat(), "--to", TODAY.date().isoformat())
+    month = run(
+        data_dir, "counts", "--by", "month", "--type", "kit_issue", "--format", "json", *span
+    )
+    assert month.returncode == 0 and "note:" not in month.stderr, month.stderr
+    assert [row["count"] for row in json.loads(month.stdout)] == [3]
+    crossed = run(data_dir, "counts", "--by", "product,recipient", *span)
+    assert crossed.returncode == 0
+    assert "note: records from" in crossed.stderr and "counts only what is still here" in (
+        crossed.stderr
+    )

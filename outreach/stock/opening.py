@@ -14,10 +14,11 @@ from collections import defaultdict
 from outreach.stock.ledger import signed
 from outreach.store.connection import Connection
 
+# `+f.type`: read the purged prefix by seq, not every stock movement by the type index.
 _PURGED_MOVEMENTS = """
 SELECT f.site, f.product, f.batch, f.expiry, c.value, sum(f.quantity * f.active)
 FROM fact_data f JOIN codes c ON c.id = f.movement
-WHERE f.seq <= ? AND f.type = (SELECT id FROM codes WHERE value = 'stock_movement')
+WHERE f.seq <= ? AND +f.type = (SELECT id FROM codes WHERE value = 'stock_movement')
 GROUP BY 1, 2, 3, 4, 5
 """
 

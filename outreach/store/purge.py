@@ -7,9 +7,9 @@ In one transaction, before the delete:
   balances, so stock on hand is the same afterwards);
 * pack serials of purged active kit issues go to `purged_serials` (a pack scanned again is still
   recognised);
-* the roll-up cells of the purged active facts are read; the delete's triggers take them out and
-  they are put back, so every count the roll-up answers (one field by site and day, any period)
-  is the same afterwards;
+* the delete runs with the roll-up's delete triggers set aside (`rollup.keeping_cells`), so the
+  cells stay and every count the roll-up answers (one field by site and day, week, month or
+  year) is the same afterwards;
 * the purge is recorded in `purges` (the days its counted records covered).
 
 What a purged period can no longer answer exactly: anything that must see each record or person
@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 import logging
 
-from outreach.store import migrations, rollup
+from outreach.store import rollup
 from outreach.store.companions import purge_keepers
 from outreach.store.connection import Connection
 from outreach.store.store import Store
@@ -55,10 +55,9 @@ def purge_prefix(store: Store, acked: int, cutoff: dt.datetime) -> int:
         first_day, last_day = conn.execute(
             "SELECT min(day), max(day) FROM fact_data WHERE seq <= ?", (through,)
         ).fetchone()
-        cells = rollup.cells_through(conn, migrations.ROLLUP, int(through))
         # Seqs are gap-free, so purging a prefix keeps `last_seq` and the outbox consistent.
-        conn.execute("DELETE FROM records WHERE device_seq <= ?", (through,))
-        rollup.restore_cells(conn, cells)
+        with rollup.keeping_cells(conn):
+            conn.execute("DELETE FROM records WHERE device_seq <= ?", (through,))
         conn.execute(
             "INSERT INTO purges (through_seq, purged_at, first_day, last_day, records) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -79,10 +78,11 @@ def purged_through(store: Store) -> int:
 
 
 def _keep_serials(conn: Connection, through: int) -> None:
+    # `+`: read the purged prefix by seq, not every kit issue by the type or serial index.
     conn.execute(
         "INSERT INTO purged_serials (serial, day) "
-        "SELECT serial, max(day) FROM fact_data WHERE seq <= ? AND serial IS NOT NULL "
-        "AND active = 1 AND type = (SELECT id FROM codes WHERE value = 'kit_issue') "
+        "SELECT serial, max(day) FROM fact_data WHERE seq <= ? AND +serial IS NOT NULL "
+        "AND active = 1 AND +type = (SELECT id FROM codes WHERE value = 'kit_issue') "
         "GROUP BY serial "
         "ON CONFLICT (serial) DO UPDATE SET day = max(day, excluded.day)",
         (through,),

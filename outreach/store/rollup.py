@@ -5,8 +5,8 @@ fact rows; the roll-up answers it from a few thousand cells. Triggers on `fact_d
 `fact_item_data` keep it exact on every write path: `Store.add`, voids and corrections (active
 1 → 0), deletes (the cascade from `records`) and bulk loads alike. Cells that fall to zero stay
 and are skipped by `HAVING`. A retention purge (`outreach.store.purge`) is the one delete that
-must not change a count: it puts back the cells of the records it deletes (`cells_through`,
-`restore_cells`), so past periods keep their counts after their records have left the laptop.
+must not change a count: it deletes with the delete triggers set aside (`keeping_cells`), so
+past periods keep their counts after their records have left the laptop.
 
 Type and field names are stored as code ids (seeded here, so the triggers carry them as
 literals); a missing scalar value is 0, which decodes to no value. Which fields are rolled up is
@@ -18,7 +18,8 @@ latest one is current).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from outreach.records.facts import PERIOD_FIELDS
@@ -108,6 +109,28 @@ def _trigger(name: str, when: str, body: list[str]) -> str:
     return f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(body)}; END"
 
 
+_DELETE_TRIGGER = "fact_rollup_delete_"
+
+
+@contextlib.contextmanager
+def keeping_cells(conn: Connection) -> Iterator[None]:
+    """Inside a transaction: deletes from `fact_data` leave the roll-up's cells as they are.
+
+    The delete triggers are dropped and re-created from their own SQL (DDL is transactional in
+    SQLite: a rollback brings them back too, and no other connection sees the gap)."""
+    if not conn.in_transaction:
+        raise RuntimeError("keeping_cells needs an open transaction")
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+        (f"{_DELETE_TRIGGER}%",),
+    ).fetchall()
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER {name}")
+    yield
+    for _, sql in triggers:
+        conn.execute(sql)
+
+
 def _triggers(ids: dict[str, int], fields: RollupFields) -> list[str]:
     """One set per record type (each touches only its own fields), and one for list items."""
     triggers = [
@@ -139,7 +162,7 @@ def _triggers(ids: dict[str, int], fields: RollupFields) -> list[str]:
             ),
             # BEFORE: the record's list items are still there to be taken out with it.
             _trigger(
-                f"fact_rollup_delete_{kind}",
+                f"{_DELETE_TRIGGER}{kind}",
                 f"BEFORE DELETE ON fact_data WHEN OLD.{is_kind} AND OLD.active = 1",
                 _change_cells(ids, fields, kind, "OLD", "-1"),
             ),
@@ -176,43 +199,21 @@ CREATE TABLE fact_rollup (
 
 
 def _backfill(conn: Connection, ids: dict[str, int], fields: RollupFields) -> None:
-    conn.execute(f"{_INSERT}{_cells_of_facts(ids, fields, '')}")
-
-
-def _cells_of_facts(ids: dict[str, int], fields: RollupFields, where: str) -> str:
-    """SELECT of the cells (type, field, day, site, value, n, quantity) that the active fact
-    rows matching `where` (SQL on `f`, may be empty) add to the roll-up."""
     scalars = " UNION ALL ".join(
         f"SELECT f.type, {ids[column]} AS field, f.day, f.site, coalesce(f.{column}, 0) AS value, "
-        f"coalesce(f.quantity, 0) AS q FROM fact_data f WHERE f.active = 1{where} "
+        f"coalesce(f.quantity, 0) AS q FROM fact_data f WHERE f.active = 1 "
         f"AND f.type IN ({', '.join(str(ids[kind]) for kind in kinds)})"
         for column, kinds in _scalar_columns(fields).items()
     )
     items = (
         "SELECT f.type, i.field, f.day, f.site, i.value, 0 FROM fact_item_data i "
-        f"JOIN fact_data f ON f.seq = i.seq WHERE f.active = 1{where} "
+        f"JOIN fact_data f ON f.seq = i.seq WHERE f.active = 1 "
         f"AND i.field IN ({_item_ids(ids, fields)})"
     )
-    return (
-        "SELECT type, field, day, site, value, count(*), sum(q) "
+    conn.execute(
+        f"{_INSERT}SELECT type, field, day, site, value, count(*), sum(q) "
         f"FROM ({scalars} UNION ALL {items}) GROUP BY 1, 2, 3, 4, 5"
     )
-
-
-Cell = tuple[int, int, int, int, int, int, int]
-
-
-def cells_through(conn: Connection, fields: RollupFields, through: int) -> list[Cell]:
-    """What the active facts of records up to `through` (a device_seq) add to the roll-up: the
-    cells a retention purge puts back after its delete, so that the roll-up keeps them."""
-    ids = _seed_codes(conn, fields)
-    sql = _cells_of_facts(ids, fields, " AND f.seq <= :through")
-    return [tuple(row) for row in conn.execute(sql, {"through": through})]
-
-
-def restore_cells(conn: Connection, cells: list[Cell]) -> None:
-    """Add `cells` back to the roll-up (after the delete triggers took them out)."""
-    conn.executemany(f"{_INSERT}VALUES (?, ?, ?, ?, ?, ?, ?){_ON_CONFLICT}", cells)
 
 
 def cells_query(fields: Sequence[str], measure_quantity: bool) -> str:

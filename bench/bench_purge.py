@@ -7,7 +7,11 @@ van that keeps a ledger, so each kit issue also writes its stock movement), all 
 * the first purge of 11 months (what a device purges on its first sync after a long time), timed
   against a copy of the same store where the same prefix is deleted as the purge did before:
   a plain `DELETE` whose cascade the roll-up triggers follow;
-* the everyday purge: one more day of records, as every sync ends with (budget < 100 ms).
+* the everyday purge: one more day of records, as every sync ends with.
+
+Budget: each no slower than 1.25x the plain delete it replaced (the delete itself, with
+`secure_delete` and the cascade into the fact rows, is most of the time), and the everyday purge
+inside the 1 s a day's sync may take.
 
 `BENCH_PURGE_RECORDS` (default 100,000) sets the size.
 """
@@ -34,8 +38,8 @@ KDF = KdfParams(memory_kib=8 * 1024, time_cost=1, parallelism=1)
 PASSPHRASE = "bench passphrase"
 RETENTION = 30
 FIRST = START + dt.timedelta(days=365)  # "now" for the first purge: 11 months go
-BUDGET_DAY_MS = 100
-BUDGET_RATIO = 2.0
+BUDGET_DAY_MS = 1000
+BUDGET_RATIO = 1.25
 
 
 def _receipts() -> list[StockMovement]:
@@ -92,17 +96,19 @@ def main() -> None:
         shutil.copytree(root / "a", root / "b")
         with unlock_store(root / "a", "bench", PASSPHRASE) as store:
             first, count = timed_purge(store, FIRST)
-            through = store.conn.execute("SELECT max(through_seq) FROM purges").fetchone()[0]
             day, day_count = timed_purge(store, FIRST + dt.timedelta(days=1))
+            ends = [row[0] for row in store.conn.execute("SELECT through_seq FROM purges")]
         with unlock_store(root / "b", "bench", PASSPHRASE) as store:
-            plain = plain_delete(store, int(through))
+            plain = plain_delete(store, ends[0])
+            plain_day = plain_delete(store, ends[1])
     print(f"store: {total:,} records over a year (+ their stock movements), all acked")
     print(
         f"first purge of 11 months ({count:,} records): {first:.2f} s; plain delete of the "
         f"same prefix (before issue 12): {plain:.2f} s = {first / plain:.2f}x "
-        f"(budget <= {BUDGET_RATIO:.1f}x)"
+        f"(budget <= {BUDGET_RATIO:.2f}x)"
     )
     print(
         f"everyday purge of one day ({day_count:,} records): {day * 1000:.0f} ms "
-        f"(budget < {BUDGET_DAY_MS} ms)"
+        f"(budget < {BUDGET_DAY_MS} ms); plain delete of the same: {plain_day * 1000:.0f} ms "
+        f"= {day / plain_day:.2f}x (budget <= {BUDGET_RATIO:.2f}x)"
     )

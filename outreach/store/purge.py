@@ -10,7 +10,8 @@ In one transaction, before the delete:
 * the delete runs with the roll-up's delete triggers set aside (`rollup.keeping_cells`), so the
   cells stay and every count the roll-up answers (one field by site and day, week, month or
   year) is the same afterwards;
-* the purge is recorded in `purges` (the days its counted records covered).
+* the purge is recorded in `purges` (the days its counted records covered);
+* after the delete, client codes that no remaining record carries leave the `codes` dictionary.
 
 What a purged period can no longer answer exactly: anything that must see each record or person
 (distinct people reached, high risk without a kit, crossings of two fields that the roll-up does
@@ -52,12 +53,14 @@ def purge_prefix(store: Store, acked: int, cutoff: dt.datetime) -> int:
         for keep in keepers:
             keep(conn, int(through))
         _keep_serials(conn, int(through))
+        codes = _client_codes(conn, int(through))
         first_day, last_day = conn.execute(
             "SELECT min(day), max(day) FROM fact_data WHERE seq <= ?", (through,)
         ).fetchone()
         # Seqs are gap-free, so purging a prefix keeps `last_seq` and the outbox consistent.
         with rollup.keeping_cells(conn):
             conn.execute("DELETE FROM records WHERE device_seq <= ?", (through,))
+        _forget_client_codes(conn, codes)
         conn.execute(
             "INSERT INTO purges (through_seq, purged_at, first_day, last_day, records) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -70,6 +73,7 @@ def purge_prefix(store: Store, acked: int, cutoff: dt.datetime) -> int:
             ),
         )
         store.set_meta(PURGED_THROUGH, str(max(int(through), purged_through(store))))
+    store.fact_writer.forget()  # code ids it cached may have gone with the client codes
     return count
 
 
@@ -86,6 +90,25 @@ def _keep_serials(conn: Connection, through: int) -> None:
         "GROUP BY serial "
         "ON CONFLICT (serial) DO UPDATE SET day = max(day, excluded.day)",
         (through,),
+    )
+
+
+def _client_codes(conn: Connection, through: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT DISTINCT client_code FROM fact_data WHERE seq <= ? AND +client_code IS NOT NULL",
+        (through,),
+    )
+    return [int(row[0]) for row in rows]
+
+
+def _forget_client_codes(conn: Connection, codes: list[int]) -> None:
+    """Take the purged client codes no remaining record carries out of the codes dictionary:
+    once its records are gone, a code is no longer kept on this laptop (summaries pulled from the
+    hub are kept apart, as text, and go by their own rules)."""
+    conn.executemany(
+        "DELETE FROM codes WHERE id = ? "
+        "AND NOT EXISTS (SELECT 1 FROM fact_data WHERE client_code = ?)",
+        [(code, code) for code in codes],
     )
 
 

@@ -26,6 +26,7 @@ from outreach.store.store import Store
 from outreach.sync.client import sync_now
 from outreach.sync.enrolment import enrol
 from tests.hub.harness import BACKENDS, hub_on, serve_in_thread
+from tests.reports.conftest import CODE_A, CODE_B
 
 PHARMACY = StockKey("pharmacy", "nyxoid_1_8mg_nasal", "NX1", dt.date(2030, 3, 31))
 TODAY = dt.datetime.now(dt.UTC)
@@ -156,3 +157,24 @@ def test_the_cli_says_when_a_grouping_cannot_count_purged_records(
     assert "note: records from" in crossed.stderr and "counts only what is still here" in (
         crossed.stderr
     )
+
+
+def test_purged_client_codes_leave_the_laptop_and_come_back_cleanly(enrolled: Store) -> None:
+    """A client code whose records were all purged is no longer in the codes dictionary; one
+    with a recent record stays; the same code recorded again is stored and counted afresh."""
+    gone, kept = CODE_A, CODE_B
+    contact = {"type": "contact", "site": "outreach_van", "area": "LS6", "setting": "street"}
+    _save(enrolled, {**contact, "client_code": gone}, LONG_AGO)
+    _save(enrolled, {**contact, "client_code": kept}, LONG_AGO)
+    _save(enrolled, {**contact, "client_code": kept}, RECENT)
+    assert sync_now(enrolled).purged == 2
+
+    def stored(code: str) -> bool:
+        row = enrolled.conn.execute("SELECT 1 FROM codes WHERE value = ?", (code,)).fetchone()
+        return row is not None
+
+    assert not stored(gone) and stored(kept)
+    _save(enrolled, {**contact, "client_code": gone}, TODAY)
+    assert stored(gone)
+    assert [s.record.id for s in enrolled.recent(client_code=gone)] != []
+    assert [s.record.id for s in enrolled.recent(client_code=kept)] != []

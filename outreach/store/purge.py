@@ -121,6 +121,12 @@ def purged_serial_day(conn: Connection, serial: str) -> dt.date | None:
     return dt.date.fromordinal(int(row[0])) if row else None
 
 
+def last_purge(conn: Connection) -> dt.date | None:
+    """The day the last purge that deleted records ran (UTC), if any did."""
+    row = conn.execute("SELECT max(purged_at) FROM purges").fetchone()
+    return dt.date.fromisoformat(row[0][:10]) if row and row[0] else None
+
+
 @dataclasses.dataclass(frozen=True)
 class PurgedSpan:
     """The days, within a period asked about, whose records were partly or wholly purged."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -17,8 +19,10 @@ from PySide6.QtWidgets import (
 from outreach.domain.client_code import normalise_client_code
 from outreach.errors import InvalidRecord
 from outreach.records import Record, Void
+from outreach.store.purge import last_purge
 from outreach.store.store import Changes, Store, StoredRecord
 from outreach.ui.context import AppContext
+from outreach.ui.dates import format_date
 from outreach.ui.dialogs.void_dialog import VoidDialog
 from outreach.ui.models.records_model import RecordsModel, type_label
 
@@ -109,14 +113,22 @@ class HistoryPage(QWidget):
                 self.message.setText(exc.message)
                 return
         self._code = code
-        self.ctx.ops.store(lambda store: load_history(store, code)).success(self._show).run()
+        self.ctx.ops.store(
+            lambda store: (*load_history(store, code), last_purge(store.conn))
+        ).success(self._show).run()
 
-    def _show(self, loaded: tuple[list[StoredRecord], dict[str, Record]]) -> None:
-        rows, targets = loaded
+    def _show(self, loaded: tuple[list[StoredRecord], dict[str, Record], dt.date | None]) -> None:
+        rows, targets, purged = loaded
         if rows != self.model.rows() or targets != self.model.targets():
             self.model.set_rows(rows, targets)  # a reset repaints every row: only on a change
         what = "for this client code" if self._code else "on this device"
-        self.message.setText(f"{len(rows)} record(s) {what} (newest first).")
+        gone = (
+            f" Older records left this laptop on {format_date(purged)} after the hub confirmed "
+            "them; the hub keeps them."
+            if purged
+            else ""
+        )
+        self.message.setText(f"{len(rows)} record(s) {what} (newest first).{gone}")
 
     def selected(self) -> StoredRecord | None:
         rows = self.table.selectionModel().selectedRows()

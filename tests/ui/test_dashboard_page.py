@@ -200,6 +200,7 @@ def test_after_a_purge_counts_stay_and_people_counts_say_they_are_not_exact(
     assert not headline(page, "kits").endswith("†")
     assert page.note.isVisible() and "have left this laptop" in page.note.text()
     assert "hub's report has the full figures" in page.note.text()
+    assert page.message.text().startswith("Counts exact except those marked †, ")
     from outreach.reports.csv_export import about_csv
 
     assert "not_exact,people_reached high_risk_without_kit" in about_csv(page.counts)

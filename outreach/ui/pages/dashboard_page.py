@@ -245,6 +245,7 @@ class DashboardPage(QWidget):
         if shown is None:
             return
         what = "published (small numbers suppressed)" if shown.published else "exact"
+        what += " except those marked †" if shown.not_exact else ""
         self.message.setText(
             f"Counts {what}, {format_date(shown.start)} to {format_date(shown.end)}"
             f" (counted at {dt.datetime.now():%H:%M:%S})."

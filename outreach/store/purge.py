@@ -121,6 +121,14 @@ def purged_serial_day(conn: Connection, serial: str) -> dt.date | None:
     return dt.date.fromordinal(int(row[0])) if row else None
 
 
+def purged_status(conn: Connection) -> dict[str, object]:
+    """For `outreach status`: records purged so far, and when the last purge ran."""
+    total, last = conn.execute(
+        "SELECT coalesce(sum(records), 0), max(purged_at) FROM purges"
+    ).fetchone()
+    return {"records": int(total), "last": last}
+
+
 def last_purge(conn: Connection) -> dt.date | None:
     """The day the last purge that deleted records ran (UTC), if any did."""
     row = conn.execute("SELECT max(purged_at) FROM purges").fetchone()

@@ -157,6 +157,9 @@ def test_the_cli_says_when_a_grouping_cannot_count_purged_records(
     assert "note: records from" in crossed.stderr and "counts only what is still here" in (
         crossed.stderr
     )
+    status = json.loads(run(data_dir, "status").stdout)
+    assert status["records"] == 0 and status["purged"]["records"] == 3
+    assert status["purged"]["last"].startswith(TODAY.date().isoformat())
 
 
 def test_purged_client_codes_leave_the_laptop_and_come_back_cleanly(enrolled: Store) -> None:

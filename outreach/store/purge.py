@@ -1,7 +1,7 @@
 """The retention purge: records the hub has acked, older than the retention period, leave the
 laptop, and nothing the laptop shows from them changes (issue 12, migration 5).
 
-In one transaction, before the delete:
+In one transaction:
 
 * every registered purge keeper runs (the stock ledger adds the purged movements to its opening
   balances, so stock on hand is the same afterwards);
@@ -16,22 +16,20 @@ In one transaction, before the delete:
 What a purged period can no longer answer exactly: anything that must see each record or person
 (distinct people reached, high risk without a kit, crossings of two fields that the roll-up does
 not hold, History, a client's record). `purged_overlap` says when a period includes purged days,
-so those figures are shown as counted from what is still on this device ("at least"), with the
-hub's figure the exact one (docs/security.md, "Retention").
+so those figures are marked as counted from what is still on this device (†), with the hub's
+figure the full one (docs/security.md, "Laptop: retention purge").
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 
 from outreach.store import rollup
 from outreach.store.companions import purge_keepers
 from outreach.store.connection import Connection
 from outreach.store.store import Store
 
-log = logging.getLogger(__name__)
 PURGED_THROUGH = "purged_through"
 
 

@@ -13,6 +13,7 @@ Rules (docs/decisions.md, "Client panel"):
 * the latest risk level is the hub's unless this device has a later contact, whose level it then
   is (an own contact on the same day as the hub's latest wins: it is at least as new);
 * each sticky factor keeps the later of the hub's date and this device's last report of it;
+  referral codes given in the last 12 months join the open ones (as `summarise` keeps them);
 * a naloxone use reported here takes one held kit out (the first to expire, the one most likely
   handed out earliest) before the kit it came with is counted;
 * a record the summary counts but this device has voided since (the void not yet synced) comes
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from outreach.domain.risk import FACTORS, assess_risk
+from outreach.errors import InvalidRecord
 from outreach.records.client_summary import STICKY_FACTORS, ClientSummary, StickyFactor
 from outreach.records.contact import Contact
 from outreach.records.kit_issue import KitIssue
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 YEAR_DAYS = 365
-"""'In the last 12 months': on or after `today - 365 days`."""
+"""'In the last 12 months': after `today - 365 days` (as `outreach.records.summarise` counts)."""
 
 STICKY_WINDOWS: Mapping[str, int | None] = MappingProxyType(
     {
@@ -117,17 +119,22 @@ def _later(a: dt.date | None, b: dt.date | None) -> bool:
     return b is not None and (a is None or b >= a)
 
 
-def _risk_codes(contact: Contact) -> tuple[str, ...]:
-    """The factor codes behind a contact's level, heaviest first (as the hub keeps them)."""
-    assessment = assess_risk(
-        contact.risk_factors, contact.substances, contact.injecting, contact.age_band
-    )
+def _risk(contact: Contact) -> tuple[str | None, tuple[str, ...]]:
+    """The level and the factor codes behind it, heaviest first, as the hub keeps them: a factor
+    code the risk table does not know (one a hub added) is left out of the score, and an
+    injecting or age band code it does not know gives no level."""
+    known = tuple(code for code in contact.risk_factors if code in FACTORS)
+    try:
+        assessment = assess_risk(known, contact.substances, contact.injecting, contact.age_band)
+    except InvalidRecord:
+        return None, ()
     by_text = {factor.explanation: code for code, factor in FACTORS.items()}
-    return tuple(
-        by_text[reason.rsplit(" (weight", 1)[0]]
-        for reason in assessment.reasons
-        if reason.rsplit(" (weight", 1)[0] in by_text
-    )
+    texts = [reason.rsplit(" (weight", 1)[0] for reason in assessment.reasons]
+    return assessment.level.value, tuple(by_text[text] for text in texts if text in by_text)
+
+
+def _in_year(day: dt.date, today: dt.date) -> bool:
+    return today - dt.timedelta(days=YEAR_DAYS) < day <= today
 
 
 class _Fold:
@@ -154,20 +161,18 @@ class _Fold:
         day = record.occurred_at.date()
         self.seen(day)
         self.contacts_total += 1
-        self.contacts_12m += day >= today - dt.timedelta(days=YEAR_DAYS)
+        self.contacts_12m += _in_year(day, today)
         if _later(self.last_contact, day):
             self.last_contact, self.last_contact_area = day, record.area
-            self.risk_level = assess_risk(
-                record.risk_factors, record.substances, record.injecting, record.age_band
-            ).level.value
-            self.risk_reasons = _risk_codes(record)
+            self.risk_level, self.risk_reasons = _risk(record)
         for code in record.risk_factors:
             if code in STICKY_FACTORS and _later(self.sticky.get(code), day):
                 self.sticky[code] = day
-        for referral in record.referrals:
-            name = referral.referral_code or referral.to
-            if name not in self.referrals:
-                self.referrals.append(name)
+        if _in_year(day, today):
+            for referral in record.referrals:
+                name = referral.referral_code
+                if name is not None and name not in self.referrals:
+                    self.referrals.append(name)
 
     def kit(self, record: KitIssue) -> None:
         day = record.occurred_at.date()
@@ -189,7 +194,7 @@ class _Fold:
         day = record.occurred_at.date()
         if isinstance(record, Contact):
             self.contacts_total = max(0, self.contacts_total - 1)
-            if day >= today - dt.timedelta(days=YEAR_DAYS):
+            if _in_year(day, today):
                 self.contacts_12m = max(0, self.contacts_12m - 1)
         else:
             self.kits_total = max(0, self.kits_total - 1)

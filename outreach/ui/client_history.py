@@ -96,7 +96,7 @@ def _retracted(
         f"AND r.type IN ({','.join('?' * len(types))})",
         (code_id, through, through, *types),
     ).fetchall()
-    return [r for body, in rows if isinstance(r := decode_record(body), Contact | KitIssue)]
+    return [r for (body,) in rows if isinstance(r := decode_record(body), Contact | KitIssue)]
 
 
 def load_client_history(

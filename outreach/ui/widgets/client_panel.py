@@ -35,6 +35,8 @@ __all__ = [
     "ClientPanel",
     "carried_note",
     "history_lines",
+    "is_marked",
+    "kit_lines",
     "mark_carried",
     "unmark",
 ]
@@ -138,6 +140,26 @@ def history_lines(
             _source(history),
         ]
     )
+
+
+def kit_lines(
+    history: ServiceHistory | None, vocab: Vocabulary, today: dt.date, suggested: str
+) -> list[str]:
+    """The kit form's panel: kits (the same for every role), the supply it suggests, the source."""
+    if history is None:
+        return ["The service's history of this client is not shown to this role."]
+    if history.is_new:
+        why = "Suggested: first supply (no kit supplied to this client anywhere in the service)."
+        return [history_lines(history, vocab, today, kits_only=True)[0], why, _source(history)]
+    if suggested == "repeat":
+        why = (
+            f"Suggested: repeat supply ({_times(history.kits_total)} supplied before in the "
+            "service): choose the resupply reason."
+        )
+    else:
+        why = "Suggested: first supply (no kit supplied to this client before in the service)."
+    line = " · ".join([_seen(history, kits_only=True), _kits(history, vocab, today)])
+    return [line, why, _source(history)]
 
 
 class ClientPanel(QLabel):

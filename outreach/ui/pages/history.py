@@ -195,7 +195,8 @@ class HistoryPage(QWidget):
         if service.is_new:
             return "The service has no record of this code (as of the last sync)."
         kits_only = not may_look_up_clients(self.ctx.role)
-        line = history_lines(service, self.ctx.vocab, dt.date.today(), kits_only=kits_only)[0]
+        lines = history_lines(service, self.ctx.vocab, dt.date.today(), kits_only=kits_only)
+        line = " · ".join(lines[:-1])  # the last says where it comes from: said below
         when = f"as of {format_datetime(service.as_of)}" if service.as_of else "not synced yet"
         return f"Service-wide: {line} ({when})."
 

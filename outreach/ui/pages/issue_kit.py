@@ -31,7 +31,7 @@ from outreach.ui.client_history import load_client_history
 from outreach.ui.context import AppContext
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.client_code import ClientCodeBox
-from outreach.ui.widgets.client_panel import ClientPanel, kit_lines
+from outreach.ui.widgets.client_panel import ClientPanel, kit_lines, kits_only_for
 from outreach.ui.widgets.date_field import DateField, show_date
 from outreach.ui.widgets.form_page import lay_out_form_page
 from outreach.ui.widgets.keys import enter_advances
@@ -158,7 +158,9 @@ class IssueKitPage(QWidget):
         person already chose)."""
         self.history = history
         suggested = supply_suggestion(history)
-        self.client_history.show_lines(kit_lines(history, self.ctx.vocab, today, suggested))
+        kits_only = kits_only_for(self.ctx.role)
+        lines = kit_lines(history, self.ctx.vocab, today, suggested, kits_only=kits_only)
+        self.client_history.show_lines(lines)
         if history is not None and not self._supply_chosen:
             self._suggesting = True
             try:

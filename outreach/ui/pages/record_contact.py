@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
 
 from outreach.domain.ids import new_referral_code
 from outreach.domain.risk import assess_risk
-from outreach.domain.roles import Action
 from outreach.errors import InvalidRecord
-from outreach.records import Record, permissions
+from outreach.records import Record
 from outreach.records.service_history import ServiceHistory, carried_factors
 from outreach.records.validation import build_entered, normalise_area
 from outreach.store.store import Changes, Store
@@ -32,7 +31,7 @@ from outreach.ui.client_history import load_client_history
 from outreach.ui.context import AppContext
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.client_code import ClientCodeBox
-from outreach.ui.widgets.client_panel import CarriedFactors, ClientPanel
+from outreach.ui.widgets.client_panel import CarriedFactors, ClientPanel, kits_only_for
 from outreach.ui.widgets.form_page import lay_out_form_page
 from outreach.ui.widgets.keys import enter_advances
 from outreach.ui.widgets.message_bar import MessageBar, refusal
@@ -167,9 +166,13 @@ class RecordContactPage(QWidget):
     def show_history(self, history: ServiceHistory | None, today: dt.date) -> None:
         """Show the history and pre-tick (marked) the sticky factors still in their window."""
         self.history = history
-        kits_only = not permissions.permitted(self.ctx.role, Action.READ, "contact")
-        self.client_history.show_history(history, self.ctx.vocab, today, kits_only=kits_only)
-        self.carried.carry(carried_factors(history, today, self.risk_factors.buttons))
+        kits_only = kits_only_for(self.ctx.role)
+        carried = carried_factors(history, today, self.risk_factors.buttons)
+        self.carried.carry(carried)
+        codes = [f.code for f in carried if f.code in self.carried.carried]
+        self.client_history.show_history(
+            history, self.ctx.vocab, today, kits_only=kits_only, carried=codes
+        )
 
     def _update_risk(self) -> None:
         assessment = assess_risk(

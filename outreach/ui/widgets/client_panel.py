@@ -21,10 +21,20 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from outreach.domain.risk import FACTORS, RiskAssessment
+from outreach.domain.roles import Action
 from outreach.domain.vocab import Vocabulary
+from outreach.records import permissions
 from outreach.records.service_history import CarriedFactor, ServiceHistory
 from outreach.ui.dates import format_date, format_datetime
 from outreach.ui.widgets.chips import ChipGroup
@@ -37,11 +47,12 @@ __all__ = [
     "history_lines",
     "is_marked",
     "kit_lines",
+    "kits_only_for",
     "mark_carried",
     "unmark",
 ]
 
-LINES = 3
+LINES = 4
 CARRIED_STYLE = (
     "QPushButton { border: 1px dashed #b26a00; }"
     "QPushButton:focus { border: 2px dashed palette(highlight); }"
@@ -65,10 +76,9 @@ def carried_note(factor: CarriedFactor) -> str:
 
 def _seen(history: ServiceHistory, kits_only: bool) -> str:
     if kits_only or history.contacts_total == 0:
+        since = history.first_seen
         return (
-            f"Known to the service since {format_date(history.first_seen)}"
-            if (history.first_seen)
-            else "Known to the service"
+            f"Known to the service since {format_date(since)}" if since else "Known to the service"
         )
     seen = f"Seen {_times(history.contacts_total)} by the service"
     if history.last_contact is not None:
@@ -80,77 +90,90 @@ def _seen(history: ServiceHistory, kits_only: bool) -> str:
 
 def _kits(history: ServiceHistory, vocab: Vocabulary, today: dt.date) -> str:
     if history.kits_total == 0 or history.last_kit is None:
-        return "no kit supplied yet"
-    kit = f"last kit {format_date(history.last_kit)}"
+        return "No kit supplied yet"
+    kit = f"Last kit {format_date(history.last_kit)}"
     if history.last_kit_product:
         kit += f", {vocab.label('product', history.last_kit_product)}"
     if history.last_kit_expiry:
         kit += f", expires {format_date(history.last_kit_expiry)}"
     held = history.kits_held(today)
-    return kit + f" ({history.kits_total} supplied, {held} held in date)"
+    return kit + f" · {history.kits_total} supplied, {held} held in date"
 
 
-def _risk(history: ServiceHistory, vocab: Vocabulary) -> list[str]:
+def _risk(history: ServiceHistory, vocab: Vocabulary, carried: Iterable[str]) -> str:
+    ticked = set(carried)
     parts = []
     for factor in history.sticky:
         if vocab.has("risk_factor", factor.code):
             label = vocab.label("risk_factor", factor.code)
-            parts.append(f"{label.lower()} reported {format_date(factor.last_reported)}")
+            part = f"{label} reported {format_date(factor.last_reported)}"
+            parts.append(part + (" (ticked below)" if factor.code in ticked else ""))
     if history.last_naloxone_use is not None:
         parts.append(f"naloxone last used {format_date(history.last_naloxone_use)}")
     if history.risk_level:
         parts.append(f"last risk {history.risk_level.replace('_', ' ')}")
     if history.open_referrals:
         parts.append(f"{len(history.open_referrals)} open referral(s)")
-    return parts
+    return " · ".join(parts)
 
 
 def _source(history: ServiceHistory) -> str:
     if history.as_of is not None:
-        source = f"As of the last sync, {format_datetime(history.as_of)}"
+        source = f"As of the last sync ({format_datetime(history.as_of)})"
     else:
-        source = "Not in the service's summaries yet (as of the last sync)"
+        source = "Not in the service's summaries (as of the last sync)"
     if history.unsynced:
-        source += f"; with {history.unsynced} record(s) made on this device since"
+        source += f", plus {history.unsynced} record(s) made on this device since"
     return source + "."
 
 
+def kits_only_for(role: str) -> bool:
+    """Whether `role` sees the kit side only (it may not read contacts: a pharmacy)."""
+    return not permissions.permitted(role, Action.READ, "contact")
+
+
+NOT_SHOWN = "The service's history of clients is not shown to this role."
+NEW = "New to the service: no earlier contact or kit anywhere in the service, nor on this device."
+
+
 def history_lines(
-    history: ServiceHistory | None, vocab: Vocabulary, today: dt.date, *, kits_only: bool
+    history: ServiceHistory | None,
+    vocab: Vocabulary,
+    today: dt.date,
+    *,
+    kits_only: bool,
+    carried: Iterable[str] = (),
 ) -> list[str]:
-    """The panel's text, a line per list item (plain text; `kits_only` for roles that may not
-    see contacts: a pharmacy sees kits and uses, never risk or contacts)."""
+    """The panel's text, a line per topic: seen, kits, sticky factors and risk (not for
+    `kits_only` roles, which may not see contacts: a pharmacy sees kits and uses, never risk),
+    and where it comes from. `carried`: factor codes the form pre-ticked."""
     if history is None:
-        return ["The service's history of this client is not shown to this role."]
+        return [NOT_SHOWN]
     if history.is_new:
-        return [
-            "New to the service: no earlier contact or kit anywhere in the service "
-            "(and none on this device).",
-            _source(history),
-        ]
-    first = [_seen(history, kits_only), _kits(history, vocab, today)]
-    risk = [] if kits_only else _risk(history, vocab)
-    if kits_only and history.last_naloxone_use is not None:
-        risk = [f"naloxone last used {format_date(history.last_naloxone_use)}"]
-    return (
-        [" · ".join(first), " · ".join(risk), _source(history)]
-        if risk
-        else [
-            " · ".join(first),
-            _source(history),
-        ]
-    )
+        return [NEW, _source(history)]
+    lines = [_seen(history, kits_only), _kits(history, vocab, today)]
+    if kits_only:
+        if history.last_naloxone_use is not None:
+            lines.append(f"Naloxone last used {format_date(history.last_naloxone_use)}")
+    else:
+        risk = _risk(history, vocab, carried)
+        if risk:
+            lines.append(risk[0].upper() + risk[1:])
+    return [*lines, _source(history)]
 
 
 def kit_lines(
-    history: ServiceHistory | None, vocab: Vocabulary, today: dt.date, suggested: str
+    history: ServiceHistory | None,
+    vocab: Vocabulary,
+    today: dt.date,
+    suggested: str,
+    *,
+    kits_only: bool,
 ) -> list[str]:
-    """The kit form's panel: kits (the same for every role), the supply it suggests, the source."""
+    """The kit form's panel: seen (contacts only for roles that may read them), kits, the supply
+    it suggests, and where it comes from."""
     if history is None:
-        return ["The service's history of this client is not shown to this role."]
-    if history.is_new:
-        why = "Suggested: first supply (no kit supplied to this client anywhere in the service)."
-        return [history_lines(history, vocab, today, kits_only=True)[0], why, _source(history)]
+        return [NOT_SHOWN]
     if suggested == "repeat":
         why = (
             f"Suggested: repeat supply ({_times(history.kits_total)} supplied before in the "
@@ -158,19 +181,33 @@ def kit_lines(
         )
     else:
         why = "Suggested: first supply (no kit supplied to this client before in the service)."
-    line = " · ".join([_seen(history, kits_only=True), _kits(history, vocab, today)])
-    return [line, why, _source(history)]
+    if history.is_new:
+        return [NEW, why, _source(history)]
+    return [_seen(history, kits_only), _kits(history, vocab, today), why, _source(history)]
 
 
-class ClientPanel(QLabel):
-    """A fixed-height box of `LINES` lines for the client's service-wide history."""
+class ClientPanel(QScrollArea):
+    """A fixed-height box of `LINES` lines for the client's service-wide history; text that
+    wraps past them (a narrow window, 200 % scaling) scrolls inside it, never pushing the form."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Client history")
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.label = QLabel()
+        self.label.setAccessibleName("Client history")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        inner = QWidget()
+        box = QVBoxLayout(inner)
+        box.setContentsMargins(2, 0, 2, 0)
+        box.addWidget(self.label)
+        box.addStretch(1)
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # Its text never widens or heightens the form: the summary arriving moves nothing.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().lineSpacing() * LINES + 4)
@@ -178,23 +215,34 @@ class ClientPanel(QLabel):
 
     def show_lines(self, lines: list[str]) -> None:
         self._plain = "\n".join(lines)
-        self.setText("<br>".join(escape(line) for line in lines))
+        self.label.setText("<br>".join(escape(line) for line in lines))
         self.setToolTip(self._plain)
         self.setAccessibleDescription(self._plain)
+        self.label.setAccessibleDescription(self._plain)
 
     def show_history(
-        self, history: ServiceHistory | None, vocab: Vocabulary, today: dt.date, *, kits_only: bool
+        self,
+        history: ServiceHistory | None,
+        vocab: Vocabulary,
+        today: dt.date,
+        *,
+        kits_only: bool,
+        carried: Iterable[str] = (),
     ) -> None:
-        self.show_lines(history_lines(history, vocab, today, kits_only=kits_only))
+        self.show_lines(history_lines(history, vocab, today, kits_only=kits_only, carried=carried))
+
+    def text(self) -> str:
+        return self.label.text()
 
     def plain_text(self) -> str:
         return self._plain
 
     def clear(self) -> None:
         self._plain = ""
-        super().clear()
+        self.label.clear()
         self.setToolTip("")
         self.setAccessibleDescription("")
+        self.label.setAccessibleDescription("")
 
 
 def mark_carried(chip: QPushButton, factor: CarriedFactor) -> None:

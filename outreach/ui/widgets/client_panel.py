@@ -54,8 +54,8 @@ __all__ = [
 
 LINES = 4
 CARRIED_STYLE = (
-    "QPushButton { border: 1px dashed #b26a00; }"
-    "QPushButton:focus { border: 2px dashed palette(highlight); }"
+    "QPushButton { border: 2px dashed #d97706; }"
+    "QPushButton:focus { border: 2px solid palette(highlight); }"
 )
 CARRIED = "from earlier contact"
 _PROPERTY = "carried_from"

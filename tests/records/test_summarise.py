@@ -223,3 +223,15 @@ def test_order_does_not_matter_and_voided_records_count_as_absent(
     else:
         assert summary.contacts_total + summary.kits_total == len(live)
         assert len(summary.held_kit_expiries) <= summary.kits_total
+
+
+def test_a_use_follows_the_correction_of_its_kit() -> None:
+    held = kit("2026-01-01", "2028-01-31")
+    wrong = kit("2026-06-01", "2028-06-30", supply="repeat", resupply_reason="used")
+    right = kit(
+        "2026-06-01", "2028-07-31", supply="repeat", resupply_reason="used", supersedes=wrong.id
+    )
+    summary = summarise(CODE, [held, wrong, right, use("2026-06-01", wrong)], TODAY)
+    assert summary is not None
+    assert summary.held_kit_expiries == (dt.date(2028, 7, 31),)
+    assert summary.last_naloxone_use == dt.date(2026, 5, 31)

@@ -17,14 +17,17 @@ Rules, in the order a reader asks about them:
 * Kits: total, the last one's day, product and expiry, and the expiries of the kits still held.
 * A naloxone use names the kit handed out *with* it (the resupply), not the kit that was used,
   so it is linked to the client through that kit, and it uses up the oldest kit the client held
-  before that resupply (first in, first out; none held: nothing is used up). A use whose kit is
-  voided, or not this client's, is not this client's.
+  before that resupply (first in, first out; none held: nothing is used up). A use whose kit was
+  corrected follows the correction; one whose kit is voided, or not this client's, is not this
+  client's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+
+import msgspec
 
 from outreach.domain.risk import FACTORS, assess_risk
 from outreach.domain.roles import Action
@@ -66,17 +69,34 @@ def _risk_codes(contact: Contact) -> tuple[str | None, tuple[str, ...]]:
     return assessed.level.value, assessed.codes
 
 
-def _active(code: str, records: Iterable[Record]) -> tuple[list[Contact], list[KitIssue], list]:
+def _active(
+    code: str, records: Iterable[Record]
+) -> tuple[list[Contact], list[KitIssue], list[NaloxoneUse]]:
     """This code's counted contacts and kits (oldest first) and the uses that name its kits."""
     records = list(records)
     retired = {rid for r in records if (rid := facts.retired_id(r)) is not None}
     live = [r for r in records if r.id not in retired and not isinstance(r, Void)]
     contacts = [r for r in live if isinstance(r, Contact) and r.client_code == code]
     kits = [r for r in live if isinstance(r, KitIssue) and r.client_code == code]
+    successor = {r.supersedes: r.id for r in records if r.supersedes is not None}
     kit_ids = {kit.id for kit in kits}
-    uses = [r for r in live if isinstance(r, NaloxoneUse) and r.kit_issue_id in kit_ids]
+    uses: list[NaloxoneUse] = []
+    for use in live:
+        if isinstance(use, NaloxoneUse) and use.kit_issue_id is not None:
+            named = _latest(use.kit_issue_id, successor)
+            if named in kit_ids:
+                uses.append(msgspec.structs.replace(use, kit_issue_id=named))
     order = lambda r: (r.occurred_at, r.id)  # noqa: E731 - one sort key, three lists
     return sorted(contacts, key=order), sorted(kits, key=order), sorted(uses, key=order)
+
+
+def _latest(record_id: str, successor: dict[str, str]) -> str:
+    """The record that now stands for `record_id`: its correction's, or theirs (a chain)."""
+    seen = {record_id}
+    while record_id in successor and successor[record_id] not in seen:
+        record_id = successor[record_id]
+        seen.add(record_id)
+    return record_id
 
 
 def _held(kits: list[KitIssue], uses: list[NaloxoneUse]) -> tuple[dt.date, ...]:
@@ -152,8 +172,6 @@ def _contact_fields(contacts: list[Contact], today: dt.date) -> dict[str, object
 
 
 def _replace(summary: ClientSummary, fields: dict[str, object]) -> ClientSummary:
-    import msgspec
-
     return msgspec.structs.replace(summary, **fields)
 
 

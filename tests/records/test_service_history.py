@@ -232,3 +232,49 @@ def test_carried_factors_respect_their_windows() -> None:
         "hospital_discharge_4w",
     ]
     assert carried_factors(None, TODAY) == ()
+
+
+def test_merging_newer_records_into_the_hubs_summary_matches_summarising_them_all() -> None:
+    """The hub's rule (`summarise`) over every record, against its summary of the older ones
+    with the newer folded in: the same view (kits issued in expiry order, so the held kits agree
+    whichever rule picks the used one)."""
+    from outreach.records.summarise import summarise
+
+    older = [
+        contact(D(2025, 11, 1), risk_factors=["prison_release_2w"]),
+        kit(D(2025, 11, 1), expiry="2027-01-31"),
+        contact(D(2026, 9, 20), risk_factors=["previous_overdose"], area="LS7"),
+    ]
+    second_kit = kit(D(2026, 12, 1), expiry="2029-01-31")
+    newer = [
+        contact(
+            D(2026, 12, 1),
+            risk_factors=["using_alone", "previous_overdose"],
+            referrals=[{"to": "gp", "referral_code": "R-CCCC-DDDD"}],
+            injecting="current",
+        ),
+        second_kit,
+        use(D(2026, 11, 30), D(2026, 12, 1), kit_issue_id=second_kit.id),
+    ]
+    hub_view = summarise(CODE, older, TODAY)
+    whole = summarise(CODE, [*older, *newer], TODAY)
+    assert hub_view is not None and whole is not None
+    merged = merge_history(CODE, hub_view, newer, TODAY, as_of=AS_OF)
+    for name in (
+        "first_seen",
+        "contacts_total",
+        "contacts_12m",
+        "last_contact",
+        "last_contact_area",
+        "kits_total",
+        "last_kit",
+        "last_kit_product",
+        "last_kit_expiry",
+        "held_kit_expiries",
+        "risk_level",
+        "risk_reasons",
+        "sticky",
+        "last_naloxone_use",
+        "open_referrals",
+    ):
+        assert getattr(merged, name) == getattr(whole, name), name

@@ -248,3 +248,38 @@ def test_a_kit_saved_here_counts_before_the_next_sync(
     qtbot.waitUntil(lambda: "twice supplied" in page.client_history.plain_text(), timeout=5000)
     assert "2 supplied, 2 held in date" in page.client_history.plain_text()
     assert "Prenoxad" in page.client_history.plain_text()
+
+
+def test_kit_keyboard_flow_code_first_on_its_own_and_skipped_when_carried(
+    qtbot: QtBot, make_window: type[MainWindow], ui_data_dir: Path
+) -> None:
+    """A kit on its own (a pharmacy's): after the scan the code comes first, then the recipient.
+    A code carried from the contact is no Tab stop: Enter on the serial goes to the recipient."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.test_flow import SCAN, type_scan
+
+    make_store(ui_data_dir, role="pharmacy")
+    window = open_window(qtbot, make_window)
+    page = window.workspace.show_page("IssueKitPage")
+    assert isinstance(page, IssueKitPage)
+    qtbot.waitUntil(lambda: page.client.service_key is not None, timeout=5000)
+    page.scan.setFocus()
+    type_scan(qtbot, page.scan, SCAN)
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is page.client.initials
+    qtbot.keyClicks(page.client.initials, "AB")  # each part moves on; the code made, on again
+    qtbot.keyClicks(page.client.dob, "01011980")
+    qtbot.keyClicks(page.client.sex, "M")
+    assert page.client.value() is not None
+    assert QApplication.focusWidget() is page.recipient.entry()
+    page.reset()  # a typed code and Enter moves on too
+    page.client.code.setFocus()
+    qtbot.keyClicks(page.client.code, KNOWN)
+    qtbot.keyClick(page.client.code, Qt.Key.Key_Return)
+    assert page.client.value() == KNOWN
+    assert QApplication.focusWidget() is page.recipient.entry()
+    page.prefill(None, KNOWN)
+    page.serial.setFocus()
+    qtbot.keyClick(page.serial, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is page.recipient.entry()

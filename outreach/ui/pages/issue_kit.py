@@ -27,11 +27,16 @@ from outreach.records.service_history import ServiceHistory, supply_suggestion
 from outreach.store.kit_issue import save_kit
 from outreach.store.store import Changes, StoredRecord
 from outreach.ui import sync_api
-from outreach.ui.client_history import load_client_history
 from outreach.ui.context import AppContext
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.client_code import ClientCodeBox
-from outreach.ui.widgets.client_panel import ClientPanel, kit_lines, kits_only_for
+from outreach.ui.widgets.client_panel import (
+    ClientPanel,
+    kit_lines,
+    kits_only_for,
+    look_up,
+    tab_past_when_known,
+)
 from outreach.ui.widgets.date_field import DateField, show_date
 from outreach.ui.widgets.form_page import lay_out_form_page
 from outreach.ui.widgets.keys import enter_advances
@@ -89,6 +94,8 @@ class IssueKitPage(QWidget):
         self.supply.changed.connect(self._supply_changed)
         self.supply.changed.connect(self._supply_chosen_by_hand)
         self.client.code_changed.connect(self._code_changed)
+        self.client.completed.connect(self._to_recipient)
+        tab_past_when_known(self.client)
         self.reason.changed.connect(self._supply_changed)
         self.save_button.clicked.connect(self.save)
         self.serial.textEdited.connect(lambda _: setattr(self, "repeat_serial_ok", False))
@@ -143,15 +150,7 @@ class IssueKitPage(QWidget):
     def _code_changed(self, code: str | None) -> None:
         self.client_history.clear()
         self.history = None
-        if code:
-            self.ctx.ops.store(lambda store: (code, load_client_history(store, code))).success(
-                self._got_history
-            ).owner(self).run()
-
-    def _got_history(self, result: tuple[str, ServiceHistory | None]) -> None:
-        code, history = result
-        if code == self.client.value():
-            self.show_history(history, dt.date.today())
+        look_up(self.ctx.ops, self, self.client, self.show_history)
 
     def show_history(self, history: ServiceHistory | None, today: dt.date) -> None:
         """Show what the service knows and suggest first or repeat supply from it (unless the
@@ -195,11 +194,17 @@ class IssueKitPage(QWidget):
             return
         if self.fill_from(pack):
             self.scan.clear()
-            entry = self.recipient.entry()  # on to the recipient
-            if entry is not None:
-                entry.setFocus(Qt.FocusReason.OtherFocusReason)
+            if self.client.value() is None and self.contact_id is None:
+                self.client.initials.setFocus()  # a kit on its own (a pharmacy's): the code first
+            else:
+                self._to_recipient()
         else:
             self.scan.selectAll()
+
+    def _to_recipient(self) -> None:
+        entry = self.recipient.entry()
+        if entry is not None:
+            entry.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def fill_from(self, pack: PackScan) -> bool:
         """Fill the form from a pack; False (and nothing filled) when it must not be handed out."""

@@ -27,11 +27,10 @@ from outreach.records.service_history import ServiceHistory, carried_factors
 from outreach.records.validation import build_entered, normalise_area
 from outreach.store.store import Changes, Store
 from outreach.ui import sync_api
-from outreach.ui.client_history import load_client_history
 from outreach.ui.context import AppContext
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.client_code import ClientCodeBox
-from outreach.ui.widgets.client_panel import CarriedFactors, ClientPanel, kits_only_for
+from outreach.ui.widgets.client_panel import CarriedFactors, ClientPanel, kits_only_for, look_up
 from outreach.ui.widgets.form_page import lay_out_form_page
 from outreach.ui.widgets.keys import enter_advances
 from outreach.ui.widgets.message_bar import MessageBar, refusal
@@ -153,15 +152,7 @@ class RecordContactPage(QWidget):
         self.client_history.clear()
         self.history = None
         self.carried.drop()
-        if code:
-            self.ctx.ops.store(lambda store: (code, load_client_history(store, code))).success(
-                self._got_history
-            ).owner(self).run()
-
-    def _got_history(self, result: tuple[str, ServiceHistory | None]) -> None:
-        code, history = result
-        if code == self.client.value():
-            self.show_history(history, dt.date.today())
+        look_up(self.ctx.ops, self, self.client, self.show_history)
 
     def show_history(self, history: ServiceHistory | None, today: dt.date) -> None:
         """Show the history and pre-tick (marked) the sticky factors still in their window."""

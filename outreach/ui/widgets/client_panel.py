@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from typing import Any
 
@@ -36,8 +36,11 @@ from outreach.domain.roles import Action
 from outreach.domain.vocab import Vocabulary
 from outreach.records import permissions
 from outreach.records.service_history import CarriedFactor, ServiceHistory
+from outreach.ui.client_history import load_client_history
 from outreach.ui.dates import format_date, format_datetime
+from outreach.ui.ops import Ops
 from outreach.ui.widgets.chips import ChipGroup
+from outreach.ui.widgets.client_code import ClientCodeBox
 
 __all__ = [
     "LINES",
@@ -48,7 +51,9 @@ __all__ = [
     "is_marked",
     "kit_lines",
     "kits_only_for",
+    "look_up",
     "mark_carried",
+    "tab_past_when_known",
     "unmark",
 ]
 
@@ -243,6 +248,40 @@ class ClientPanel(QScrollArea):
         self.setToolTip("")
         self.setAccessibleDescription("")
         self.label.setAccessibleDescription("")
+
+
+def look_up(
+    ops: Ops,
+    owner: QWidget,
+    box: ClientCodeBox,
+    show: Callable[[ServiceHistory | None, dt.date], None],
+) -> None:
+    """Look the box's code up on the store thread (`load_client_history`) and `show` it, unless
+    the code changed meanwhile (or `owner` went, e.g. on lock)."""
+    code = box.value()
+    if not code:
+        return
+
+    def got(result: tuple[str, ServiceHistory | None]) -> None:
+        if result[0] == box.value():
+            show(result[1], dt.date.today())
+
+    ops.store(lambda store: (code, load_client_history(store, code))).success(got).owner(
+        owner
+    ).run()
+
+
+def tab_past_when_known(box: ClientCodeBox) -> None:
+    """Once the box holds a code (carried from the contact, or made), its fields are no Tab stops:
+    Tab and Enter from the fields before it go on past it, as before the box was there. A click
+    still reaches them to change the code."""
+
+    def update(code: str | None) -> None:
+        policy = Qt.FocusPolicy.ClickFocus if code else Qt.FocusPolicy.StrongFocus
+        for field in (box.initials, box.dob, box.sex, box.code):
+            field.setFocusPolicy(policy)
+
+    box.code_changed.connect(update)
 
 
 def mark_carried(chip: QPushButton, factor: CarriedFactor) -> None:

@@ -102,9 +102,24 @@ _PUT = (
 def upkeep_sqlite(sql: Sql, conn: sa.Connection, records: Sequence[Record]) -> int:
     """Link, recompute and write the summaries `records` (just stored) touch; returns how many
     changed. One writer at a time on SQLite, so no locks."""
+    return upkeep(sql, conn, records)
+
+
+def upkeep(sql: Sql, conn: sa.Connection, records: Sequence[Record]) -> int:
+    """`upkeep_sqlite` on either backend, statement by statement: for records stored outside a
+    batch (e.g. released from quarantine). On PostgreSQL the touched codes are locked in order
+    first, as `outreach_summary_inputs` does."""
     found = links(records)
     link(sql, conn, found)
-    return recompute(sql, conn, sorted(_codes_of(sql, conn, [*found.ids, *found.ref_by])))
+    codes = sorted(_codes_of(sql, conn, [*found.ids, *found.ref_by]))
+    if sql.postgres:
+        cursor = sql.cursor(conn)
+        for code in codes:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                ("outreach-summary:" + code,),
+            )
+    return recompute(sql, conn, codes)
 
 
 def link(sql: Sql, conn: sa.Connection, found: Links) -> None:

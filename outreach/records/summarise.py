@@ -25,6 +25,7 @@ Rules, in the order a reader asks about them:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import msgspec
@@ -61,9 +62,18 @@ def _risk_codes(contact: Contact) -> tuple[str | None, tuple[str, ...]]:
     """The level and the counted factor codes, heaviest first. A factor code the risk table
     does not know (one a hub added) is left out of the score rather than refused, as is an
     injecting or age band code it does not know (no level then)."""
-    known = tuple(code for code in contact.risk_factors if code in FACTORS)
+    return _risk_of(contact.risk_factors, contact.substances, contact.injecting, contact.age_band)
+
+
+@functools.lru_cache(maxsize=4096)
+def _risk_of(
+    factors: tuple[str, ...], substances: tuple[str, ...], injecting: str, age_band: str
+) -> tuple[str | None, tuple[str, ...]]:
+    """Cached: a few hundred combinations of answers cover nearly every contact, and the hub
+    recomputes a summary for every code a batch touches."""
+    known = tuple(code for code in factors if code in FACTORS)
     try:
-        assessed = assess_risk(known, contact.substances, contact.injecting, contact.age_band)
+        assessed = assess_risk(known, substances, injecting, age_band)
     except InvalidRecord:
         return None, ()
     return assessed.level.value, assessed.codes

@@ -81,7 +81,7 @@ def apply_page(
         hub=page.hub,
         after=page.after,
         through=page.through,
-        active_since=since,
+        active_since=since if page.complete else None,  # once a pull is caught up: one scan
         as_of=issued,
     )
     return page

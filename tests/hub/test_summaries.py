@@ -176,3 +176,18 @@ def test_a_hub_upgraded_with_records_gets_their_summaries(hub: Hub) -> None:
             conn.exec_driver_sql(f"DELETE FROM {table}")
     hub_summaries.backfill_hub(hub.engine, hub.sql)
     assert summaries(hub) == {code: s for code, s in kept.items() if s is not None}
+
+
+def test_records_stored_outside_a_batch_are_summarised_by_upkeep(hub: Hub) -> None:
+    """`upkeep` (e.g. for records released from quarantine) gives what a batch would."""
+    from outreach.hub import summaries as hub_summaries
+
+    records = scenario()
+    play(hub, records)
+    kept = summaries(hub)
+    with hub.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM client_summaries")
+        conn.exec_driver_sql("DELETE FROM summary_links")
+        everything = [r for batch in records.values() for r in batch]
+        assert hub_summaries.upkeep(hub.sql, conn, everything) >= 2
+    assert summaries(hub) == {code: s for code, s in kept.items() if s is not None}

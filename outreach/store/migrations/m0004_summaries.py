@@ -2,7 +2,8 @@
 
 One row per pseudonymous client code: the hub's `change_seq` for it (a page never writes a row
 older than the one held), the day the code was last active (rows older than the hub's scope are
-dropped on each pull) and the summary as msgpack (`outreach.records.client_summary`). The
+dropped when a pull completes: one scan, cheaper than an index every row would pay) and the
+summary as msgpack (`outreach.records.client_summary`). The
 primary key is the client code, so the client panel's look-up and History's prefix search read
 one index; the cursor and the time of the last pull are in `meta` (`outreach.store.summaries`).
 """
@@ -19,7 +20,6 @@ CREATE TABLE summaries (
   last_active TEXT NOT NULL,
   body BLOB NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX summaries_last_active ON summaries (last_active);
 """
 
 

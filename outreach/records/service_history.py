@@ -81,7 +81,7 @@ class ServiceHistory:
 
     client_code: str
     as_of: dt.datetime | None = None
-    """When the hub's summary was pulled; None when the service had nothing for this code."""
+    """When this device last pulled the service's summaries (hub time); None: never."""
     from_service: bool = False
     """The hub's summary knew the code (else only this device's records, if any)."""
     unsynced: int = 0
@@ -211,10 +211,11 @@ def merge_history(
     as_of: dt.datetime | None = None,
     retracted: Sequence[Contact | KitIssue] = (),
 ) -> ServiceHistory:
-    """The panel's view of `code`: `summary` (the hub's, pulled at `as_of`; None if the hub has
-    none) with `own` folded in — this device's active records for the code that the summary does
-    not reflect, oldest first (a naloxone use right after the kit it was reported with) — and
-    `retracted`, records the summary counts that this device has voided since."""
+    """The panel's view of `code`: `summary` (the hub's, from the summaries pulled at `as_of`,
+    which is None if never pulled; `summary` is None if the hub has none) with `own` folded in —
+    this device's active records for the code that the summary does not reflect, oldest first
+    (a naloxone use right after the kit it was reported with) — and `retracted`, records the
+    summary counts that this device has voided since."""
     fold = _Fold(code, summary)
     kit_ids = {record.id for record in own if isinstance(record, KitIssue)}
     with_kit: dict[str, list[NaloxoneUse]] = {}
@@ -234,7 +235,7 @@ def merge_history(
         fold.retract(gone, today)
     return ServiceHistory(
         client_code=code,
-        as_of=as_of if summary is not None else None,
+        as_of=as_of,
         from_service=summary is not None,
         unsynced=len(own),
         first_seen=fold.first_seen,

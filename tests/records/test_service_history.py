@@ -157,7 +157,7 @@ def test_an_own_contact_older_than_the_hubs_latest_counts_but_leaves_the_latest(
 
 def test_no_summary_and_no_records_is_a_new_code() -> None:
     history = merge_history(CODE, None, [], TODAY, as_of=AS_OF)
-    assert history.is_new and not history.from_service and history.as_of is None
+    assert history.is_new and not history.from_service and history.as_of == AS_OF
     assert supply_suggestion(history) == "first" and supply_suggestion(None) == "first"
     assert carried_factors(history, TODAY) == ()
 
@@ -166,6 +166,7 @@ def test_own_records_alone_before_any_pull() -> None:
     first = contact(D(2026, 11, 20), risk_factors=["previous_overdose"])
     history = merge_history(CODE, None, [first], TODAY)
     assert not history.from_service and history.unsynced == 1 and not history.is_new
+    assert history.as_of is None  # never pulled
     assert history.first_seen == D(2026, 11, 20) and history.contacts_total == 1
     assert history.risk_level == "high" and supply_suggestion(history) == "first"
     assert carried_factors(history, TODAY) == (

@@ -120,7 +120,7 @@ def test_client_code_history_and_undo(unlocked, qtbot: QtBot) -> None:
         return page.client.value()
 
     code = enter_code()
-    qtbot.waitUntil(lambda: "New to the service" in page.client_history.text())
+    qtbot.waitUntil(lambda: "New client code" in page.client_history.text())
     qtbot.mouseClick(page.risk_factors.chip("previous_overdose"), LEFT)
     assert "HIGH" in page.risk.text() and "overdosed before" in page.risk.text()
     qtbot.mouseClick(page.interventions.chip("harm_reduction_advice"), LEFT)
@@ -128,9 +128,9 @@ def test_client_code_history_and_undo(unlocked, qtbot: QtBot) -> None:
         qtbot.mouseClick(page.save_button, LEFT)
     assert page.client.value() is None and page.area.text() == "LS6"
     assert enter_code() == code
-    qtbot.waitUntil(lambda: "Seen once by the service" in page.client_history.text())
+    qtbot.waitUntil(lambda: "Seen once on this device" in page.client_history.text())
     assert "last risk high" in page.client_history.text()
-    assert "1 record(s) made on this device since" in page.client_history.text()
+    assert "comes with the first sync" in page.client_history.plain_text()
     # The previous overdose is carried into the new contact: ticked, marked, and in the risk.
     assert page.risk_factors.selected() == ["previous_overdose"]
     assert is_marked(page.risk_factors.chip("previous_overdose"))

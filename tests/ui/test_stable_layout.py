@@ -76,7 +76,7 @@ def test_record_contact_chips_stay_put(unlocked, qtbot: QtBot) -> None:
     qtbot.keyClicks(page.client.sex, "M")
     code = page.client.value()
     assert code is not None
-    qtbot.waitUntil(lambda: "New to the service" in page.client_history.text())
+    qtbot.waitUntil(lambda: "New client code" in page.client_history.text())
     assert not moved(before, page)
     today = dt.date(2026, 12, 2)
     summary = ClientSummary(

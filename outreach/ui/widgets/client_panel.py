@@ -85,7 +85,8 @@ def _seen(history: ServiceHistory, kits_only: bool) -> str:
         return (
             f"Known to the service since {format_date(since)}" if since else "Known to the service"
         )
-    seen = f"Seen {_times(history.contacts_total)} by the service"
+    where = "by the service" if history.as_of is not None else "on this device"
+    seen = f"Seen {_times(history.contacts_total)} {where}"
     if history.last_contact is not None:
         seen += f", last {format_date(history.last_contact)}"
         if history.last_contact_area:
@@ -123,10 +124,13 @@ def _risk(history: ServiceHistory, vocab: Vocabulary, carried: Iterable[str]) ->
 
 
 def _source(history: ServiceHistory) -> str:
-    if history.as_of is not None:
-        source = f"As of the last sync ({format_datetime(history.as_of)})"
-    else:
-        source = "Not in the service's summaries (as of the last sync)"
+    if history.as_of is None:
+        return (
+            "This device's records only: the service's history comes with the first sync."
+            if not history.is_new
+            else "The service's history comes with the first sync."
+        )
+    source = f"As of the last sync ({format_datetime(history.as_of)})"
     if history.unsynced:
         source += f", plus {history.unsynced} record(s) made on this device since"
     return source + "."
@@ -139,6 +143,7 @@ def kits_only_for(role: str) -> bool:
 
 NOT_SHOWN = "The service's history of clients is not shown to this role."
 NEW = "New to the service: no earlier contact or kit anywhere in the service, nor on this device."
+NEW_HERE = "New client code: no earlier records on this device."
 
 
 def history_lines(
@@ -155,7 +160,7 @@ def history_lines(
     if history is None:
         return [NOT_SHOWN]
     if history.is_new:
-        return [NEW, _source(history)]
+        return [NEW if history.as_of else NEW_HERE, _source(history)]
     lines = [_seen(history, kits_only), _kits(history, vocab, today)]
     if kits_only:
         if history.last_naloxone_use is not None:
@@ -187,7 +192,7 @@ def kit_lines(
     else:
         why = "Suggested: first supply (no kit supplied to this client before in the service)."
     if history.is_new:
-        return [NEW, why, _source(history)]
+        return [NEW if history.as_of else NEW_HERE, why, _source(history)]
     return [_seen(history, kits_only), _kits(history, vocab, today), why, _source(history)]
 
 

@@ -107,6 +107,12 @@ def test_a_client_seen_by_a_shows_on_b_and_the_pharmacy(device: Callable[..., St
     assert (kits_only.risk_level, kits_only.sticky, kits_only.contacts_total) == (None, (), 0)
     stored = pharmacy.conn.execute("SELECT body FROM summaries").fetchone()[0]
     assert b"previous_overdose" not in stored  # the hub never sent it to the pharmacy
+    pharmacy.add([handed(Z)])  # a kit at the pharmacy: B's next kit for Z is a repeat
+    sync_now(pharmacy)
+    sync_now(b)
+    from_pharmacy = service_summary(b, Z)
+    assert from_pharmacy is not None and from_pharmacy.kits_total == 1
+    assert from_pharmacy.last_kit == NOW.date()
 
 
 def test_a_void_reaches_other_devices_and_later_pulls_carry_only_changes(

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from outreach.domain.roles import Action
 from outreach.hub.errors import DeviceRevoked, HubError, UnknownDevice
 from outreach.hub.ingest import now
 from outreach.hub.limits import MAX_SEQ, SUMMARY_PAGE_MAX
+from outreach.records import permissions
 from outreach.records.client_summary import ClientSummary
 from outreach.records.summarise import visible_to
 from outreach.sync.protocol import SignedSummaries, SummaryEntry, SummaryPage
@@ -74,9 +76,12 @@ def summary_page(hub: Hub, device_id: str, after: int, limit: int | None = None)
     rows = rows[:wanted]
     entries: list[SummaryEntry] = []
     scope = since.isoformat()
+    sees_all = all(
+        permissions.permitted(role, Action.READ, kind) for kind in ("contact", "kit_issue")
+    )
     for code, seq, last_active, body in rows:
         summary = None if body is None or last_active < scope else bytes(body)
-        if summary is not None:
+        if summary is not None and not sees_all:
             summary = _for_role(summary, role)
         if summary is not None or after > 0:
             entries.append(SummaryEntry(code, int(seq), summary))
@@ -94,9 +99,6 @@ def summary_page(hub: Hub, device_id: str, after: int, limit: int | None = None)
 
 
 def _for_role(body: bytes, role: str) -> bytes | None:
-    """The stored bytes when the role sees everything; re-encoded without what it may not."""
-    summary = _decode(body)
-    seen = visible_to(summary, role)
-    if seen is None:
-        return None
-    return body if seen is summary else _encode(seen)
+    """The summary re-encoded without what the role may not see (None: nothing)."""
+    seen = visible_to(_decode(body), role)
+    return None if seen is None else _encode(seen)

@@ -191,3 +191,52 @@ def test_records_stored_outside_a_batch_are_summarised_by_upkeep(hub: Hub) -> No
         everything = [r for batch in records.values() for r in batch]
         assert hub_summaries.upkeep(hub.sql, conn, everything) >= 2
     assert summaries(hub) == {code: s for code, s in kept.items() if s is not None}
+
+
+def test_concurrent_batches_on_the_same_codes_leave_the_one_rules_summaries(
+    hub: Hub, tmp_path: Path
+) -> None:
+    """Four devices upload at once through the served hub (PostgreSQL: several transactions in
+    flight), every batch touching the same three codes: each summary is what the one rule makes
+    of all the records, and change_seqs are unique (no lost update, no deadlock)."""
+    import threading
+
+    import httpx
+
+    from tests.hub.harness import serve_in_thread
+
+    devices = [Device(hub, f"dev-{n}") for n in range(4)]
+    made: list[Record] = []
+    envelopes: list[list[bytes]] = []
+    for n, device in enumerate(devices):
+        mine = []
+        for b in range(5):
+            batch = [contact(b * 10 + i, client_code=(X, Y, Z)[(n + i) % 3]) for i in range(6)]
+            batch.append(kit((X, Y, Z)[b % 3], b))
+            made += batch
+            mine.append(device.batch(batch))
+        envelopes.append(mine)
+    errors: list[str] = []
+
+    def upload(url: str, bodies: list[bytes]) -> None:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            for body in bodies:
+                answer = client.post(
+                    "/v1/batches",
+                    content=body,
+                    headers={"content-type": "application/octet-stream"},
+                )
+                if answer.status_code != 200:
+                    errors.append(answer.text)
+
+    with serve_in_thread(hub) as url:
+        threads = [threading.Thread(target=upload, args=(url, e)) for e in envelopes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    assert not errors
+    today = dt.datetime.now(dt.UTC).date()
+    assert summaries(hub) == {code: summarise(code, made, today) for code in (X, Y, Z)}
+    seqs = [row[1] for row in summary_rows(hub)]
+    assert len(seqs) == len(set(seqs)) == 3

@@ -107,6 +107,12 @@ def test_a_client_seen_by_a_shows_on_b_and_the_pharmacy(device: Callable[..., St
     assert (kits_only.risk_level, kits_only.sticky, kits_only.contacts_total) == (None, (), 0)
     stored = pharmacy.conn.execute("SELECT body FROM summaries").fetchone()[0]
     assert b"previous_overdose" not in stored  # the hub never sent it to the pharmacy
+    pharmacy.add([handed(Z)])  # a kit at the pharmacy: B's next kit for Z is a repeat
+    sync_now(pharmacy)
+    sync_now(b)
+    from_pharmacy = service_summary(b, Z)
+    assert from_pharmacy is not None and from_pharmacy.kits_total == 1
+    assert from_pharmacy.last_kit == NOW.date()
 
 
 def test_a_void_reaches_other_devices_and_later_pulls_carry_only_changes(
@@ -261,3 +267,40 @@ def test_the_usb_route_carries_summaries_with_the_same_checks(
         capsys, data_dir, "sync", "--import-summaries", str(for_a), "--user", "b"
     )
     assert refused(code, err, "nothing changed: they were made for another device")
+
+
+def test_the_summaries_endpoint_caps_pages_and_refuses_bad_requests(
+    device: Callable[..., Store], hub: Hub, hub_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unsigned: 401. A cursor outside 0…2^63−1 or a limit below 1: 400 with a clear error.
+    A limit above the cap gets a page of at most the cap (here lowered to 2)."""
+    from outreach.hub import summary_pages
+    from outreach.sync.protocol import sign_request
+
+    monkeypatch.setattr(summary_pages, "SUMMARY_PAGE_MAX", 2)
+    a = device("a")
+    a.add([seen(X), seen(Y), seen(Z)])
+    sync_now(a)
+    ident = state.identity(a)
+
+    def get(query: str, signed: bool = True) -> httpx.Response:
+        path = "/v1/summaries" + query
+        headers = sign_request("GET", path, ident.device_id, ident.key) if signed else {}
+        return httpx.get(hub_url + path, headers=headers)
+
+    assert get("?after=0", signed=False).status_code == 401
+    for query in ("?after=-1", f"?after={2**63}", "?after=0&limit=-5", "?after=x"):
+        answer = get(query)
+        assert answer.status_code in (400, 422), query
+        assert b"Traceback" not in answer.content
+    other = httpx.get(
+        hub_url + "/v1/summaries?after=5",
+        headers=sign_request("GET", "/v1/summaries?after=0", ident.device_id, ident.key),
+    )
+    assert other.status_code == 401  # the query is part of what the device signs
+    page = SignedSummaries.open(get("?after=0&limit=1000").content, hub.keys.sign.public_key())
+    assert len(page.entries) == 2 and not page.complete
+    rest = SignedSummaries.open(
+        get(f"?after={page.through}&limit=1000").content, hub.keys.sign.public_key()
+    )
+    assert len(rest.entries) == 1 and rest.complete

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from outreach.records import Contact, KitIssue, NaloxoneUse
 from outreach.records.client_summary import ClientSummary, StickyFactor
 from outreach.records.service_history import (
@@ -278,4 +281,75 @@ def test_merging_newer_records_into_the_hubs_summary_matches_summarising_them_al
         "last_naloxone_use",
         "open_referrals",
     ):
+        assert getattr(merged, name) == getattr(whole, name), name
+
+
+FIELDS = (
+    "first_seen",
+    "contacts_total",
+    "contacts_12m",
+    "last_contact",
+    "last_contact_area",
+    "kits_total",
+    "last_kit",
+    "last_kit_product",
+    "last_kit_expiry",
+    "held_kit_expiries",
+    "risk_level",
+    "risk_reasons",
+    "sticky",
+    "last_naloxone_use",
+    "open_referrals",
+)
+
+
+@st.composite
+def _chronicles(draw: st.DrawFn) -> tuple[list[Contact | KitIssue | NaloxoneUse], int]:
+    """A client's history in time order (kits expire in the order they are handed out, a use is
+    reported with the kit after it) and a point that splits it into what the hub had summarised
+    and what this device made since (never between a kit and its use)."""
+    records: list[Contact | KitIssue | NaloxoneUse] = []
+    splits = [0]
+    day = D(2025, 1, 1)
+    for _ in range(draw(st.integers(0, 9))):
+        day += dt.timedelta(days=draw(st.integers(0, 120)))
+        if draw(st.booleans()):
+            factors = draw(
+                st.lists(
+                    st.sampled_from(["previous_overdose", "prison_release_2w", "using_alone"]),
+                    unique=True,
+                )
+            )
+            referrals = (
+                [{"to": "gp", "referral_code": f"R-{len(records):04d}-AAAA"}]
+                if draw(st.booleans())
+                else []
+            )
+            area = draw(st.sampled_from(["LS6", "LS7", "NFA"]))
+            records.append(contact(day, risk_factors=factors, referrals=referrals, area=area))
+        else:
+            expiry = (day + dt.timedelta(days=1000)).isoformat()
+            handed = kit(day, expiry=expiry)
+            records.append(handed)
+            if draw(st.booleans()):
+                records.append(use(day - dt.timedelta(days=1), day, kit_issue_id=handed.id))
+        splits.append(len(records))
+    return records, draw(st.sampled_from(splits))
+
+
+@given(_chronicles())
+def test_any_split_of_a_history_merges_to_the_hubs_summary_of_all_of_it(
+    chronicle: tuple[list[Contact | KitIssue | NaloxoneUse], int],
+) -> None:
+    from outreach.records.summarise import summarise
+
+    records, split = chronicle
+    older, newer = records[:split], records[split:]
+    hub_view = summarise(CODE, older, TODAY)
+    whole = summarise(CODE, records, TODAY)
+    merged = merge_history(CODE, hub_view, newer, TODAY, as_of=AS_OF)
+    if whole is None:
+        assert merged.is_new
+        return
+    for name in FIELDS:
         assert getattr(merged, name) == getattr(whole, name), name

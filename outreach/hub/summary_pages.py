@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 _decode = msgspec.msgpack.Decoder(ClientSummary).decode
 _encode = msgspec.msgpack.Encoder().encode
+MAX_MONTHS = 1200  # a scope of 100 years is "everything"; a setting out of range is clamped
 _ROWS = (
     "SELECT client_code, change_seq, last_active, body FROM client_summaries "
     "WHERE change_seq > ? ORDER BY change_seq LIMIT ?"
@@ -69,7 +70,8 @@ def summary_page(hub: Hub, device_id: str, after: int, limit: int | None = None)
         raise HubError("limit must be at least 1")
     role = _device_role(hub, device_id)
     wanted = MAX_SEQ if limit is None else min(limit, SUMMARY_PAGE_MAX)
-    since = months_before(dt.datetime.now(dt.UTC).date(), hub.reference().summary_months)
+    months = min(max(hub.reference().summary_months, 1), MAX_MONTHS)
+    since = months_before(dt.datetime.now(dt.UTC).date(), months)
     with hub.engine.connect() as conn:
         rows = hub.sql.rows(conn, _ROWS, (after, wanted + 1 if limit is not None else wanted))
     complete = len(rows) <= wanted

@@ -39,9 +39,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def status_section(store: Store) -> dict[str, object]:
     """What `outreach status` shows of sync: the hub, records waiting, the last sync."""
+    from outreach.store.summaries import summaries_as_of, summary_count
     from outreach.sync import enrolment, state
 
     pins = state.hub_pins(store)
+    as_of = summaries_as_of(store)
     last = enrolment.last_sync(store)
     return {
         "sync": {
@@ -54,6 +56,8 @@ def status_section(store: Store) -> dict[str, object]:
             "unlinked_client_codes": enrolment.unlinked_client_codes(store),
             "needs_re_enrol": store.meta(state.OUT_OF_STEP) == "1",
             "previous_device_ids": (store.meta(state.PREVIOUS_IDS) or "").split(),
+            "client_summaries": summary_count(store),
+            "summaries_as_of": as_of.isoformat() if as_of else None,
         }
     }
 

@@ -101,6 +101,11 @@ def test_a_client_seen_by_a_shows_on_b_and_the_pharmacy(device: Callable[..., St
     as_of = summaries_as_of(b)
     assert as_of is not None and abs(as_of - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
     assert summary_codes_matching(b, X[:3]) == [X]
+    from outreach.sync.commands import status_section
+
+    shown = status_section(b)["sync"]
+    assert isinstance(shown, dict) and shown["client_summaries"] == 1
+    assert shown["summaries_as_of"] == as_of.isoformat()
     sync_now(pharmacy)
     kits_only = service_summary(pharmacy, X)
     assert kits_only is not None and kits_only.kits_total == 1

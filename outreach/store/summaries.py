@@ -50,6 +50,8 @@ class SummaryChange:
     client_code: str
     change_seq: int
     summary: ClientSummary | None
+    body: bytes | None = None
+    """The summary's msgpack as received, stored as is (else `summary` is encoded)."""
 
 
 def _refused(message: str) -> SyncError:
@@ -116,7 +118,12 @@ def _apply(store: Store, changes: Sequence[SummaryChange]) -> int:
             raise _refused(f"the change for {change.client_code} holds another code's summary")
     dropped = [(c.client_code, c.change_seq) for c in ordered if c.summary is None]
     kept = [
-        (c.client_code, c.change_seq, last_active(c.summary).isoformat(), _encode(c.summary))
+        (
+            c.client_code,
+            c.change_seq,
+            last_active(c.summary).isoformat(),
+            c.body if c.body is not None else _encode(c.summary),
+        )
         for c in ordered
         if c.summary is not None
     ]

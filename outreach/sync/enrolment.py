@@ -85,7 +85,8 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
     if parsed.url.startswith("https") and parsed.tls:
         cert_pem = _fetch_certificate(parsed.url, parsed.tls)
     public = b64e(raw_public(key.public_key()))
-    message = EnrolRequest(parsed.token, store.device_id, public, role=store.role)
+    # The role is the hub operator's, in the code (checked against the hub's signature below).
+    message = EnrolRequest(parsed.token, store.device_id, public, role=parsed.role)
     with make_client(parsed.url, cert_pem, policy) as client:
         try:
             response = request(
@@ -110,6 +111,10 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
             "the hub's keys do not match the enrolment code: not enrolled",
             kind=SyncErrorKind.AUTH,
         )
+    try:
+        parsed.verify(b64d(answer.hub_sign_key))
+    except ProtocolError as exc:
+        raise SyncError(str(exc), kind=SyncErrorKind.AUTH) from None
     now = dt.datetime.now(dt.UTC)
     pins = state.HubPins(
         parsed.url,
@@ -119,6 +124,7 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
         parsed.tls,
         now.isoformat(timespec="seconds"),
         cert_pem,
+        parsed.role,
     )
     with store.transaction():
         unlinked = _codes_from_local_key(store, answer.reference.service_key)

@@ -25,6 +25,7 @@ from outreach.records import decode_record
 from outreach.records.naloxone_use import NaloxoneUse
 from outreach.reports.commissioner import HIGH_RISK, Margins, build_count_set
 from outreach.reports.countset import Cell, CountSet, Headline, Table
+from outreach.store.counts import Layout, count_query
 
 READ_USES_AT_ONCE = 500  # use records read per query when bringing kit_uses up to date
 
@@ -51,21 +52,37 @@ class HubSource:
         return sql
 
     def margins(self, kind: str, fields: Sequence[str], start: dt.date, end: dt.date) -> Margins:
+        if self.area is not None and kind == "contact":
+            return self._area_margins(kind, fields, start, end)
         params: dict[str, Any] = {"kind": kind, "start": start.isoformat(), "end": end.isoformat()}
         names = []
         for index, field in enumerate(fields):
             params[f"f{index}"] = field
             names.append(f":f{index}")
-        area = "r.area" if kind == "contact" else None
         sql = (
             "SELECT r.field, r.value, sum(r.n) FROM hub_rollup r WHERE r.type = :kind "
             f"AND r.field IN ({', '.join(names)}) AND r.day BETWEEN :start AND :end"
-            f"{self._where(params, site='r.site', area=area)} "
+            f"{self._where(params, site='r.site', area=None)} "
             "GROUP BY r.field, r.value HAVING sum(r.n) > 0"
         )
         margins: Margins = {field: Counter() for field in fields}
         for field, value, n in self._rows(sql, params):
             margins[field][value or None] += int(n)
+        return margins
+
+    def _area_margins(
+        self, kind: str, fields: Sequence[str], start: dt.date, end: dt.date
+    ) -> Margins:
+        """One area's counts, from the facts (the roll-up has no area): a grouped count by
+        site, area and each field, the other sites and areas left out."""
+        layout: Layout = "arrays" if self.postgres else "json"
+        margins: Margins = {field: Counter() for field in fields}
+        for field in fields:
+            by = ["site", "area"] if field == "site" else ["site", "area", field]
+            sql, params, _ = count_query(by, start, end, kind, layout=layout)
+            for row in self._rows(sql, params):
+                if row[1] == self.area and self.site in (None, row[0]):
+                    margins[field][row[by.index(field)]] += int(row[-1])
         return margins
 
     def people(self, start: dt.date, end: dt.date) -> tuple[Headline, ...]:
@@ -85,15 +102,15 @@ class HubSource:
         )
 
     def _reached(self, start: dt.date, end: dt.date) -> int:
-        """Distinct client codes on contacts or kits in the period (the month table when the
-        period is whole months)."""
+        """Distinct client codes on contacts or kits in the period: from the month table for
+        the whole service over whole months, else from the facts."""
         params: dict[str, Any] = {}
-        if start.day == 1 and (end + dt.timedelta(days=1)).day == 1:
+        whole_months = start.day == 1 and (end + dt.timedelta(days=1)).day == 1
+        if whole_months and self.site is None and self.area is None:
             params.update(first=f"{start:%Y-%m}", last=f"{end:%Y-%m}")
             sql = (
                 "SELECT count(DISTINCT p.client_code) FROM hub_people_months p "
                 "WHERE p.month BETWEEN :first AND :last AND p.n > 0"
-                f"{self._where(params, site='p.site', area='p.area')}"
             )
         else:
             params.update(start=start.isoformat(), end=end.isoformat())
@@ -115,8 +132,11 @@ class HubSource:
         return int(row[0] or 0), int(row[1])
 
     def high_risk(self, start: dt.date, end: dt.date) -> Table:
+        """People counted once per area and risk level: by code, each code's kits looked at
+        once; contacts without a code count one each unless a kit was supplied there."""
         read_kit_uses(self.conn)
         params: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat()}
+        where = self._where(params, site="f.site", area="f.area")
         supplied = (
             "'naloxone_supplied' = ANY(f.interventions)"
             if self.postgres
@@ -125,19 +145,27 @@ class HubSource:
         )
         # Literal type and risk levels: the partial indexes (h0006) match only literals.
         levels = ", ".join(f"'{level}'" for level in HIGH_RISK)
-        sql = (
-            "SELECT f.area, f.risk_level, count(DISTINCT f.client_code) "
-            "+ sum(CASE WHEN f.client_code IS NULL THEN 1 ELSE 0 END) FROM facts f "
-            f"WHERE f.type = 'contact' AND f.risk_level IN ({levels}) AND f.active = 1 "
-            f"AND f.day BETWEEN :start AND :end{self._where(params, site='f.site', area='f.area')} "
-            f"AND ((f.client_code IS NOT NULL AND NOT EXISTS ({_HELD})) "
-            f"OR (f.client_code IS NULL AND NOT {supplied})) "
-            "GROUP BY f.area, f.risk_level"
+        seen = (
+            "FROM facts f WHERE f.type = 'contact' AND f.active = 1 "
+            f"AND f.risk_level IN ({levels}) AND f.day BETWEEN :start AND :end{where}"
         )
-        rows: list[tuple[tuple[Cell, ...], int]] = [
-            ((area, risk), int(n)) for area, risk, n in self._rows(sql, params)
-        ]
-        rows.sort(key=lambda item: (-item[1], item[0][0] or "", item[0][1] or ""))
+        sql = (
+            f"WITH people AS (SELECT DISTINCT f.area, f.risk_level, f.client_code {seen} "
+            "AND f.client_code IS NOT NULL), "
+            "holding AS (SELECT c.client_code FROM (SELECT DISTINCT client_code FROM people) c "
+            f"WHERE EXISTS ({_HELD})) "
+            "SELECT p.area, p.risk_level, count(*) FROM people p "
+            "WHERE p.client_code NOT IN (SELECT client_code FROM holding) "
+            "GROUP BY p.area, p.risk_level UNION ALL "
+            f"SELECT f.area, f.risk_level, count(*) {seen} AND f.client_code IS NULL "
+            f"AND NOT {supplied} GROUP BY f.area, f.risk_level"
+        )
+        found: Counter[tuple[Cell, ...]] = Counter()
+        for area, risk, n in self._rows(sql, params):
+            found[(area, risk)] += int(n)
+        rows = sorted(
+            found.items(), key=lambda item: (-item[1], item[0][0] or "", item[0][1] or "")
+        )
         return Table(
             "high_risk_without_kit_by_area",
             "High-risk people seen in the period holding no kit at its end (whole service), "
@@ -150,7 +178,7 @@ class HubSource:
 
 # A kit the contact's person holds at the period's end.
 _HELD = (
-    "SELECT 1 FROM facts k WHERE k.type = 'kit_issue' AND k.client_code = f.client_code "
+    "SELECT 1 FROM facts k WHERE k.type = 'kit_issue' AND k.client_code = c.client_code "
     "AND k.active = 1 AND k.day <= :end AND k.expiry >= :end AND NOT EXISTS ("
     "SELECT 1 FROM kit_uses u JOIN facts uf ON uf.id = u.use_id "
     "WHERE u.kit_id = k.id AND uf.active = 1 AND u.day <= :end)"

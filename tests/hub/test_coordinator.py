@@ -173,6 +173,21 @@ def test_the_service_set_is_every_devices_records(laptops: dict[str, Store]) -> 
                 for keys, n in laptop.table(spec.name).rows:
                     summed[keys] = summed.get(keys, 0) + int(n)
             assert dict(counts.table(spec.name).rows) == summed, (period, spec.name)
+    area = _service(coordinator, "2026-08", area="LS1", exact=True)  # contacts of LS1 only
+    assert _headlines(area, "contacts", "kits", "people_reached", "high_risk_without_kit") == {
+        "contacts": 2,  # A and C; kits carry no area: all of August's
+        "kits": 2,
+        "people_reached": 2,
+        "high_risk_without_kit": 1,
+    }
+    assert area.area == "LS1" and dict(area.table("contacts_by_setting").rows) == {("street",): 2}
+    site = _service(coordinator, "FY2026-27", site="pharmacy", exact=True)
+    assert _headlines(site, "contacts", "kits", "naloxone_uses", "people_reached") == {
+        "contacts": 0,
+        "kits": 2,
+        "naloxone_uses": 1,
+        "people_reached": 2,  # C and A, supplied at the pharmacy
+    }
     august = _service(coordinator, "2026-08", exact=True)
     assert august.table("high_risk_without_kit_by_area").rows == ((("LS1", "very_high"), 1),)
     assert dict(august.table("kits_by_site").rows) == {("outreach_van",): 1, ("pharmacy",): 1}

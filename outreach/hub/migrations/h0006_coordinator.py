@@ -3,12 +3,13 @@
 - `enrol_tokens.role`: the role the hub operator gives an enrolment code (a coordinator device
   is one enrolled with a code made by `outreach-hub enrol --role coordinator`).
 - `coordinator_audit`: who (device), when and what, for every coordinator request.
-- `hub_rollup`: active records per (type, field, day, site, area, value), the cells of the
-  commissioner set (`FIELDS`, a literal copy of what that set reads on this day).
+- `hub_rollup`: active records per (type, field, day, site, value), the cells of the
+  commissioner set (`FIELDS`, a literal copy of what that set reads on this day). No area: it
+  multiplied the cells thirtyfold; counts for one area read the facts.
 - `hub_reach`: per client code, how many active kits it was supplied and the day of the first
   (cumulative reach, new people per period).
-- `hub_people_months`: per (month, site, area, client code), the active contacts and kits
-  (people reached over month-aligned periods without scanning the facts).
+- `hub_people_months`: per (month, client code), the active contacts and kits (people reached
+  by the whole service over whole months without scanning the facts).
 - `kit_uses`: naloxone use reports and the kit they name: a row per use goes in with its facts
   row (day NULL: not read yet), the kit and day are read from the record's body when counts are
   next asked for (`outreach.hub.service_counts`). A kit reported used is no longer held.
@@ -45,10 +46,9 @@ CREATE TABLE hub_rollup (
     field TEXT{c} NOT NULL,
     day TEXT{c} NOT NULL,
     site TEXT{c} NOT NULL,
-    area TEXT{c} NOT NULL,
     value TEXT{c} NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (type, field, day, site, area, value)
+    PRIMARY KEY (type, field, day, site, value)
 ){rowid};
 CREATE TABLE hub_reach (
     client_code TEXT{c} NOT NULL PRIMARY KEY,
@@ -58,11 +58,9 @@ CREATE TABLE hub_reach (
 CREATE INDEX hub_reach_first_day ON hub_reach (first_day);
 CREATE TABLE hub_people_months (
     month TEXT{c} NOT NULL,
-    site TEXT{c} NOT NULL,
-    area TEXT{c} NOT NULL,
     client_code TEXT{c} NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (month, site, area, client_code)
+    PRIMARY KEY (month, client_code)
 ){rowid};
 CREATE TABLE kit_uses (
     use_id TEXT{c} NOT NULL PRIMARY KEY,
@@ -75,11 +73,10 @@ CREATE INDEX facts_kit_code ON facts (client_code, day) WHERE type = 'kit_issue'
 CREATE INDEX facts_high_risk ON facts (day)
     WHERE type = 'contact' AND risk_level IN ('high', 'very_high')
 """
-_KEY = "type, field, day, site, area, value"
+_KEY = "type, field, day, site, value"
 _ROLLUP_UPSERT = f"ON CONFLICT ({_KEY}) DO UPDATE SET n = hub_rollup.n + excluded.n"
 _PEOPLE_UPSERT = (
-    "ON CONFLICT (month, site, area, client_code) "
-    "DO UPDATE SET n = hub_people_months.n + excluded.n"
+    "ON CONFLICT (month, client_code) DO UPDATE SET n = hub_people_months.n + excluded.n"
 )
 
 
@@ -91,7 +88,7 @@ def _sqlite_cells(kind: str, row: str, sign: str) -> list[str]:
     scalars, lists = FIELDS[kind]
     select = (
         f"SELECT {row}.type, c.field, {row}.day, coalesce({row}.site, ''), "
-        f"coalesce({row}.area, ''), coalesce(c.value, ''), {sign}"
+        f"coalesce(c.value, ''), {sign}"
     )
     cells = " UNION ALL ".join(f"SELECT '{f}' AS field, {row}.{f} AS value" for f in scalars)
     statements = [
@@ -100,14 +97,14 @@ def _sqlite_cells(kind: str, row: str, sign: str) -> list[str]:
     for field in lists:
         statements.append(
             f"INSERT INTO hub_rollup ({_KEY}, n) SELECT {row}.type, '{field}', {row}.day, "
-            f"coalesce({row}.site, ''), coalesce({row}.area, ''), j.value, {sign} "
+            f"coalesce({row}.site, ''), j.value, {sign} "
             f"FROM json_each({row}.{field}) j WHERE true {_ROLLUP_UPSERT}"
         )
     if kind in PEOPLE_TYPES:
         statements.append(
-            "INSERT INTO hub_people_months (month, site, area, client_code, n) "
-            f"SELECT {row}.month, coalesce({row}.site, ''), coalesce({row}.area, ''), "
-            f"{row}.client_code, {sign} WHERE {row}.client_code IS NOT NULL {_PEOPLE_UPSERT}"
+            "INSERT INTO hub_people_months (month, client_code, n) "
+            f"SELECT {row}.month, {row}.client_code, {sign} "
+            f"WHERE {row}.client_code IS NOT NULL {_PEOPLE_UPSERT}"
         )
     if kind == "kit_issue":
         statements.append(_sqlite_reach(row, sign))
@@ -179,7 +176,7 @@ def _sqlite_backfill() -> list[str]:
             statements.append(
                 _grouped_insert(
                     f"SELECT type AS type, '{field}' AS field, day AS day, "
-                    f"coalesce(site, '') AS site, coalesce(area, '') AS area, "
+                    f"coalesce(site, '') AS site, "
                     f"coalesce({field}, '') AS value "
                     f"FROM facts WHERE type = '{kind}' AND active = 1"
                 )
@@ -188,7 +185,7 @@ def _sqlite_backfill() -> list[str]:
             statements.append(
                 _grouped_insert(
                     f"SELECT f.type AS type, '{field}' AS field, f.day AS day, "
-                    f"coalesce(f.site, '') AS site, coalesce(f.area, '') AS area, j.value AS value "
+                    f"coalesce(f.site, '') AS site, j.value AS value "
                     f"FROM facts f, json_each(f.{field}) j "
                     f"WHERE f.type = '{kind}' AND f.active = 1"
                 )
@@ -206,10 +203,10 @@ def _grouped_insert(cells: str) -> str:
 def _people_backfill() -> list[str]:
     types = ", ".join(f"'{kind}'" for kind in PEOPLE_TYPES)
     return [
-        "INSERT INTO hub_people_months (month, site, area, client_code, n) "
-        "SELECT month, coalesce(site, ''), coalesce(area, ''), client_code, count(*) "
+        "INSERT INTO hub_people_months (month, client_code, n) "
+        "SELECT month, client_code, count(*) "
         f"FROM facts WHERE type IN ({types}) AND active = 1 AND client_code IS NOT NULL "
-        "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+        "GROUP BY 1, 2 ORDER BY 1, 2",
         "INSERT INTO hub_reach (client_code, first_day, kits) "
         "SELECT client_code, min(day), count(*) FROM facts "
         "WHERE type = 'kit_issue' AND active = 1 AND client_code IS NOT NULL GROUP BY 1",
@@ -229,22 +226,25 @@ _PG_SOURCES = {
 
 
 def _pg_cells() -> str:
-    parts = []
-    for kind, (scalars, lists) in FIELDS.items():
-        values = ", ".join(f"('{field}', s.{field})" for field in scalars)
-        parts.append(
-            "SELECT s.type, v.field, s.day, coalesce(s.site, '') AS site, "
-            "coalesce(s.area, '') AS area, coalesce(v.value, '') AS value, s.sgn "
-            f"FROM src s CROSS JOIN LATERAL (VALUES {values}) v(field, value) "
-            f"WHERE s.type = '{kind}'"
-        )
-        for field in lists:
-            parts.append(
-                f"SELECT s.type, '{field}', s.day, coalesce(s.site, ''), coalesce(s.area, ''), "
-                f"x.value, s.sgn FROM src s CROSS JOIN LATERAL unnest(s.{field}) x(value) "
+    """Each changed row's cells: its scalar fields (one unnest of two arrays per type), then
+    its list values."""
+    fields, values, lists = [], [], []
+    for kind, (scalars, list_fields) in FIELDS.items():
+        names = ", ".join(f"'{field}'" for field in scalars)
+        fields.append(f"WHEN '{kind}' THEN ARRAY[{names}]")
+        values.append(f"WHEN '{kind}' THEN ARRAY[{', '.join(f's.{f}' for f in scalars)}]")
+        for field in list_fields:
+            lists.append(
+                f"SELECT s.type, '{field}', s.day, coalesce(s.site, ''), x.value, s.sgn "
+                f"FROM src s CROSS JOIN LATERAL unnest(s.{field}) x(value) "
                 f"WHERE s.type = '{kind}'"
             )
-    return " UNION ALL ".join(parts)
+    scalar = (
+        "SELECT s.type, v.field, s.day, coalesce(s.site, ''), coalesce(v.value, ''), s.sgn "
+        f"FROM src s CROSS JOIN LATERAL unnest(CASE s.type {' '.join(fields)} END, "
+        f"CASE s.type {' '.join(values)} END) v(field, value)"
+    )
+    return " UNION ALL ".join([scalar, *lists])
 
 
 def _pg_statements(source: str) -> list[str]:
@@ -253,10 +253,10 @@ def _pg_statements(source: str) -> list[str]:
     return [
         f"{src}INSERT INTO hub_rollup ({_KEY}, n) SELECT {_KEY}, sum(sgn) FROM ({_pg_cells()}) "
         f"c({_KEY}, sgn) GROUP BY {_KEY} ORDER BY {_KEY} {_ROLLUP_UPSERT}",
-        f"{src}INSERT INTO hub_people_months (month, site, area, client_code, n) "
-        "SELECT month, coalesce(site, ''), coalesce(area, ''), client_code, sum(sgn) FROM src "
-        f"WHERE type IN ({types}) AND client_code IS NOT NULL GROUP BY 1, 2, 3, 4 "
-        f"ORDER BY 1, 2, 3, 4 {_PEOPLE_UPSERT}",
+        f"{src}INSERT INTO hub_people_months (month, client_code, n) "
+        "SELECT month, client_code, sum(sgn) FROM src "
+        f"WHERE type IN ({types}) AND client_code IS NOT NULL GROUP BY 1, 2 "
+        f"ORDER BY 1, 2 {_PEOPLE_UPSERT}",
         f"{src}INSERT INTO hub_reach (client_code, first_day, kits) "
         "SELECT client_code, min(day), sum(sgn) FROM src WHERE type = 'kit_issue' "
         "AND client_code IS NOT NULL AND sgn > 0 GROUP BY 1 ORDER BY 1 "

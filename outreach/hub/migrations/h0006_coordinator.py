@@ -68,11 +68,24 @@ CREATE TABLE kit_uses (
     day TEXT{c}
 );
 CREATE INDEX kit_uses_kit ON kit_uses (kit_id);
-CREATE INDEX kit_uses_unread ON kit_uses (use_id) WHERE day IS NULL;
-CREATE INDEX facts_kit_code ON facts (client_code, day) WHERE type = 'kit_issue';
-CREATE INDEX facts_high_risk ON facts (day)
-    WHERE type = 'contact' AND risk_level IN ('high', 'very_high')
+CREATE INDEX kit_uses_unread ON kit_uses (use_id) WHERE day IS NULL
 """
+# The kits of a client code, and the high-risk contacts of a period, read from the index alone
+# (the columns the service set reads are in it: INCLUDE on PostgreSQL, key columns on SQLite).
+INDEXES = {
+    "postgresql": (
+        "CREATE INDEX facts_kit_code ON facts (client_code, day) INCLUDE (expiry, active, id) "
+        "WHERE type = 'kit_issue'",
+        "CREATE INDEX facts_high_risk ON facts (day) INCLUDE (area, risk_level, client_code, "
+        "active) WHERE type = 'contact' AND risk_level IN ('high', 'very_high')",
+    ),
+    "sqlite": (
+        "CREATE INDEX facts_kit_code ON facts (client_code, day, expiry, active, id) "
+        "WHERE type = 'kit_issue'",
+        "CREATE INDEX facts_high_risk ON facts (day, area, risk_level, client_code, active) "
+        "WHERE type = 'contact' AND risk_level IN ('high', 'very_high')",
+    ),
+}
 _KEY = "type, field, day, site, value"
 _ROLLUP_UPSERT = f"ON CONFLICT ({_KEY}) DO UPDATE SET n = hub_rollup.n + excluded.n"
 _PEOPLE_UPSERT = (
@@ -310,7 +323,7 @@ def upgrade(conn: sa.Connection) -> None:
         serial="BIGSERIAL" if postgres else "INTEGER",
         rowid="" if postgres else " WITHOUT ROWID",
     )
-    for statement in tables.split(";\n"):
+    for statement in (*tables.split(";\n"), *INDEXES[conn.dialect.name]):
         conn.exec_driver_sql(statement)
     if postgres:
         script = [*_pg_backfill(), *_pg_triggers()]

@@ -92,7 +92,10 @@ def add_routes(
     *,
     admin_remote: bool = False,
 ) -> None:
-    """The coordinator endpoints on `app` (`verify` checks a device's signed request)."""
+    """The coordinator endpoints on `app` (`verify` checks a device's signed request).
+
+    Long because FastAPI's routes are closures over `hub` and the caller check, as in
+    `app.create_app`: one short handler each."""
 
     def coordinator(request: Request) -> str:
         """Who is asking: a coordinator device, or the admin token on the server; else 401/403."""

@@ -34,14 +34,14 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 PEOPLE_TYPES = ("contact", "kit_issue")
 
 TABLES = """
-CREATE TABLE coordinator_audit (
+CREATE TABLE IF NOT EXISTS coordinator_audit (
     entry {serial} NOT NULL PRIMARY KEY,
     at TEXT{c} NOT NULL,
     device_id TEXT{c} NOT NULL,
     action TEXT{c} NOT NULL,
     detail TEXT{c} NOT NULL
 );
-CREATE TABLE hub_rollup (
+CREATE TABLE IF NOT EXISTS hub_rollup (
     type TEXT{c} NOT NULL,
     field TEXT{c} NOT NULL,
     day TEXT{c} NOT NULL,
@@ -50,39 +50,41 @@ CREATE TABLE hub_rollup (
     n BIGINT NOT NULL,
     PRIMARY KEY (type, field, day, site, value)
 ){rowid};
-CREATE TABLE hub_reach (
+CREATE TABLE IF NOT EXISTS hub_reach (
     client_code TEXT{c} NOT NULL PRIMARY KEY,
     first_day TEXT{c},
     kits BIGINT NOT NULL
 );
-CREATE INDEX hub_reach_first_day ON hub_reach (first_day);
-CREATE TABLE hub_people_months (
+CREATE INDEX IF NOT EXISTS hub_reach_first_day ON hub_reach (first_day);
+CREATE TABLE IF NOT EXISTS hub_people_months (
     month TEXT{c} NOT NULL,
     client_code TEXT{c} NOT NULL,
     n BIGINT NOT NULL,
     PRIMARY KEY (month, client_code)
 ){rowid};
-CREATE TABLE kit_uses (
+CREATE TABLE IF NOT EXISTS kit_uses (
     use_id TEXT{c} NOT NULL PRIMARY KEY,
     kit_id TEXT{c},
     day TEXT{c}
 );
-CREATE INDEX kit_uses_kit ON kit_uses (kit_id);
-CREATE INDEX kit_uses_unread ON kit_uses (use_id) WHERE day IS NULL
+CREATE INDEX IF NOT EXISTS kit_uses_kit ON kit_uses (kit_id);
+CREATE INDEX IF NOT EXISTS kit_uses_unread ON kit_uses (use_id) WHERE day IS NULL
 """
 # The kits of a client code, and the high-risk contacts of a period, read from the index alone
 # (the columns the service set reads are in it: INCLUDE on PostgreSQL, key columns on SQLite).
 INDEXES = {
     "postgresql": (
-        "CREATE INDEX facts_kit_code ON facts (client_code, day) INCLUDE (expiry, active, id) "
-        "WHERE type = 'kit_issue'",
-        "CREATE INDEX facts_high_risk ON facts (day) INCLUDE (area, risk_level, client_code, "
-        "active) WHERE type = 'contact' AND risk_level IN ('high', 'very_high')",
+        "CREATE INDEX IF NOT EXISTS facts_kit_code ON facts (client_code, day) "
+        "INCLUDE (expiry, active, id) WHERE type = 'kit_issue'",
+        "CREATE INDEX IF NOT EXISTS facts_high_risk ON facts (day) "
+        "INCLUDE (area, risk_level, client_code, active) "
+        "WHERE type = 'contact' AND risk_level IN ('high', 'very_high')",
     ),
     "sqlite": (
-        "CREATE INDEX facts_kit_code ON facts (client_code, day, expiry, active, id) "
-        "WHERE type = 'kit_issue'",
-        "CREATE INDEX facts_high_risk ON facts (day, area, risk_level, client_code, active) "
+        "CREATE INDEX IF NOT EXISTS facts_kit_code "
+        "ON facts (client_code, day, expiry, active, id) WHERE type = 'kit_issue'",
+        "CREATE INDEX IF NOT EXISTS facts_high_risk "
+        "ON facts (day, area, risk_level, client_code, active) "
         "WHERE type = 'contact' AND risk_level IN ('high', 'very_high')",
     ),
 }
@@ -223,7 +225,8 @@ def _people_backfill() -> list[str]:
         "INSERT INTO hub_reach (client_code, first_day, kits) "
         "SELECT client_code, min(day), count(*) FROM facts "
         "WHERE type = 'kit_issue' AND active = 1 AND client_code IS NOT NULL GROUP BY 1",
-        "INSERT INTO kit_uses (use_id) SELECT id FROM facts WHERE type = 'naloxone_use'",
+        "INSERT INTO kit_uses (use_id) SELECT id FROM facts WHERE type = 'naloxone_use' "
+        "ON CONFLICT (use_id) DO NOTHING",
     ]
 
 
@@ -296,7 +299,8 @@ def _pg_triggers() -> list[str]:
     for event, source in _PG_SOURCES.items():
         body = ";\n    ".join(_pg_statements(source))
         statements.append(
-            f"CREATE FUNCTION hub_rollup_{event}() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+            f"CREATE OR REPLACE FUNCTION hub_rollup_{event}() RETURNS trigger "
+            "LANGUAGE plpgsql AS $fn$\n"
             f"BEGIN\n    {body};\n    RETURN NULL;\nEND\n$fn$"
         )
         statements.append(
@@ -312,12 +316,16 @@ def _pg_backfill() -> list[str]:
 
 
 def upgrade(conn: sa.Connection) -> None:
+    """Idempotent, as every step (a hub whose ledger was lost runs them again): tables and
+    indexes if missing, the roll-up recomputed from the facts, triggers replaced."""
     postgres = conn.dialect.name == "postgresql"
-    conn.exec_driver_sql(
-        "ALTER TABLE enrol_tokens ADD COLUMN role TEXT"
-        + (' COLLATE "C"' if postgres else "")
-        + " DEFAULT 'worker' NOT NULL"
-    )
+    columns = {column["name"] for column in sa.inspect(conn).get_columns("enrol_tokens")}
+    if "role" not in columns:
+        conn.exec_driver_sql(
+            "ALTER TABLE enrol_tokens ADD COLUMN role TEXT"
+            + (' COLLATE "C"' if postgres else "")
+            + " DEFAULT 'worker' NOT NULL"
+        )
     tables = TABLES.format(
         c=' COLLATE "C"' if postgres else "",
         serial="BIGSERIAL" if postgres else "INTEGER",
@@ -325,9 +333,16 @@ def upgrade(conn: sa.Connection) -> None:
     )
     for statement in (*tables.split(";\n"), *INDEXES[conn.dialect.name]):
         conn.exec_driver_sql(statement)
+    emptied = [f"DELETE FROM {table}" for table in ("hub_rollup", "hub_people_months", "hub_reach")]
     if postgres:
-        script = [*_pg_backfill(), *_pg_triggers()]
+        dropped = [f"DROP TRIGGER IF EXISTS hub_rollup_{event} ON facts" for event in _PG_SOURCES]
+        script = [*dropped, *emptied, *_pg_backfill(), *_pg_triggers()]
     else:
-        script = [*_sqlite_backfill(), *_sqlite_triggers()]
+        dropped = [
+            f"DROP TRIGGER IF EXISTS hub_rollup_{event}_{kind}"
+            for kind in FIELDS
+            for event in ("insert", "on", "off", "delete")
+        ]
+        script = [*dropped, *emptied, *_sqlite_backfill(), *_sqlite_triggers()]
     for statement in script:
         conn.exec_driver_sql(statement)

@@ -284,13 +284,19 @@ def upkeep() -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        sqlite_count = int(os.environ.get("BENCH_SERVICE_SQLITE", "1000000"))
-        measure_set("SQLite", f"sqlite:///{Path(tmp) / 'hub.db'}", sqlite_count, fill_sqlite)
-    pg_count = int(os.environ.get("BENCH_SERVICE_PG", "10000000"))
-    with postgres_database() as url:
-        measure_set("PostgreSQL", url, pg_count, fill_postgres)
-    upkeep()
+    """`BENCH_SERVICE_PARTS` (default all): any of sqlite, postgresql, upkeep, comma separated."""
+    parts = os.environ.get("BENCH_SERVICE_PARTS", "sqlite,postgresql,upkeep").split(",")
+    if "sqlite" in parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            sqlite_count = int(os.environ.get("BENCH_SERVICE_SQLITE", "1000000"))
+            measure_set("SQLite", f"sqlite:///{Path(tmp) / 'hub.db'}", sqlite_count, fill_sqlite)
+    if "postgresql" in parts:
+        pg_count = int(os.environ.get("BENCH_SERVICE_PG", "10000000"))
+        with postgres_database() as url:
+            assert url is not None, "no PostgreSQL server"
+            measure_set("PostgreSQL", url, pg_count, fill_postgres)
+    if "upkeep" in parts:
+        upkeep()
 
 
 if __name__ == "__main__":

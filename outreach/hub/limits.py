@@ -43,6 +43,12 @@ MAX_CONNECTIONS = 512  # open at once per hub process; more get 503 from uvicorn
 # `limit`): ~150 bytes each in msgpack, so a page is ~1.5 MiB in the hub's memory before zstd,
 # and one indexed range read of `client_summaries`. A device pulls pages until caught up.
 SUMMARY_PAGE_MAX = 10_000
+# Enrolment codes a coordinator device may have the hub make (`POST /v1/service/enrolment-codes`):
+# each is one `enrol_tokens` row; at most this many unused and unexpired at once, each valid at
+# most ENROLMENT_CODE_MAX_DAYS, its label at most DEVICE_LABEL_MAX characters.
+OPEN_ENROLMENT_CODES_MAX = 100
+ENROLMENT_CODE_MAX_DAYS = 30
+DEVICE_LABEL_MAX = 60
 
 
 def quarantine_bytes(refused: Sequence[tuple[int, bytes, str]]) -> int:

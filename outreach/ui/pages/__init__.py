@@ -91,6 +91,10 @@ REGISTRY: tuple[PageEntry, ...] = (
         ),
     ),
     PageEntry("outreach.ui.pages.sync_page", "SyncPage", "Sync"),
+    # The hub's devices: enrolment codes and revocation (the hub allows coordinator devices only).
+    PageEntry(
+        "outreach.ui.pages.devices_page", "DevicesPage", "Devices", frozenset({"coordinator"})
+    ),
 )
 
 

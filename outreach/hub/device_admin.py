@@ -32,7 +32,8 @@ _URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]{1,255}(/[A-Za-z0-9._~\-/]*)?", 
 
 def device_rows(hub: Hub) -> list[dict[str, Any]]:
     """Every device with what the hub knows: label, role, enrolled, revoked (when, why), the last
-    acknowledged seq, the last batch received (last seen) and its records in quarantine. Users
+    acknowledged seq, last seen (its last batch received, or its last coordinator request) and its
+    records in quarantine. Users
     on a device and records still waiting there are not reported to the hub (None)."""
     devices, batches, quarantine, audit = (
         db.devices,
@@ -62,10 +63,14 @@ def device_rows(hub: Hub) -> list[dict[str, Any]]:
         quarantined.label("quarantined"),
     ).order_by(devices.c.enrolled_at, devices.c.device_id)
     reasons = sa.select(audit.c.detail).where(audit.c.action == "revoke")
+    asked = sa.select(audit.c.device_id, sa.func.max(audit.c.at)).group_by(audit.c.device_id)
     with hub.engine.connect() as conn:
         rows = [dict(row._mapping) for row in conn.execute(query)]
         why = _revoke_reasons(str(detail) for (detail,) in conn.execute(reasons))
-    for row in rows:
+        last_asked = {str(device): str(at) for device, at in conn.execute(asked)}
+    for row in rows:  # a coordinator's own requests count as seen too (same ISO text: sorts)
+        seen = [at for at in (row["last_seen"], last_asked.get(row["device_id"])) if at]
+        row["last_seen"] = max(seen) if seen else None
         row["revoke_reason"] = why.get(row["device_id"]) if row["revoked_at"] else None
         row["users"] = row["waiting"] = None
     return rows

@@ -131,8 +131,8 @@ class CountSet:
             tuple(Headline(str(n), str(t), _cell(v)) for n, t, v in data["headlines"]),
             tables,
             published,
-            data.get("area"),
-            str(data["status"]) if published else "",
+            area=data.get("area"),
+            disclosure=str(data["status"]) if published else "",
         )
 
 

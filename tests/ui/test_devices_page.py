@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from outreach.errors import SyncError, SyncErrorKind
@@ -80,7 +81,7 @@ def test_a_device_enrols_from_the_qr_on_screen_and_revoking_wipes_it(
     assert cells[COLUMNS.index("Role")] == "outreach worker"
     assert cells[COLUMNS.index("Last synced seq")] == "3"
     assert cells[COLUMNS.index("Last seen")] != "never"
-    assert cells[COLUMNS.index("Users")] == "not reported"
+    assert cells[COLUMNS.index("Users")] == "unknown"
     # Revoke: the dialog asks for a reason before it can be confirmed.
     page.table.setCurrentCell(_labels(page).index("van 2"), 0)
     dialog = page.revoke_selected()
@@ -120,3 +121,59 @@ def test_cancelling_the_revoke_dialog_changes_nothing(
     qtbot.wait(200)
     assert all(row["revoked_at"] is None for row in hub.list_devices())
     assert [e["action"] for e in audit_log(hub)] == ["devices"]
+
+
+def test_keyboard_only_makes_a_code_and_opens_the_revoke_dialog(
+    page: DevicesPage, qtbot: QtBot
+) -> None:
+    """Ctrl+7 shows the page with the focus on the list; Tab reaches every control in order,
+    Space on "Make enrolment code" makes one, Down selects a device and Enter on Revoke asks."""
+    window = page.window()
+    workspace = window.workspace  # type: ignore[attr-defined]
+    workspace.show_index(0)
+    qtbot.keyClick(workspace, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: workspace.current_name() == "DevicesPage")
+    qtbot.waitUntil(lambda: page.table.hasFocus() and page.refresh_button.isEnabled())
+    chain = [page.table]
+    for _ in range(6):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        chain.append(QApplication.focusWidget())
+    assert chain == [
+        page.table,
+        page.revoke_button,
+        page.refresh_button,
+        page.role,
+        page.label,
+        page.days,
+        page.make_button,
+    ]
+    qtbot.keyClick(page.make_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: page.made is not None, timeout=20_000)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Down)
+    assert page.selected() is not None
+    page.revoke_button.setFocus()
+    qtbot.keyClick(page.revoke_button, Qt.Key.Key_Space)
+    dialog = page.findChild(RevokeDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()
+
+
+def test_the_page_fits_a_1366x768_laptop(page: DevicesPage, qtbot: QtBot) -> None:
+    """At the window size a 1366x768 screen opens with, the QR code is whole and on screen, and
+    the list shows at least five rows."""
+    from PySide6.QtCore import QRect
+
+    from outreach.ui.main_window import ASSUMED_FRAME, fitted_geometry
+
+    window = page.window()
+    window.setGeometry(fitted_geometry(QRect(0, 0, 1366, 768), ASSUMED_FRAME))
+    qtbot.mouseClick(page.make_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.made is not None, timeout=20_000)
+    qtbot.wait(100)
+    shown = page.rect()
+    for widget in (page.qr, page.make_button, page.pdf_button, page.revoke_button):
+        corner = widget.mapTo(page, widget.rect().bottomRight())
+        assert shown.contains(corner) and widget.isVisible(), widget.accessibleName()
+    assert page.qr.width() == page.qr.height() >= 200
+    assert page.table.viewport().height() >= 5 * page.table.verticalHeader().defaultSectionSize()

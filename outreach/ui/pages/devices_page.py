@@ -49,8 +49,23 @@ COLUMNS = (
     "Quarantined",
     "Status",
 )
+HEADER_TIPS = {
+    "Users": "Devices do not report their users to the hub",
+    "Waiting": "Devices do not report records waiting to sync to the hub",
+    "Last seen": "Its last batch received by the hub, or its last coordinator request",
+    "Last synced seq": "The last of its records the hub has acknowledged",
+    "Quarantined": "Its records the hub set aside as invalid",
+}
 QR_SIDE = 240
-NOT_KNOWN = "not reported"  # what devices do not tell the hub (users, records waiting)
+NOT_KNOWN = "unknown"  # what devices do not tell the hub (users, records waiting)
+SHORT_REASONS = {
+    "lost": "lost",
+    "stolen": "stolen",
+    "replaced": "replaced",
+    "left_service": "user left",
+    "compromised": "compromised",
+    "other": "other",
+}
 
 
 def _when(stamp: str | None) -> str:
@@ -65,8 +80,8 @@ def _when(stamp: str | None) -> str:
 def row_cells(row: DeviceRow) -> list[str]:
     """The table's cells for one device, in `COLUMNS` order."""
     if row.revoked_at:
-        reason = REVOKE_REASONS.get(row.revoke_reason or "", "no reason recorded")
-        status = f"Revoked {_when(row.revoked_at)} ({reason.lower()})"
+        reason = SHORT_REASONS.get(row.revoke_reason or "", "no reason given")
+        status = f"Revoked: {reason}, {_when(row.revoked_at)}"
     else:
         status = "Active"
     return [
@@ -102,6 +117,10 @@ class DevicesPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        for column, tip in HEADER_TIPS.items():
+            heading = self.table.horizontalHeaderItem(COLUMNS.index(column))
+            if heading is not None:
+                heading.setToolTip(tip)
         self.revoke_button = QPushButton("&Revoke selected device…")
         top = QHBoxLayout()
         top.addWidget(self.message, 1)
@@ -115,6 +134,19 @@ class DevicesPage(QWidget):
         self.revoke_button.clicked.connect(self.revoke_selected)
         self.make_button.clicked.connect(self.make_code)
         self.pdf_button.clicked.connect(self._choose_pdf)
+        order = (
+            self.table,
+            self.revoke_button,
+            self.refresh_button,
+            self.role,
+            self.label,
+            self.days,
+            self.make_button,
+            self.pdf_button,
+            self.code_text,
+        )
+        for before, after in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(before, after)
 
     def _enrolment_box(self) -> QGroupBox:
         box = QGroupBox("New enrolment code")
@@ -136,6 +168,7 @@ class DevicesPage(QWidget):
         self.code_text = QPlainTextEdit()
         self.code_text.setAccessibleName("Enrolment code text")
         self.code_text.setReadOnly(True)
+        self.code_text.setTabChangesFocus(True)
         self.code_text.setMaximumHeight(90)
         self.code_about = QLabel("No code made yet.")
         self.code_about.setAccessibleName("Enrolment code")

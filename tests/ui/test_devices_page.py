@@ -4,6 +4,7 @@ shows it, and revoking it with a reason wipes that device at its next sync (issu
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from outreach.ui.pages import pages_for
 from outreach.ui.pages.devices_page import COLUMNS, DevicesPage
 from outreach.ui.qr_decode import decode_qr_image
 from tests.hub.harness import BACKENDS, contacts, hub_on, serve_in_thread
+from tests.reports.test_cards import decode_pdf_qr
 from tests.ui.conftest import FAST_KDF, PASSPHRASE, unlock
 
 
@@ -106,8 +108,13 @@ def test_the_printable_pdf_holds_the_code(page: DevicesPage, qtbot: QtBot, tmp_p
     target = tmp_path / "code.pdf"
     page.save_pdf(target)
     qtbot.waitUntil(lambda: "Saved to" in page.code_about.text(), timeout=20_000)
-    data = target.read_bytes()
-    assert data.startswith(b"%PDF") and len(data) > 2000
+    assert page.made is not None
+    assert decode_pdf_qr(target) == [page.made.code]  # zbar, independent of the app's decoder
+    text = subprocess.run(
+        ["pdftotext", str(target), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "outreach worker" in text and "destroy it once used" in text
+    assert "".join(text.split()).find(page.made.code) >= 0  # the code's text, wrapped
 
 
 def test_cancelling_the_revoke_dialog_changes_nothing(

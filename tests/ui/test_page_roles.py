@@ -14,7 +14,15 @@ from outreach.ui.pages import pages_for
         ("pharmacy", ["Issue naloxone", "Stock", "Sync"]),
         (
             "coordinator",
-            ["Record contact", "Issue naloxone", "History", "Stock", "Dashboard", "Sync"],
+            [
+                "Record contact",
+                "Issue naloxone",
+                "History",
+                "Stock",
+                "Dashboard",
+                "Sync",
+                "Devices",
+            ],
         ),
     ],
 )

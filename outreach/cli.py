@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 COMMAND_GROUPS = (
     "outreach.store.commands",
     "outreach.store.user_commands",
+    "outreach.store.referral_commands",
     "outreach.reports.commands",
     "outreach.sync.commands",
 )

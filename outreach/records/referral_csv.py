@@ -3,7 +3,7 @@
 Every line becomes a `referral_outcome` record or an `InvalidRecord` naming its line (as the
 file counts them: a header is line 1) and field; the caller saves all or nothing. Accepted:
 an optional header line, a UTF-8 byte-order mark (spreadsheets write one), blank lines, codes in
-any case with or without the dashes' spaces, an outcome as its code or its label in any case
+any case with spaces or dashes between the groups (`referral_code`), an outcome as its code or its label in any case
 ("Did not attend"), and a date as 2026-11-03 or 03/11/2026 (day first, as UK services write).
 """
 
@@ -38,6 +38,20 @@ def _text(data: bytes) -> str:
 def _is_header(cells: list[str]) -> bool:
     first = cells[0].strip().lower().replace(" ", "_") if cells else ""
     return first in ("referral_code", "code", "referral")
+
+
+_LOOK_ALIKE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def referral_code(text: str) -> str:
+    """A code as a person or a spreadsheet wrote it → as printed: any case, spaces or dashes
+    between the groups, and O/I/L for the digits 0/1/1 (the code's alphabet has no O, I or L).
+    Anything else is left for validation to refuse."""
+    letters = "".join(ch for ch in text.upper() if not ch.isspace() and ch != "-")
+    if len(letters) == 9 and letters[0] == "R":
+        body = letters[1:].translate(_LOOK_ALIKE)
+        return f"R-{body[:4]}-{body[4:]}"
+    return text.strip()
 
 
 def outcome_code(text: str, vocab: Vocabulary) -> str:
@@ -105,7 +119,7 @@ def _record(
         raise InvalidRecord(
             f"expected {len(COLUMNS)} columns ({', '.join(COLUMNS)}), found {len(cells)}"
         )
-    code = "".join(cells[0].split()).upper()
+    code = referral_code(cells[0])
     data: dict[str, object] = {
         "type": "referral_outcome",
         "site": site,

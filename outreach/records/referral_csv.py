@@ -4,7 +4,8 @@ Every line becomes a `referral_outcome` record or an `InvalidRecord` naming its 
 file counts them: a header is line 1) and field; the caller saves all or nothing. Accepted:
 an optional header line, a UTF-8 byte-order mark (spreadsheets write one), blank lines, codes
 in any case with spaces or dashes between the groups (`referral_code`), an outcome as its code
-or its label in any case ("Did not attend"), and a date as 2026-11-03 or 03/11/2026 (day first, as UK services write).
+or its label in any case ("Did not attend"), and a date as 2026-11-03 or 03/11/2026 (day
+first, as UK services write).
 """
 
 from __future__ import annotations

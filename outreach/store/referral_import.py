@@ -14,6 +14,7 @@ from outreach.domain.roles import Action
 from outreach.errors import InvalidRecord
 from outreach.records import ReferralOutcome, decode_record
 from outreach.records.referral_csv import parse_outcomes
+from outreach.store.changes import Changes
 from outreach.store.store import Store
 
 MAX_SHOWN = 20
@@ -33,6 +34,7 @@ class OutcomeFileRefused(InvalidRecord):
 class ImportResult:
     saved: int
     already: int  # lines skipped: the same outcome was already recorded
+    changes: Changes | None = None  # what was written (None when nothing new)
 
 
 def recorded_outcomes(store: Store) -> set[tuple[str, str, str]]:
@@ -66,6 +68,5 @@ def import_outcomes(store: Store, data: bytes, site: str) -> ImportResult:
         for record in records
         if (record.referral_code, record.outcome, record.outcome_on.isoformat()) not in held
     ]
-    if new:
-        store.add(new)
-    return ImportResult(saved=len(new), already=len(records) - len(new))
+    changes = store.add(new) if new else None
+    return ImportResult(saved=len(new), already=len(records) - len(new), changes=changes)

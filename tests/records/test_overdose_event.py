@@ -143,12 +143,18 @@ def test_projection_counts_the_day_of_the_overdose() -> None:
     fact = facts.project(record)
     assert fact is not None
     assert fact.row["day"] == "2026-11-02" and fact.row["month"] == "2026-11"
-    assert {k: fact.row[k] for k in ("area", "location_type", "outcome", "doses")} == {
+    assert {
+        k: fact.row[k]
+        for k in ("area", "location_type", "outcome", "doses", "naloxone_given", "kit_owner")
+    } == {
         "area": "LS6",
         "location_type": "street",
         "outcome": "survived",
         "doses": 2,
+        "naloxone_given": "yes",
+        "kit_owner": "person_own",
     }
+    assert fact.row["taken_to_hospital"] == "yes"
     assert fact.items == [("substances", "heroin"), ("substances", "benzodiazepines")]
     assert facts.compact_row(record) == {
         **{k: v for k, v in fact.row.items() if v is not None},
@@ -187,9 +193,12 @@ def test_stored_counted_from_the_roll_up_and_the_rows(tmp_path: Path) -> None:
         assert by("substances") == {"heroin": 2, "benzodiazepines": 2, "synthetic_opioids": 1}
         assert by("administered_by") == {"peer": 3, None: 1}
         assert by("ambulance_called") == {"yes": 3, "no": 1}
+        assert by("naloxone_given") == {"yes": 3, "no": 1}
+        assert by("kit_owner") == {"person_own": 3, None: 1}
+        assert by("taken_to_hospital") == {"yes": 4}
         # the roll-up (migration 7) answers these, and agrees with the fact rows
         assert "overdose_event" in migrations.ROLLUP.counted
-        for field in ("outcome", "area", "substances", "location_type"):
+        for field in ("outcome", "area", "substances", "naloxone_given", "taken_to_hospital"):
             rolled, rolled_params, _ = count_query(
                 [field], *NOVEMBER, "overdose_event", layout="rollup"
             )
@@ -282,6 +291,13 @@ def test_synced_and_counted_by_the_hub(enrolled: Store, hub: Hub) -> None:
         "benzodiazepines": 2,
         "synthetic_opioids": 1,
     }
+    given = hub.counts(["naloxone_given", "kit_owner"], *NOVEMBER, kind="overdose_event")
+    assert {(r["naloxone_given"], r["kit_owner"]): r["count"] for r in given} == {
+        ("yes", "person_own"): 3,
+        ("no", None): 1,
+    }
+    hospital = hub.counts(["taken_to_hospital"], *NOVEMBER, kind="overdose_event")
+    assert [(r["taken_to_hospital"], r["count"]) for r in hospital] == [("yes", 4)]
     by_area = hub.counts(["area", "month"], *NOVEMBER, kind="overdose_event")
     assert {(r["area"], r["month"]): r["count"] for r in by_area} == {
         ("LS6", "2026-11"): 3,

@@ -27,7 +27,7 @@ from outreach.store.store import Store
 from outreach.sync.client import sync_now
 from outreach.sync.enrolment import enrol
 from tests.cli.conftest import quiet_cli
-from tests.cli.helpers import outreach
+from tests.cli.helpers import outreach, refused
 from tests.samples import FAST_KDF, PASSPHRASE
 
 __all__ = ["quiet_cli"]  # the CLI's fixture, used by one test here
@@ -190,6 +190,10 @@ def test_the_cli_import(
     assert code == 0 and out.strip() == '{"saved": 3, "already_recorded": 0}'
     code, _, err = outreach(capsys, data, "referrals", "import", str(tmp_path / "none.csv"))
     assert code == 1 and "cannot read" in err
+    worker = tmp_path / "worker"
+    assert outreach(capsys, worker, "init", "--user", "wes", "--role", "worker")[0] == 0
+    code, _, err = outreach(capsys, worker, "referrals", "import", str(good))
+    assert refused(code, err, "an outreach worker may not record referral outcomes")
 
 
 def test_the_funnel_by_hand() -> None:

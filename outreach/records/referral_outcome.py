@@ -14,13 +14,11 @@ import datetime as dt
 from typing import ClassVar
 
 from outreach.domain import ids
-from outreach.domain.roles import FIELD_STAFF, Access
+from outreach.domain.roles import COORDINATORS, FIELD_STAFF, Access
 from outreach.domain.vocab import Vocabulary
 from outreach.errors import InvalidRecord
 from outreach.records import checks
 from outreach.records.base import BaseRecord, RecordType
-
-COORDINATOR_ONLY = frozenset({"coordinator"})
 
 
 class ReferralOutcome(BaseRecord, frozen=True, tag="referral_outcome"):
@@ -36,9 +34,7 @@ class ReferralOutcome(BaseRecord, frozen=True, tag="referral_outcome"):
         "source": "outcome_source",
     }
     # coordinators record and correct outcomes; workers may read how their referrals went
-    ACCESS: ClassVar[Access] = Access(
-        record=COORDINATOR_ONLY, read=FIELD_STAFF, void=COORDINATOR_ONLY
-    )
+    ACCESS: ClassVar[Access] = Access(record=COORDINATORS, read=FIELD_STAFF, void=COORDINATORS)
 
 
 def check_referral_code(code: str) -> None:

@@ -243,3 +243,33 @@ def test_a_csv_import_saves_all_lines_or_none(
     page.import_file(missing := tmp_path / "none.csv")
     wait_until(lambda: "Could not read" in page.banner.text())
     assert not missing.exists()
+
+
+def test_a_lock_keeps_the_overdose_form(worker_window: MainWindow, qtbot: QtBot) -> None:
+    """Ctrl+L mid-entry, the same user unlocks: the overdose form is as it was left."""
+    window = worker_window
+    page = window.workspace.show_page("RecordOverdosePage")
+    assert isinstance(page, RecordOverdosePage)
+    assert page.draft() is None  # only defaults so far
+    page.occurred_time.setText("03:10")
+    page.substances.set_selected(["heroin", "crack"])
+    page.naloxone.set_selected(["yes"])
+    page.administered_by.set_selected(["peer"])
+    page.doses.setValue(3)
+    page.outcome.set_selected(["survived"])
+    with qtbot.waitSignal(window.locked):
+        qtbot.keyClick(window, Qt.Key.Key_L, CTRL)
+    unlock(qtbot, window)
+    back = window.workspace.stack.currentWidget()
+    assert isinstance(back, RecordOverdosePage) and back is not page
+    data = back.form_data()
+    assert (data["occurred_time"], data["substances"], data["administered_by"]) == (
+        "03:10",
+        ["heroin", "crack"],
+        "peer",
+    )
+    assert (data["doses"], data["outcome"], back.administered_by.isEnabled()) == (
+        3,
+        "survived",
+        True,
+    )

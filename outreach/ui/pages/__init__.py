@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from outreach.domain.roles import EVERYONE, ROLES, Action
+from outreach.domain.roles import COORDINATORS, EVERYONE, ROLES, Action
 from outreach.records import permissions
 
 if TYPE_CHECKING:  # no Qt at package import: tools that walk packages import __init__ files
@@ -108,7 +108,7 @@ REGISTRY: tuple[PageEntry, ...] = (
         "outreach.ui.pages.overdose_review",
         "OverdoseReviewPage",
         "Overdose review",  # the coordinator's list of fatal events (reviews after a death)
-        frozenset({"coordinator"}) & _who(Action.READ, "overdose_event"),
+        COORDINATORS & _who(Action.READ, "overdose_event"),
     ),
 )
 

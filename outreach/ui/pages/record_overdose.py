@@ -197,6 +197,54 @@ class RecordOverdosePage(QWidget):
             lambda _: self.banner.info("Undone: the overdose was voided.")
         ).run()
 
+    # -- kept over a lock (memory only; `outreach.ui.drafts`) -------------------------------------
+
+    def _groups(self) -> dict[str, ChipGroup]:
+        return {
+            "source": self.source,
+            "location": self.location,
+            "substances": self.substances,
+            "naloxone": self.naloxone,
+            "administered_by": self.administered_by,
+            "kit_owner": self.kit_owner,
+            "ambulance": self.ambulance,
+            "hospital": self.hospital,
+            "outcome": self.outcome,
+        }
+
+    def _state(self) -> dict[str, Any]:
+        """What was entered (the survivor's code, never the initials or date of birth)."""
+        return {
+            "occurred_on": self.occurred_on.text(),
+            "occurred_time": self.occurred_time.text(),
+            "site": self.site.currentData(),
+            "area": self.area.text(),
+            "doses": self.doses.value(),
+            "client_code": self.client.value(),
+            **{name: group.selected() for name, group in self._groups().items()},
+        }
+
+    def draft(self) -> dict[str, Any] | None:
+        """The form in progress, or None when it holds only its defaults (or is saving)."""
+        if not self.save_button.isEnabled():
+            return None
+        state = self._state()
+        return state if state != self._clean else None
+
+    def restore_draft(self, state: dict[str, Any]) -> None:
+        self.occurred_on.setText(state["occurred_on"])
+        self.occurred_time.setText(state["occurred_time"])
+        index = self.site.findData(state["site"])
+        if index >= 0:
+            self.site.setCurrentIndex(index)
+        self.area.setText(state["area"])
+        for name, group in self._groups().items():
+            group.set_selected(state[name])
+        self._naloxone_changed()
+        self._outcome_changed()
+        self.doses.setValue(state["doses"])
+        self.client.set_code(state["client_code"])
+
     def reset(self) -> None:
         """Empty the form; the site and area are remembered, the date is today."""
         settings = self.ctx.settings
@@ -206,20 +254,11 @@ class RecordOverdosePage(QWidget):
         self.area.setText(settings.default_area or "")
         self.occurred_on.set_date(dt.date.today())
         self.occurred_time.clear()
-        for group in (
-            self.source,
-            self.location,
-            self.substances,
-            self.naloxone,
-            self.administered_by,
-            self.kit_owner,
-            self.ambulance,
-            self.hospital,
-            self.outcome,
-        ):
+        for group in self._groups().values():
             group.set_selected([])
         self.doses.setValue(0)
         self.client.reset()
         self._naloxone_changed()
         self._outcome_changed()
         self.occurred_on.setFocus()
+        self._clean = self._state()

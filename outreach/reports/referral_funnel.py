@@ -7,8 +7,9 @@ are `referral_outcome` records joined by referral code; a referral recorded with
 cannot be followed and counts as made only.
 
 The join needs the referral codes, which the counting tables do not hold (a contact's facts list
-its referral destinations), so the contacts that made referrals in the period and the outcome
-records are read whole. Through `run_query`, as the commissioner set, so the same code runs on
+its referral destinations), so the bodies of the contacts that made referrals in the period and
+of the outcome records are read, and only their codes decoded (area, day and outcome come from
+the counting tables). Through `run_query`, as the commissioner set, so the same code runs on
 the laptop's store (layouts "rollup"/"coded") and a hub's facts ("json"/"arrays").
 """
 
@@ -20,7 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from outreach.records import Contact, ReferralOutcome, decode_record, facts
+import msgspec
+
+from outreach.records import facts
 from outreach.reports.countset import Cell, Headline, Table
 
 RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
@@ -60,18 +63,36 @@ def funnel(
     return counts
 
 
-def _bodies_sql(layout: str, kind_param: str, with_referrals: bool, site: bool) -> str:
-    """Bodies of the active records of one type counted in :start..:end (optionally one site)."""
-    if layout in ("json", "arrays"):
+class _Code(msgspec.Struct):
+    referral_code: str | None = None
+
+
+class _Codes(msgspec.Struct):
+    """Only what the funnel needs of a stored contact or outcome: msgspec skips the rest."""
+
+    referrals: tuple[_Code, ...] = ()
+    referral_code: str | None = None
+
+
+_codes = msgspec.msgpack.Decoder(_Codes).decode
+_PLAIN = ("json", "arrays")
+
+
+def _rows_sql(layout: str, kind_param: str, column: str, with_referrals: bool, site: bool) -> str:
+    """(`column` as text, day, body) of the active records of one type counted in :start..:end
+    (optionally at one site); the day as an ordinal on the laptop, ISO text on a hub."""
+    if layout in _PLAIN:
         sql = (
-            "SELECT r.body FROM facts f JOIN records r ON r.id = f.id "
+            f"SELECT f.{column}, f.day, r.body FROM facts f JOIN records r ON r.id = f.id "
             f"WHERE f.type = :{kind_param} AND f.active = 1 AND f.day BETWEEN :start AND :end"
         )
         if with_referrals:
             sql += " AND f.referrals IS NOT NULL"
         return sql + (" AND f.site = :site" if site else "")
     sql = (
-        "SELECT r.body FROM fact_data f JOIN records r ON r.device_seq = f.seq "
+        f"SELECT c.value, f.day, r.body FROM fact_data f "
+        "JOIN records r ON r.device_seq = f.seq "
+        f"LEFT JOIN codes c ON c.id = f.{column} "
         f"WHERE f.type = (SELECT id FROM codes WHERE value = :{kind_param}) AND f.active = 1 "
         "AND f.day BETWEEN :start AND :end"
     )
@@ -84,7 +105,11 @@ def _bodies_sql(layout: str, kind_param: str, with_referrals: bool, site: bool) 
 
 
 def _day(layout: str, day: dt.date) -> int | str:
-    return day.isoformat() if layout in ("json", "arrays") else day.toordinal()
+    return day.isoformat() if layout in _PLAIN else day.toordinal()
+
+
+def _as_date(layout: str, value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if layout in _PLAIN else dt.date.fromordinal(value)
 
 
 def read_funnel(
@@ -97,7 +122,8 @@ def read_funnel(
     period: str = "month",
 ) -> Counter[tuple[str, str, str]]:
     """The funnel for referrals made `start`..`end` (at one site if asked); outcomes of any
-    site, reported on the referral's day or later."""
+    site, for days from `start` on. Area and day come from the counting tables; of each
+    record's body only its referral codes are decoded (the 1M-record budget)."""
     params: dict[str, Any] = {
         "contact": "contact",
         "outcome": "referral_outcome",
@@ -106,17 +132,18 @@ def read_funnel(
     }
     if site is not None:
         params["site"] = site
-    referrals: list[Referral] = []
-    for (body,) in run_query(_bodies_sql(layout, "contact", True, site is not None), params):
-        record = decode_record(bytes(body))
-        if isinstance(record, Contact):
-            day = record.occurred_at.date()
-            referrals.extend(Referral(r.referral_code, record.area, day) for r in record.referrals)
+    contacts = run_query(_rows_sql(layout, "contact", "area", True, site is not None), params)
+    referrals = [
+        Referral(referral.referral_code, area, _as_date(layout, day))
+        for area, day, body in contacts
+        for referral in _codes(bytes(body)).referrals
+    ]
     later = dict(params, end=_day(layout, dt.date.max))
+    found = run_query(_rows_sql(layout, "outcome", "outcome", False, False), later)
     outcomes = [
-        (record.referral_code, record.outcome)
-        for (body,) in run_query(_bodies_sql(layout, "outcome", False, False), later)
-        if isinstance(record := decode_record(bytes(body)), ReferralOutcome)
+        (code, outcome)
+        for outcome, _, body in found
+        if (code := _codes(bytes(body)).referral_code) is not None
     ]
     return funnel(referrals, outcomes, period)
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 # Added by later migrations (store m0007, hub h0007: overdose events, issue 15); ALTER TABLE puts
 # them after every earlier column, so the tables' column order lists them last.
-ADDED_FACT_COLUMNS: tuple[str, ...] = ("naloxone_given", "kit_owner", "taken_to_hospital")
+ADDED_FACT_COLUMNS: tuple[str, ...] = (
+    "naloxone_given",
+    "kit_owner",
+    "taken_to_hospital",
+    "referral_code",  # a referral outcome's code: the funnel joins on it without reading bodies
+)
 # Scalar fields that can be counted (the facts tables' columns, those of migration 1 in order).
 FACT_COLUMNS: tuple[str, ...] = (
     "site",

@@ -6,10 +6,13 @@ attended, assessed or started treatment, on any day since) and as started treatm
 are `referral_outcome` records joined by referral code; a referral recorded without a code
 cannot be followed and counts as made only.
 
-The join needs the referral codes, which the counting tables do not hold (a contact's facts list
-its referral destinations), so the bodies of the contacts that made referrals in the period and
-of the outcome records are read, and only their codes decoded (area, day and outcome come from
-the counting tables). Through `run_query`, as the commissioner set, so the same code runs on
+The join needs the referral codes. An outcome's code is a facts column (`referral_code`); a
+contact's are not (its facts list its referral destinations), so the bodies of the contacts that
+made referrals in the period are read and only their codes decoded (area and day come from the
+counting tables). That read is the funnel's cost: ~60 µs a referral on a loaded machine
+(docs/benchmarks.md); item rows of contacts' referral codes would remove it.
+
+Through `run_query`, as the commissioner set, so the same code runs on
 the laptop's store (layouts "rollup"/"coded") and a hub's facts ("json"/"arrays").
 """
 
@@ -68,10 +71,9 @@ class _Code(msgspec.Struct):
 
 
 class _Codes(msgspec.Struct):
-    """Only what the funnel needs of a stored contact or outcome: msgspec skips the rest."""
+    """Only what the funnel needs of a stored contact: msgspec skips the rest."""
 
     referrals: tuple[_Code, ...] = ()
-    referral_code: str | None = None
 
 
 _codes = msgspec.msgpack.Decoder(_Codes).decode
@@ -102,6 +104,22 @@ def _rows_sql(layout: str, kind_param: str, column: str, with_referrals: bool, s
             "AND i.field = (SELECT id FROM codes WHERE value = 'referrals'))"
         )
     return sql + (" AND f.site = (SELECT id FROM codes WHERE value = :site)" if site else "")
+
+
+def _outcomes_sql(layout: str) -> str:
+    """(referral code, outcome) of the active outcomes counted in :start..:end: the counting
+    tables hold both, so no body is read."""
+    if layout in _PLAIN:
+        return (
+            "SELECT f.referral_code, f.outcome FROM facts f WHERE f.type = :outcome "
+            "AND f.active = 1 AND f.day BETWEEN :start AND :end"
+        )
+    return (
+        "SELECT c.value, o.value FROM fact_data f "
+        "JOIN codes c ON c.id = f.referral_code JOIN codes o ON o.id = f.outcome "
+        "WHERE f.type = (SELECT id FROM codes WHERE value = :outcome) AND f.active = 1 "
+        "AND f.day BETWEEN :start AND :end"
+    )
 
 
 def _day(layout: str, day: dt.date) -> int | str:
@@ -139,12 +157,7 @@ def read_funnel(
         for referral in _codes(bytes(body)).referrals
     ]
     later = dict(params, end=_day(layout, dt.date.max))
-    found = run_query(_rows_sql(layout, "outcome", "outcome", False, False), later)
-    outcomes = [
-        (code, outcome)
-        for outcome, _, body in found
-        if (code := _codes(bytes(body)).referral_code) is not None
-    ]
+    outcomes = [(code, outcome) for code, outcome in run_query(_outcomes_sql(layout), later)]
     return funnel(referrals, outcomes, period)
 
 

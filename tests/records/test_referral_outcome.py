@@ -76,6 +76,7 @@ def test_projection_roles_and_history(tmp_path: Path) -> None:
     assert isinstance(record, ReferralOutcome)
     fact = facts.project(record)
     assert fact is not None and fact.row["day"] == "2026-11-03"
+    assert fact.row["referral_code"] == CODES[0]  # the funnel joins on it without the body
     assert (fact.row["outcome"], fact.row["site"], fact.row["client_code"]) == (
         "attended",
         "service_hub",

@@ -65,6 +65,7 @@ def rows(count: int, seed: int = 7) -> Iterator[tuple[dict[str, Any], list[tuple
             if rng.random() < 0.2:
                 items.append(("referrals", rng.choice(REFERRALS)))
                 row["made_code"] = f"R-{index % 10_000:04d}-{index // 10_000:04d}"
+                items.append(("referral_code", row["made_code"]))  # the contact's join item
         elif index % 20 != 1:
             supply = rng.choice(("first", "repeat"))
             row.update(

@@ -7,10 +7,9 @@ are `referral_outcome` records joined by referral code; a referral recorded with
 cannot be followed and counts as made only.
 
 The join needs the referral codes. An outcome's code is a facts column (`referral_code`); a
-contact's are not (its facts list its referral destinations), so the bodies of the contacts that
-made referrals in the period are read and only their codes decoded (area and day come from the
-counting tables). That read is the funnel's cost: ~60 µs a referral on a loaded machine
-(docs/benchmarks.md); item rows of contacts' referral codes would remove it.
+contact's are item rows on the laptop (its type's `join_items`), so the laptop reads no record
+body. A hub keeps neither for contacts: there the bodies of the contacts that made referrals in
+the period are read and only their codes decoded (area and day come from its facts).
 
 Through `run_query`, as the commissioner set, so the same code runs on
 the laptop's store (layouts "rollup"/"coded") and a hub's facts ("json"/"arrays").
@@ -122,6 +121,33 @@ def _outcomes_sql(layout: str) -> str:
     )
 
 
+def _laptop_referrals(run_query: RunQuery, params: dict[str, Any]) -> list[Referral]:
+    """From the laptop's item rows, no body read: each contact's referrals (`referrals`, one
+    per destination) and its referral codes (`referral_code`, the contact's join items)."""
+    site = " AND f.site = (SELECT id FROM codes WHERE value = :site)" if "site" in params else ""
+
+    def items(field: str, value: str, join: str = "") -> str:
+        return (
+            f"SELECT a.value, f.day, {value} FROM fact_item_data i {join}"
+            "JOIN fact_data f ON f.seq = i.seq LEFT JOIN codes a ON a.id = f.area "
+            f"WHERE i.field = (SELECT id FROM codes WHERE value = '{field}') "
+            "AND f.type = (SELECT id FROM codes WHERE value = :contact) AND f.active = 1 "
+            f"AND f.day BETWEEN :start AND :end{site}"
+        )
+
+    made = run_query(items("referrals", "count(*)") + " GROUP BY f.area, f.day", params)
+    coded = run_query(items("referral_code", "v.value", "JOIN codes v ON v.id = i.value "), params)
+    referrals: list[Referral] = []
+    with_code: Counter[tuple[str, int]] = Counter()
+    for area, day, code in coded:
+        referrals.append(Referral(code, area, dt.date.fromordinal(day)))
+        with_code[(area, day)] += 1
+    for area, day, count in made:  # the rest were recorded without a code
+        uncoded = int(count) - with_code[(area, day)]
+        referrals.extend([Referral(None, area, dt.date.fromordinal(day))] * uncoded)
+    return referrals
+
+
 def _day(layout: str, day: dt.date) -> int | str:
     return day.isoformat() if layout in _PLAIN else day.toordinal()
 
@@ -150,12 +176,15 @@ def read_funnel(
     }
     if site is not None:
         params["site"] = site
-    contacts = run_query(_rows_sql(layout, "contact", "area", True, site is not None), params)
-    referrals = [
-        Referral(referral.referral_code, area, _as_date(layout, day))
-        for area, day, body in contacts
-        for referral in _codes(bytes(body)).referrals
-    ]
+    if layout in _PLAIN:
+        contacts = run_query(_rows_sql(layout, "contact", "area", True, site is not None), params)
+        referrals = [
+            Referral(referral.referral_code, area, _as_date(layout, day))
+            for area, day, body in contacts
+            for referral in _codes(bytes(body)).referrals
+        ]
+    else:
+        referrals = _laptop_referrals(run_query, params)
     later = dict(params, end=_day(layout, dt.date.max))
     outcomes = [(code, outcome) for code, outcome in run_query(_outcomes_sql(layout), later)]
     return funnel(referrals, outcomes, period)

@@ -3,12 +3,16 @@
 * Three columns for what an overdose event counts that no earlier type did (naloxone given,
   whose kit, taken to hospital), one for a referral outcome's code (the referral funnel joins
   on it), and the `facts` view re-made to show them.
+* Item rows `referral_code` for the contacts already stored (a contact's `join_items` writes
+  them from now on): the referral funnel joins outcomes on them instead of reading bodies.
 * The roll-up again, with both new types: migration 3's has cells for the types of its day
   only, and without this step they would be counted from the fact rows (exact, slower over
   long periods). A literal copy of the counted fields on this day, as migration 3's.
 """
 
 from __future__ import annotations
+
+import msgspec
 
 from outreach.store import rollup
 from outreach.store.connection import Connection
@@ -147,6 +151,38 @@ LEFT JOIN codes c_referral_code ON c_referral_code.id = f.referral_code;
 """
 
 
+class _Referral(msgspec.Struct):
+    referral_code: str | None = None
+
+
+class _Contact(msgspec.Struct):
+    """What this step reads of a stored contact (a copy of that day's shape)."""
+
+    referrals: list[_Referral] = []
+
+
+def _code(conn: Connection, value: str) -> int:
+    conn.execute("INSERT OR IGNORE INTO codes (value) VALUES (?)", (value,))
+    return int(conn.execute("SELECT id FROM codes WHERE value = ?", (value,)).fetchone()[0])
+
+
+def _referral_codes(conn: Connection) -> None:
+    decode = msgspec.msgpack.Decoder(_Contact).decode
+    field = _code(conn, "referral_code")
+    rows = conn.execute(
+        "SELECT f.seq, r.body FROM fact_data f JOIN records r ON r.device_seq = f.seq "
+        "WHERE f.type = (SELECT id FROM codes WHERE value = 'contact')"
+    ).fetchall()
+    for seq, body in rows:
+        for referral in decode(body).referrals:
+            if referral.referral_code:
+                conn.execute(
+                    "INSERT OR IGNORE INTO fact_item_data (seq, field, value) VALUES (?, ?, ?)",
+                    (seq, field, _code(conn, referral.referral_code)),
+                )
+
+
 def upgrade(conn: Connection) -> None:
     run_script(conn, SQL)
+    _referral_codes(conn)
     rollup.install(conn, FIELDS)

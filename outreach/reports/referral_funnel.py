@@ -105,47 +105,10 @@ def _rows_sql(layout: str, kind_param: str, column: str, with_referrals: bool, s
     return sql + (" AND f.site = (SELECT id FROM codes WHERE value = :site)" if site else "")
 
 
-def _outcomes_sql(layout: str) -> str:
-    """(referral code, outcome) of the active outcomes counted in :start..:end: the counting
-    tables hold both, so no body is read."""
-    if layout in _PLAIN:
-        return (
-            "SELECT f.referral_code, f.outcome FROM facts f WHERE f.type = :outcome "
-            "AND f.active = 1 AND f.day BETWEEN :start AND :end"
-        )
-    return (
-        "SELECT c.value, o.value FROM fact_data f "
-        "JOIN codes c ON c.id = f.referral_code JOIN codes o ON o.id = f.outcome "
-        "WHERE f.type = (SELECT id FROM codes WHERE value = :outcome) AND f.active = 1 "
-        "AND f.day BETWEEN :start AND :end"
-    )
-
-
-def _laptop_referrals(run_query: RunQuery, params: dict[str, Any]) -> list[Referral]:
-    """From the laptop's item rows, no body read: each contact's referrals (`referrals`, one
-    per destination) and its referral codes (`referral_code`, the contact's join items)."""
-    site = " AND f.site = (SELECT id FROM codes WHERE value = :site)" if "site" in params else ""
-
-    def items(field: str, value: str, join: str = "") -> str:
-        return (
-            f"SELECT a.value, f.day, {value} FROM fact_item_data i {join}"
-            "JOIN fact_data f ON f.seq = i.seq LEFT JOIN codes a ON a.id = f.area "
-            f"WHERE i.field = (SELECT id FROM codes WHERE value = '{field}') "
-            "AND f.type = (SELECT id FROM codes WHERE value = :contact) AND f.active = 1 "
-            f"AND f.day BETWEEN :start AND :end{site}"
-        )
-
-    made = run_query(items("referrals", "count(*)") + " GROUP BY f.area, f.day", params)
-    coded = run_query(items("referral_code", "v.value", "JOIN codes v ON v.id = i.value "), params)
-    referrals: list[Referral] = []
-    with_code: Counter[tuple[str, int]] = Counter()
-    for area, day, code in coded:
-        referrals.append(Referral(code, area, dt.date.fromordinal(day)))
-        with_code[(area, day)] += 1
-    for area, day, count in made:  # the rest were recorded without a code
-        uncoded = int(count) - with_code[(area, day)]
-        referrals.extend([Referral(None, area, dt.date.fromordinal(day))] * uncoded)
-    return referrals
+_HUB_OUTCOMES_SQL = (
+    "SELECT f.referral_code, f.outcome FROM facts f WHERE f.type = :outcome "
+    "AND f.active = 1 AND f.day BETWEEN :start AND :end"
+)
 
 
 def _day(layout: str, day: dt.date) -> int | str:
@@ -176,17 +139,16 @@ def read_funnel(
     }
     if site is not None:
         params["site"] = site
-    if layout in _PLAIN:
-        contacts = run_query(_rows_sql(layout, "contact", "area", True, site is not None), params)
-        referrals = [
-            Referral(referral.referral_code, area, _as_date(layout, day))
-            for area, day, body in contacts
-            for referral in _codes(bytes(body)).referrals
-        ]
-    else:
-        referrals = _laptop_referrals(run_query, params)
+    if layout not in _PLAIN:
+        return _laptop_funnel(run_query, params, period)
+    contacts = run_query(_rows_sql(layout, "contact", "area", True, site is not None), params)
+    referrals = [
+        Referral(referral.referral_code, area, _as_date(layout, day))
+        for area, day, body in contacts
+        for referral in _codes(bytes(body)).referrals
+    ]
     later = dict(params, end=_day(layout, dt.date.max))
-    outcomes = [(code, outcome) for code, outcome in run_query(_outcomes_sql(layout), later)]
+    outcomes = [(code, outcome) for code, outcome in run_query(_HUB_OUTCOMES_SQL, later)]
     return funnel(referrals, outcomes, period)
 
 

@@ -16,7 +16,13 @@ from pathlib import Path
 
 from outreach.errors import StoreError
 from outreach.store.connection import Connection
-from outreach.store.migrations import m0001_records, m0002_outbox, m0003_rollup, m0007_overdose
+from outreach.store.migrations import (
+    m0001_records,
+    m0002_outbox,
+    m0003_rollup,
+    m0004_summaries,
+    m0007_overdose,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0001_records.upgrade,
     m0002_outbox.upgrade,
     m0003_rollup.upgrade,
+    m0004_summaries.upgrade,
     m0007_overdose.upgrade,  # numbered 7 by the plan for issue 15; the lead renumbers
 ]
 LATEST = len(MIGRATIONS)

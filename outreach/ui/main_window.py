@@ -44,12 +44,9 @@ def fitted_geometry(available: QRect, frame: QMargins, preferred: QSize = PREFER
 
 
 def _preload() -> None:
-    """Off the UI thread: what unlocking imports, then the sync client (httpx), which the status
-    bar asks for as soon as the workspace shows, on the store thread that saves wait for."""
+    """Off the UI thread: what unlocking imports. The sync client (httpx) is not needed until a
+    sync; the workspace warms it up once it has painted (`Workspace._warm_up`)."""
     preload()
-    from outreach.ui import sync_api
-
-    sync_api.available()
 
 
 def _preload_failed(error: BaseException) -> None:

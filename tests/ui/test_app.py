@@ -49,7 +49,9 @@ def test_screens_render_at_200_percent(tmp_path: Path) -> None:
 
 def test_the_unlock_window_waits_for_no_store_stack(existing_store: Path) -> None:
     """`outreach` shows its unlock window without the sub-commands, SQLCipher or crypto loaded,
-    then loads the store stack off the UI thread while the passphrase is typed.
+    then loads the store stack off the UI thread while the passphrase is typed. The sync client
+    (httpx) waits until a workspace has painted (`Workspace._warm_up`): loaded with the store
+    stack, it could land on the store thread during an unlock, before the workspace's first paint.
 
     Importing them before the first paint made launch slower (DESIGN §7).
     """
@@ -81,4 +83,4 @@ def test_the_unlock_window_waits_for_no_store_stack(existing_store: Path) -> Non
     assert result.returncode == 0, result.stderr[-2000:]
     first, later = result.stdout.strip().splitlines()
     assert first == "['MainWindow'] []"
-    assert later == "['MainWindow'] ['argon2', 'cryptography', 'httpx', 'outreach', 'sqlcipher3']"
+    assert later == "['MainWindow'] ['argon2', 'cryptography', 'outreach', 'sqlcipher3']"

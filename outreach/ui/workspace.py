@@ -18,9 +18,9 @@ from outreach.ui.pages import pages_for
 
 log = logging.getLogger(__name__)
 WARM_UP_MS = 1500
-# Slow imports a first scan or sync would otherwise wait for, made in idle time after the first
-# paint (biip ~300 M instructions, httpx ~380 M: together more than the bare window's start).
-WARM_UP_MODULES = ("outreach.domain.gs1", "outreach.sync.client")
+# Slow imports a first scan would otherwise wait for, made after the first paint (biip, ~460 M
+# instructions). The sync client is preloaded while the passphrase is typed (`MainWindow`).
+WARM_UP_MODULES = ("outreach.domain.gs1",)
 
 
 class Workspace(QWidget):

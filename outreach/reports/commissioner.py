@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from outreach.domain.roles import Action
 from outreach.domain.vocab import USE_REASONS
-from outreach.records import registry
 from outreach.records.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
+from outreach.reports.overdoses import prevention_counts
+from outreach.reports.report_tables import TABLES, ReportTable, counted_fields
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
 from outreach.store.purge import PurgedSpan, purged_overlap
 
@@ -31,68 +32,9 @@ HIGH_RISK = ("high", "very_high")
 Margins = dict[str, Counter[Cell]]
 
 
-@dataclasses.dataclass(frozen=True)
-class ReportTable:
-    """One published table: a record type's counts by one of its counted fields (registry)."""
-
-    name: str
-    title: str
-    kind: str
-    field: str
-
-    @property
-    def vocab(self) -> str:
-        """The code list of the field, as the record type declares it ("" if none)."""
-        struct = registry.struct_of(self.kind)
-        coded = {**getattr(struct, "CODED", {}), **getattr(struct, "CODED_LISTS", {})}
-        return coded.get(self.field, _UNDECLARED_LISTS.get(self.field, ""))
-
-
-# Referrals are structs (destination and code), counted by destination: no CODED entry.
-_UNDECLARED_LISTS = {"referrals": "referral_to"}
-TABLES = (
-    ReportTable("kits_by_product", "Kits by product", "kit_issue", "product"),
-    ReportTable("kits_by_recipient", "Kits by recipient", "kit_issue", "recipient"),
-    ReportTable("kits_by_site", "Kits by site (outlet)", "kit_issue", "site"),
-    ReportTable("kits_by_supply", "Kits: first or repeat supply", "kit_issue", "supply"),
-    ReportTable("repeat_kits_by_reason", "Repeat kits by reason", "kit_issue", "resupply_reason"),
-    ReportTable("kits_by_training", "Kits by training given", "kit_issue", "training"),
-    ReportTable(
-        "naloxone_use_by_outcome", "Naloxone use reports by outcome", "naloxone_use", "outcome"
-    ),
-    ReportTable(
-        "naloxone_use_by_administered_by",
-        "Naloxone use reports by who gave it",
-        "naloxone_use",
-        "administered_by",
-    ),
-    ReportTable(
-        "naloxone_use_by_ambulance",
-        "Naloxone use reports: ambulance called",
-        "naloxone_use",
-        "ambulance_called",
-    ),
-    ReportTable("contacts_by_setting", "Contacts by setting", "contact", "setting"),
-    ReportTable("interventions", "Contacts by intervention", "contact", "interventions"),
-    ReportTable("referrals_by_destination", "Referrals by destination", "contact", "referrals"),
-)
-
-
-def counted_fields(kind: str) -> tuple[str, ...]:
-    """The fields the set counts `kind` by, site first; each checked against the registry
-    (ValueError for a table over a field its record type does not count)."""
-    fields = (
-        "site",
-        *dict.fromkeys(t.field for t in TABLES if t.kind == kind and t.field != "site"),
-    )
-    known = registry.count_fields().get(kind, ())
-    missing = [field for field in fields if field not in known]
-    if missing:
-        raise ValueError(f"the commissioner set counts {kind} by {missing}: not counted fields")
-    return fields
-
-
-COUNTED_TYPES = tuple(dict.fromkeys(table.kind for table in TABLES))  # what the set reads
+COUNTED_TYPES = tuple(dict.fromkeys(table.kind for table in TABLES))  # counted by field
+# what the set reads: also the prevention types (outreach.reports.overdoses, issue 15)
+READ_TYPES = (*COUNTED_TYPES, "overdose_event", "referral_outcome")
 
 
 class CountSource(Protocol):
@@ -108,6 +50,12 @@ class CountSource(Protocol):
 
     def high_risk(self, start: dt.date, end: dt.date) -> Table:
         """High-risk people without a kit, by area and risk level."""
+        ...
+
+    def prevention(
+        self, start: dt.date, end: dt.date
+    ) -> tuple[Sequence[Headline], Sequence[Table]]:
+        """Overdose events and referral outcomes (`reports.overdoses`)."""
         ...
 
 
@@ -143,7 +91,10 @@ def build_count_set(
         *_headlines(margins, tables, source.people(start, end)),
         Headline("high_risk_without_kit", at_risk.title, sum(int(n) for _, n in at_risk.rows)),
     )
-    return CountSet(start, end, site, headlines, (*tables, at_risk), area=area)
+    more_headlines, more_tables = source.prevention(start, end)
+    return CountSet(
+        start, end, site, (*headlines, *more_headlines), (*tables, at_risk, *more_tables), area=area
+    )
 
 
 def _headlines(
@@ -192,6 +143,11 @@ class FactSource:
     def people(self, start: dt.date, end: dt.date) -> tuple[Headline, ...]:
         reached = people_reached(self.run_query, start, end, self.site, layout=self.layout)
         return (Headline("people_reached", "People reached (distinct client codes)", reached),)
+
+    def prevention(
+        self, start: dt.date, end: dt.date
+    ) -> tuple[Sequence[Headline], Sequence[Table]]:
+        return prevention_counts(self.run_query, start, end, self.site, layout=self.layout)
 
     def high_risk(self, start: dt.date, end: dt.date) -> Table:
         rows = high_risk_without_kit(self.run_query, start, end, self.site, layout=self.layout)
@@ -366,7 +322,7 @@ def store_runner(conn: Any) -> RunQuery:
 def store_counts(store: Store, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:
     """The count set from an unlocked store, for a role that may read every type it counts
     (NotPermitted otherwise: a pharmacy user cannot export contact counts)."""
-    store.require(Action.READ, *COUNTED_TYPES)
+    store.require(Action.READ, *READ_TYPES)
     return local_counts(store.conn, start, end, site)
 
 

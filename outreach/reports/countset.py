@@ -45,13 +45,13 @@ class CountSet:
     headlines: tuple[Headline, ...]
     tables: tuple[Table, ...]
     published: bool = False
+    area: str | None = None  # contacts of one area only (kits and uses carry no area)
+    disclosure: str = ""  # the rule applied, when published
     # Headlines and tables counted from the records still on this device, when a retention purge
     # removed some of the period's records (`note` says which days); every other count comes from
     # the roll-up the purge keeps (outreach.store.purge).
     not_exact: tuple[str, ...] = ()
     note: str = ""
-    area: str | None = None  # contacts of one area only (kits and uses carry no area)
-    disclosure: str = ""  # the rule applied, when published
 
     def headline(self, name: str) -> Published:
         for item in self.headlines:
@@ -131,8 +131,8 @@ class CountSet:
             tuple(Headline(str(n), str(t), _cell(v)) for n, t, v in data["headlines"]),
             tables,
             published,
-            area=data.get("area"),
-            disclosure=str(data["status"]) if published else "",
+            data.get("area"),
+            str(data["status"]) if published else "",
         )
 
 

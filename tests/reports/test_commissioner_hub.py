@@ -14,6 +14,7 @@ from outreach.hub import db, pg_store
 from outreach.hub.projection import Projected, project
 from outreach.hub.service_counts import HubSource
 from outreach.hub.sql import Sql
+from outreach.records import encode_record
 from outreach.reports.commissioner import (
     COUNTED_TYPES,
     FactSource,
@@ -32,6 +33,22 @@ def load_hub(engine: sa.Engine, store: Store) -> None:
     stored = reversed(store.recent(limit=10_000))
     new = [Projected(item.record, compact=postgres) for item in stored]
     with engine.begin() as conn:
+        # the records too: the referral funnel reads referral codes from their bodies
+        conn.execute(
+            db.records.insert(),
+            [
+                {
+                    "id": item.record.id,
+                    "device_id": "seeded",
+                    "device_seq": item.device_seq,
+                    "type": item.record.type,
+                    "occurred_at": item.record.occurred_at.isoformat(),
+                    "batch_id": "seeded",
+                    "body": encode_record(item.record),
+                }
+                for item in store.recent(limit=10_000)
+            ],
+        )
         if postgres:
             pg_store.project(conn, new)
         else:

@@ -133,12 +133,14 @@ def test_cancelling_the_revoke_dialog_changes_nothing(
 def test_keyboard_only_makes_a_code_and_opens_the_revoke_dialog(
     page: DevicesPage, qtbot: QtBot
 ) -> None:
-    """Ctrl+7 shows the page with the focus on the list; Tab reaches every control in order,
-    Space on "Make enrolment code" makes one, Down selects a device and Enter on Revoke asks."""
+    """From the navigation list End shows the page (the last) with the focus on the list; Tab
+    reaches every control in order, Space on "Make enrolment code" makes one, Down selects a device
+    and Space on Revoke asks."""
     window = page.window()
     workspace = window.workspace  # type: ignore[attr-defined]
     workspace.show_index(0)
-    qtbot.keyClick(workspace, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
+    workspace.nav.setFocus()
+    qtbot.keyClick(workspace.nav, Qt.Key.Key_End)
     qtbot.waitUntil(lambda: workspace.current_name() == "DevicesPage")
     qtbot.waitUntil(lambda: page.table.hasFocus() and page.refresh_button.isEnabled())
     chain = [page.table]

@@ -10,7 +10,7 @@ from outreach.ui.pages import pages_for
 @pytest.mark.parametrize(
     ("role", "titles"),
     [
-        ("worker", ["Record contact", "Issue naloxone", "History", "Sync"]),
+        ("worker", ["Record contact", "Issue naloxone", "History", "Sync", "Record overdose"]),
         ("pharmacy", ["Issue naloxone", "Stock", "Sync"]),
         (
             "coordinator",
@@ -21,6 +21,9 @@ from outreach.ui.pages import pages_for
                 "Stock",
                 "Dashboard",
                 "Sync",
+                "Record overdose",
+                "Referral outcomes",
+                "Overdose review",
                 "Devices",
             ],
         ),

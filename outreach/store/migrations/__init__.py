@@ -22,6 +22,7 @@ from outreach.store.migrations import (
     m0003_rollup,
     m0004_summaries,
     m0005_purge,
+    m0006_overdose,
 )
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,12 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0003_rollup.upgrade,
     m0004_summaries.upgrade,
     m0005_purge.upgrade,
+    m0006_overdose.upgrade,
 ]
 LATEST = len(MIGRATIONS)
 # What the roll-up of the latest step that installs one counts: a type or field outside it is
 # counted from the fact rows (exact, slower) until a migration rolls it up too.
-ROLLUP = m0003_rollup.FIELDS
+ROLLUP = m0006_overdose.FIELDS
 
 
 def schema_version(conn: Connection) -> int:

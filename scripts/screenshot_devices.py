@@ -17,6 +17,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import msgspec  # noqa: E402
 from PySide6.QtCore import QRect  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -51,6 +52,9 @@ def main(argv: list[str]) -> int:
                 device, _ = create_store(root / f"d{number}", "u", role, PASSPHRASE, kdf=QUICK_KDF)
                 enrol(device, hub.new_enrolment(url, label=label, role=role).text())
                 device.add(contacts(records) if role == "worker" else [])
+                if label == "van 2":  # two records the hub sets aside: a site it does not know
+                    bad = contacts(2)
+                    device.add([msgspec.structs.replace(r, site="old_site_code") for r in bad])
                 sync_now(device)
                 device.close()
             _shoot(data, out)
@@ -95,6 +99,9 @@ def _shoot(data: Path, out: Path) -> None:
     window.setGeometry(fitted_geometry(QRect(0, 0, 1366, 768), ASSUMED_FRAME))
     settle(300)
     window.grab().save(str(out / "devices-1366x768.png"))
+    page.tabs.setCurrentIndex(1)
+    settle(300)
+    page.tabs.grab().save(str(out / "devices-quarantine.png"))
     window.close()
     window.ops.shutdown()
     paths.set_data_dir(None)

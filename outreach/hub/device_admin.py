@@ -86,6 +86,22 @@ def _revoke_reasons(details: Any) -> dict[str, str]:
     return found
 
 
+def quarantine_groups(hub: Hub) -> list[dict[str, Any]]:
+    """Records in quarantine by device and reason (the hub's validation error), most first, at
+    most `limits.QUARANTINE_GROUPS_MAX` groups (the bodies are never sent)."""
+    quarantine, devices = db.quarantine, db.devices
+    count = sa.func.count().label("records")
+    query = (
+        sa.select(quarantine.c.device_id, devices.c.label, quarantine.c.error, count)
+        .join(devices, devices.c.device_id == quarantine.c.device_id)
+        .group_by(quarantine.c.device_id, devices.c.label, quarantine.c.error)
+        .order_by(count.desc(), quarantine.c.device_id, quarantine.c.error)
+        .limit(limits.QUARANTINE_GROUPS_MAX)
+    )
+    with hub.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def check_code_request(role: str, label: str, days: int, url: str, tls: str) -> None:
     """Refuse a request for a code the hub will not make, saying why (HubError: 400)."""
     if role not in ROLES:
@@ -160,6 +176,14 @@ def add_routes(
         rows = await run_in_threadpool(device_rows, hub)
         await run_in_threadpool(audit, hub, who, "devices", f"{len(rows)} devices")
         return _json({"devices": rows})
+
+    @app.get("/v1/service/quarantine", responses={401: {}, 403: {}})
+    async def quarantine(request: Request) -> Response:
+        """Records in quarantine by device and reason: device_id, label, error, records."""
+        who = await run_in_threadpool(caller, request)
+        groups = await run_in_threadpool(quarantine_groups, hub)
+        await run_in_threadpool(audit, hub, who, "quarantine", f"{len(groups)} groups")
+        return _json({"groups": groups})
 
     @app.post("/v1/service/enrolment-codes", responses={400: {}, 401: {}, 403: {}})
     async def enrolment_code(

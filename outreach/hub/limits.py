@@ -49,6 +49,9 @@ SUMMARY_PAGE_MAX = 10_000
 OPEN_ENROLMENT_CODES_MAX = 100
 ENROLMENT_CODE_MAX_DAYS = 30
 DEVICE_LABEL_MAX = 60
+# Groups (device, reason) `GET /v1/service/quarantine` lists at most, largest first: one grouped
+# read of `quarantine` (at most 256 MiB in all by its own cap), bodies never sent.
+QUARANTINE_GROUPS_MAX = 500
 
 
 def quarantine_bytes(refused: Sequence[tuple[int, bytes, str]]) -> int:

@@ -37,6 +37,7 @@ from outreach.sync.wipe import wipe_store
 
 DEVICES = "/v1/service/devices"
 CODES = "/v1/service/enrolment-codes"
+QUARANTINE = "/v1/service/quarantine"
 # The reason codes the hub takes (outreach.hub.device_admin.REVOKE_REASONS), with their labels.
 REVOKE_REASONS = {
     "lost": "Lost",
@@ -66,6 +67,19 @@ class DeviceRow(msgspec.Struct, frozen=True):
 
 class _Devices(msgspec.Struct, frozen=True):
     devices: list[DeviceRow]
+
+
+class QuarantineGroup(msgspec.Struct, frozen=True):
+    """Records the hub holds in quarantine from one device for one reason."""
+
+    device_id: str
+    label: str
+    error: str
+    records: int
+
+
+class _Quarantine(msgspec.Struct, frozen=True):
+    groups: list[QuarantineGroup]
 
 
 class MadeCode(msgspec.Struct, frozen=True):
@@ -115,6 +129,15 @@ def list_devices(
     """Every device enrolled with the hub, oldest enrolment first."""
     answer: _Devices = _decode(_signed(store, "GET", DEVICES, policy, cancel), _Devices, "list")
     return answer.devices
+
+
+def list_quarantine(
+    store: Store, *, policy: RetryPolicy = DEFAULT_POLICY, cancel: threading.Event | None = None
+) -> list[QuarantineGroup]:
+    """The hub's quarantine by device and reason, largest group first."""
+    body = _signed(store, "GET", QUARANTINE, policy, cancel)
+    answer: _Quarantine = _decode(body, _Quarantine, "quarantine")
+    return answer.groups
 
 
 def make_enrolment_code(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 
 from outreach.errors import SyncError, SyncErrorKind
@@ -19,7 +20,12 @@ from outreach.store.session import create_store, store_exists
 from outreach.store.store import Store
 from outreach.sync import state
 from outreach.sync.client import sync_now
-from outreach.sync.device_admin import list_devices, make_enrolment_code, revoke_device
+from outreach.sync.device_admin import (
+    list_devices,
+    list_quarantine,
+    make_enrolment_code,
+    revoke_device,
+)
 from outreach.sync.enrolment import enrol
 from outreach.sync.protocol import EnrolmentCode, sign_request
 from tests.hub.harness import BACKENDS, contacts, hub_on, serve_in_thread
@@ -147,3 +153,25 @@ def test_other_roles_get_403_and_the_signature_covers_the_parameters(
     assert httpx.post(url + changed, headers=headers).status_code == 401
     assert httpx.post(url + signed, headers=headers).status_code == 200
     assert [e["action"] for e in audit_log(hub)] == ["enrolment-code"]
+
+
+def test_the_quarantine_by_device_and_reason(
+    served: tuple[Hub, str], laptops: dict[str, Store]
+) -> None:
+    """Invalid records a device sent are listed by device and reason (no bodies); other roles
+    get 403; the request is audited."""
+    hub, _ = served
+    coordinator, worker = laptops["coordinator"], laptops["worker"]
+    assert list_quarantine(coordinator) == []
+    bad = [msgspec.structs.replace(record, site="no_such_site") for record in contacts(3)]
+    worker.add([*contacts(2), *bad])
+    assert sync_now(worker).quarantined == 3
+    groups = list_quarantine(coordinator)
+    assert [(g.device_id, g.label, g.records) for g in groups] == [
+        (worker.device_id, "worker laptop", 3)
+    ]
+    assert "site" in groups[0].error
+    with pytest.raises(SyncError) as refused:
+        list_quarantine(worker)
+    assert refused.value.kind is SyncErrorKind.AUTH
+    assert [e["action"] for e in audit_log(hub)] == ["quarantine", "quarantine"]

@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -75,13 +76,18 @@ def test_a_device_enrols_from_the_qr_on_screen_and_revoking_wipes_it(
     assert page.made is not None and text == page.made.code
     van, _ = create_store(tmp_path / "van", "val", "worker", PASSPHRASE, kdf=FAST_KDF)
     enrol(van, text)
-    van.add(contacts(3))
-    sync_now(van)
+    bad = msgspec.structs.replace(contacts(1)[0], site="no_such_site")
+    van.add([*contacts(3), bad])
+    assert sync_now(van).quarantined == 1
     page.refresh()
     qtbot.waitUntil(lambda: "van 2" in _labels(page), timeout=20_000)
     cells = page.row_texts()[_labels(page).index("van 2")]
     assert cells[COLUMNS.index("Role")] == "outreach worker"
-    assert cells[COLUMNS.index("Last synced seq")] == "3"
+    assert cells[COLUMNS.index("Last synced seq")] == "4"
+    assert cells[COLUMNS.index("Quarantined")] == "1"
+    assert [(g.label, g.records) for g in page.groups] == [("van 2", 1)]
+    assert "site" in page.quarantine.item(0, 1).text()  # type: ignore[union-attr]
+    assert page.tabs.tabText(1) == "&Quarantine (1)"
     assert cells[COLUMNS.index("Last seen")] != "never"
     assert cells[COLUMNS.index("Users")] == "unknown"
     # Revoke: the dialog asks for a reason before it can be confirmed.
@@ -127,7 +133,7 @@ def test_cancelling_the_revoke_dialog_changes_nothing(
     dialog.reject()
     qtbot.wait(200)
     assert all(row["revoked_at"] is None for row in hub.list_devices())
-    assert [e["action"] for e in audit_log(hub)] == ["devices"]
+    assert sorted(e["action"] for e in audit_log(hub)) == ["devices", "quarantine"]
 
 
 def test_keyboard_only_makes_a_code_and_opens_the_revoke_dialog(

@@ -26,14 +26,16 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from outreach.domain.roles import ROLE_LABELS
 from outreach.errors import SyncError, SyncErrorKind
+from outreach.store.store import Store
 from outreach.sync import device_admin
-from outreach.sync.device_admin import REVOKE_REASONS, DeviceRow, MadeCode
+from outreach.sync.device_admin import REVOKE_REASONS, DeviceRow, MadeCode, QuarantineGroup
 from outreach.ui.context import AppContext
 from outreach.ui.dates import format_datetime
 from outreach.ui.dialogs.revoke_dialog import RevokeDialog
@@ -96,11 +98,16 @@ def row_cells(row: DeviceRow) -> list[str]:
     ]
 
 
+def _load(store: Store) -> tuple[list[DeviceRow], list[QuarantineGroup]]:
+    return device_admin.list_devices(store), device_admin.list_quarantine(store)
+
+
 class DevicesPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.rows: list[DeviceRow] = []
+        self.groups: list[QuarantineGroup] = []
         self.made: MadeCode | None = None
         self.note = ""  # what the last action did, kept beside the list's count after a refresh
         self.message = QLabel("Devices load from the hub when this page opens.")
@@ -128,7 +135,10 @@ class DevicesPage(QWidget):
         top.addWidget(self.revoke_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.table, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, "&Devices")
+        self.tabs.addTab(self._quarantine_tab(), "&Quarantine")
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self._enrolment_box())
         self.refresh_button.clicked.connect(self.refresh)
         self.revoke_button.clicked.connect(self.revoke_selected)
@@ -147,6 +157,28 @@ class DevicesPage(QWidget):
         )
         for before, after in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(before, after)
+
+    def _quarantine_tab(self) -> QWidget:
+        self.quarantine = QTableWidget(0, 3)
+        self.quarantine.setAccessibleName("Records in quarantine by device and reason")
+        self.quarantine.setHorizontalHeaderLabels(("Device", "Reason", "Records"))
+        self.quarantine.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.quarantine.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.quarantine.setTabKeyNavigation(False)
+        header = self.quarantine.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.quarantine.setWordWrap(True)
+        note = QLabel(
+            "Records the hub set aside as invalid, by device and reason. Releasing or rejecting"
+            " them after a reference change is not available yet."
+        )
+        note.setWordWrap(True)
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        column.addWidget(note)
+        column.addWidget(self.quarantine, 1)
+        return tab
 
     def _enrolment_box(self) -> QGroupBox:
         box = QGroupBox("New enrolment code")
@@ -217,12 +249,22 @@ class DevicesPage(QWidget):
     def refresh(self) -> None:
         self.refresh_button.setEnabled(False)
         self.message.setText("Asking the hub for its devices…")
-        self.ctx.ops.store(device_admin.list_devices).success(self._show).failure(
+        self.ctx.ops.store(_load).success(self._show).failure(
             lambda error: self._failed(error, "list the devices")
         ).owner(self).run()
 
-    def _show(self, rows: list[DeviceRow]) -> None:
+    def _show(self, loaded: tuple[list[DeviceRow], list[QuarantineGroup]]) -> None:
+        rows, groups = loaded
         self.refresh_button.setEnabled(True)
+        self.groups = groups
+        self.quarantine.setRowCount(len(groups))
+        for number, group in enumerate(groups):
+            cells = (group.label or group.device_id, group.error, str(group.records))
+            for column, text in enumerate(cells):
+                self.quarantine.setItem(number, column, QTableWidgetItem(text))
+        self.quarantine.resizeRowsToContents()
+        held = sum(group.records for group in groups)
+        self.tabs.setTabText(1, f"&Quarantine ({held})")
         self.rows = rows
         self.table.setRowCount(len(rows))
         for number, row in enumerate(rows):

@@ -15,6 +15,7 @@ from outreach.records import KitIssue, Record
 from outreach.records.validation import build_entered
 from outreach.store.changes import Changes
 from outreach.store.store import Store
+from outreach.store.vocabulary import current_vocabulary
 
 
 def refuse_repeat_serials(store: Store, records: Sequence[Record]) -> None:
@@ -41,7 +42,8 @@ def save_kit(
     """Validate with the core's rules (an expired kit is refused there), refuse a serial issued
     before unless confirmed, and save the kit and its use report in one transaction."""
     now = dt.datetime.now().astimezone()
-    record = build_entered(kit, recorded_by=store.user, now=now)
+    vocab = current_vocabulary(store)  # the shipped lists and the hub's additions
+    record = build_entered(kit, recorded_by=store.user, now=now, vocab=vocab)
     if not isinstance(record, KitIssue):
         raise InvalidRecord("expected a kit issue", field="type")
     if not allow_repeat_serial:
@@ -49,6 +51,8 @@ def save_kit(
     records: list[Record] = [record]
     if use is not None:
         records.append(
-            build_entered({**use, "kit_issue_id": record.id}, recorded_by=store.user, now=now)
+            build_entered(
+                {**use, "kit_issue_id": record.id}, recorded_by=store.user, now=now, vocab=vocab
+            )
         )
     return record, store.add(records)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from outreach.domain.risk import RiskLevel, assess_risk
+from outreach.domain.risk import RiskLevel, risk_level
 from outreach.records import Contact, KitIssue
 from outreach.store.store import Store
 
@@ -27,7 +27,7 @@ def client_summary(store: Store, code: str) -> ClientSummary:
     last_risk = None
     if contacts:
         c = contacts[0]
-        last_risk = assess_risk(c.risk_factors, c.substances, c.injecting, c.age_band).level
+        last_risk = RiskLevel(risk_level(c.risk_factors, c.substances, c.injecting, c.age_band))
     return ClientSummary(
         code=code,
         contacts=len(contacts),

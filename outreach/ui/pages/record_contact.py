@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.ids import new_referral_code
-from outreach.domain.risk import assess_risk
+from outreach.domain.risk import added_factors, assess_risk
 from outreach.errors import InvalidRecord
 from outreach.records import Record
 from outreach.records.validation import build_entered, normalise_area
 from outreach.store.store import Changes, Store
+from outreach.store.vocabulary import current_vocabulary
 from outreach.ui import sync_api
 from outreach.ui.context import AppContext
 from outreach.ui.queries import ClientSummary, client_summary
@@ -42,7 +43,7 @@ HISTORY_LINES = 2
 
 def save_contact(store: Store, data: dict[str, Any]) -> tuple[Record, Changes]:
     """On the store thread: the core's rules for a new entry (an empty contact is refused)."""
-    record = build_entered(data, recorded_by=store.user)
+    record = build_entered(data, recorded_by=store.user, vocab=current_vocabulary(store))
     return record, store.add([record])
 
 
@@ -180,6 +181,7 @@ class RecordContactPage(QWidget):
             self.substances.selected(),
             self.injecting.value(),
             self.age_band.value(),
+            added=added_factors(self.ctx.vocab),
         )
         self.risk.show_assessment(assessment)
         self.current_risk = assessment

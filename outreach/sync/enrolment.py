@@ -124,6 +124,8 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
         unlinked = _codes_from_local_key(store, answer.reference.service_key)
         store.set_meta(state.HUB, msgspec.json.encode(pins).decode())
         store.set_meta(state.UNLINKED_CODES, str(unlinked))
+        if unlinked:  # History marks the records up to here that carry a client code
+            store.set_meta(state.LOCAL_CODES_THROUGH, str(store.last_seq()))
         state.save_reference(store, answer.reference)
     log.info("enrolled with hub %s", fingerprint[:12])
     if unlinked:
@@ -144,6 +146,20 @@ def _codes_from_local_key(store: Store, hub_key: str | None) -> int:
         "SELECT count(*) FROM fact_data WHERE client_code IS NOT NULL AND active = 1"
     ).fetchone()
     return int(row[0])
+
+
+def codes_to_unlink(store: Store) -> int:
+    """Before enrolling: records with client codes this laptop made with its own key, which
+    will not match the codes the service's key gives the same people (the user is warned)."""
+    if is_enrolled(store):
+        return 0
+    return _codes_from_local_key(store, "the hub's key, not yet known")
+
+
+def local_codes_through(store: Store) -> int:
+    """The last store seq whose client code (if any) was made with this laptop's own key before
+    enrolment; 0 if there were none. History marks those records "not linked"."""
+    return int(store.meta(state.LOCAL_CODES_THROUGH, "0") or 0)
 
 
 def unlinked_client_codes(store: Store) -> int:

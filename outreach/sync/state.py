@@ -23,6 +23,7 @@ ACKED = "sync.acked_through"
 LAST_SYNC = "sync.last_sync"
 REFERENCE = vocabulary.REFERENCE  # "sync.reference": the store reads its code lists from it
 UNLINKED_CODES = "sync.unlinked_client_codes"
+LOCAL_CODES_THROUGH = "sync.local_codes_through"  # see enrolment.local_codes_through
 # After a re-enrolment, the store seq that the new device id's seq 0 stands for: the hub numbers
 # a device's records from 1, the store keeps its own seqs (see `reenrol`).
 SEQ_BASE = "sync.seq_base"

@@ -18,9 +18,10 @@ from outreach.domain.client_code import normalise_client_code
 from outreach.errors import InvalidRecord
 from outreach.records import Record, Void
 from outreach.store.store import Changes, Store, StoredRecord
+from outreach.ui import sync_api
 from outreach.ui.context import AppContext
 from outreach.ui.dialogs.void_dialog import VoidDialog
-from outreach.ui.models.records_model import RecordsModel, type_label
+from outreach.ui.models.records_model import NOT_LINKED, RecordsModel, type_label
 
 LIMIT = 300
 
@@ -53,6 +54,7 @@ class HistoryPage(QWidget):
         self.search.setPlaceholderText("Client code (Enter to search, empty for all)")
         self.message = QLabel()
         self.message.setAccessibleName("History message")
+        self.message.setWordWrap(True)
         self.model = RecordsModel(ctx.vocab)
         self.table = QTableView()
         self.table.setAccessibleName("Recent records")
@@ -84,7 +86,7 @@ class HistoryPage(QWidget):
         query (UI budget, DESIGN §7). The summary takes what is left."""
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
-        samples = ("28 Sep 2026 23:59", "Naloxone use", "", "WWWWW-WWWWW-W", "voided")
+        samples = ("28 Sep 2026 23:59", "Naloxone use", "", "WWWWW-WWWWW-W (not linked)", "voided")
         for column, sample in enumerate(samples):
             if sample:
                 header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
@@ -109,14 +111,28 @@ class HistoryPage(QWidget):
                 self.message.setText(exc.message)
                 return
         self._code = code
-        self.ctx.ops.store(lambda store: load_history(store, code)).success(self._show).run()
+        self.ctx.ops.store(
+            lambda store: (load_history(store, code), sync_api.local_codes_through(store))
+        ).success(self._show).run()
 
-    def _show(self, loaded: tuple[list[StoredRecord], dict[str, Record]]) -> None:
-        rows, targets = loaded
-        if rows != self.model.rows() or targets != self.model.targets():
+    def _show(self, loaded: tuple[tuple[list[StoredRecord], dict[str, Record]], int]) -> None:
+        (rows, targets), local_through = loaded
+        if (
+            rows != self.model.rows()
+            or targets != self.model.targets()
+            or local_through != self.model.local_codes_through
+        ):
+            self.model.local_codes_through = local_through
             self.model.set_rows(rows, targets)  # a reset repaints every row: only on a change
         what = "for this client code" if self._code else "on this device"
-        self.message.setText(f"{len(rows)} record(s) {what} (newest first).")
+        text = f"{len(rows)} record(s) {what} (newest first)."
+        unlinked = sum(1 for stored in rows if self.model.not_linked(stored))
+        if unlinked:
+            text += (
+                f" {unlinked} marked “{NOT_LINKED}”: client codes made with this laptop's own"
+                " key before enrolment, which do not match the service's codes."
+            )
+        self.message.setText(text)
 
     def selected(self) -> StoredRecord | None:
         rows = self.table.selectionModel().selectedRows()

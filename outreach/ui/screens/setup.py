@@ -269,11 +269,15 @@ class SetupScreen(QWidget):
                 self.ctx.ops.report_error(exc)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
-        """Enter on the recovery step (the key saved) moves on to enrolment; the fields before it
-        move the wizard on themselves (returnPressed), and their Enter ends up here unused."""
+        """Enter on the recovery step (the key saved) moves on to enrolment, and on a focused
+        button presses it; the fields before move the wizard on themselves (returnPressed)."""
         enter = event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
         if enter and self.steps.currentIndex() == 2 and self.saved.isChecked():
             self._recovery_done()
+            return
+        focused = self.focusWidget()
+        if enter and isinstance(focused, QPushButton) and focused.isEnabled():
+            focused.click()  # Enter presses the focused button, as on the workspace's pages
             return
         super().keyPressEvent(event)
 

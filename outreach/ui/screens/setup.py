@@ -249,6 +249,12 @@ class SetupScreen(QWidget):
         return page
 
     def _enrolled(self, _info: object) -> None:
+        from outreach.store.vocabulary import current_vocabulary
+
+        def lists(vocab: object) -> None:
+            self.ctx.vocab = vocab  # type: ignore[assignment]  # the hub's additions too
+
+        self.ctx.ops.store(current_vocabulary).success(lists).run()
         self.enrol_button.setEnabled(False)
         self.enrol_form.code.setReadOnly(True)
         self.finish_button.setFocus()

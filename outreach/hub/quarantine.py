@@ -14,8 +14,9 @@ today's reason.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import msgspec
@@ -97,8 +98,15 @@ class _Held(NamedTuple):
     error: str
 
 
-def recheck(engine: sa.Engine, sql: Sql, vocab: Vocabulary) -> Released:
-    """Validate every quarantined record with `vocab`; store and count those that pass."""
+def recheck(
+    engine: sa.Engine,
+    sql: Sql,
+    vocab: Vocabulary,
+    writing: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext,
+) -> Released:
+    """Validate every quarantined record with `vocab`; store and count those that pass. Each
+    chunk's writes run inside `writing()` (the hub's SQLite write lock), so batches arriving
+    meanwhile wait for one chunk, not the whole quarantine."""
     checked = released = 0
     after: tuple[str, int] = ("", -1)
     while True:
@@ -114,7 +122,8 @@ def recheck(engine: sa.Engine, sql: Sql, vocab: Vocabulary) -> Released:
             [(i, item.body) for i, item in enumerate(held)], vocab, now, sql.postgres
         )
         if good:
-            released += _release(engine, sql, [(held[i], item) for i, _, item in good])
+            with writing():
+                released += _release(engine, sql, [(held[i], item) for i, _, item in good])
 
 
 def _release(engine: sa.Engine, sql: Sql, passing: Sequence[tuple[_Held, Projected]]) -> int:

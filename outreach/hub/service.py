@@ -127,8 +127,7 @@ class Hub:
 
     def recheck_quarantine(self) -> Released:
         """Release the quarantined records today's reference data accepts (`quarantine`)."""
-        with self._writing():
-            released = quarantine.recheck(self.engine, self.sql, self.vocabulary())
+        released = quarantine.recheck(self.engine, self.sql, self.vocabulary(), self._writing)
         if released.released:
             self._alert("quarantine_released", None, released.detail())
         return released
@@ -220,7 +219,15 @@ class Hub:
         except (SeqReused, QuarantineFull) as exc:  # alert after the transaction rolled back
             self._alert(exc.alert, batch.header.device_id, _alert_detail(batch, exc))
             raise
+        self._recheck_if_changed(batch)
         return self._stored(batch, body)
+
+    def _recheck_if_changed(self, batch: CheckedBatch) -> None:
+        """A batch quarantined records checked with lists that changed before it was stored:
+        `outreach-hub reference` may have re-checked the quarantine before they were in it,
+        so check it again here (a primary-key read for a batch with invalid records)."""
+        if batch.bad and self.references.changed():
+            self.recheck_quarantine()
 
     async def store_async(self, batch: CheckedBatch) -> bytes:
         """`store` for the app on PostgreSQL: awaiting the server (`pg_async`) with no thread
@@ -237,6 +244,8 @@ class Hub:
             detail = _alert_detail(batch, exc)
             await anyio.to_thread.run_sync(self._alert, exc.alert, header.device_id, detail)
             raise
+        if batch.bad:
+            await anyio.to_thread.run_sync(self._recheck_if_changed, batch)
         if body is None:
             return await anyio.to_thread.run_sync(self._stored, batch, body)
         return self._stored(batch, body)

@@ -140,3 +140,17 @@ def test_the_reference_command_reports_what_it_released(
     assert counted(hub)["chemsex"] == 1
     assert hub_cli.main(["--home", home, "--db", url, "recheck"]) == 0
     assert json.loads(capsys.readouterr().out)["quarantine"]["checked"] == 0
+
+
+def test_a_batch_checked_before_the_change_and_stored_after_it_is_released(hub: Hub) -> None:
+    """The race a running hub has: a worker checks a batch with the old lists, the coordinator
+    changes them and re-checks the quarantine, then the worker stores the batch. The worker
+    sees the revision moved and re-checks itself: nothing waits for the next change."""
+    worker = Hub(hub.engine, hub.keys)
+    device = Device(hub, "dev-a")
+    checked = worker.check(device.batch([added_factor_contact(0)]))
+    assert len(checked.bad) == 1
+    assert hub.set_reference(CHEMSEX).checked == 0  # the batch is not in quarantine yet
+    assert receipt(worker.store(checked)).quarantined == 1  # as checked, the receipt says so
+    assert table_count(hub, db.quarantine) == 0 and counted(hub)["chemsex"] == 1
+    assert [kind for kind, _ in alerts(hub)] == ["quarantine_released"]

@@ -154,9 +154,11 @@ def assess_risk(
     from the substances, injecting and age band fields when not ticked (the reason says
     so); each factor counts once however it was found. `added` maps the risk factors the
     service's reference data added to their labels (`added_factors`): each counts
-    ADDED_FACTOR_WEIGHT. Other unknown risk-factor, injecting or age-band codes raise
-    `InvalidRecord`; unknown substances are ignored because that list is extensible reference
-    data and only its opioid and depressant groups matter here.
+    ADDED_FACTOR_WEIGHT. Other unknown risk-factor codes raise `InvalidRecord`, and so do
+    unknown injecting or age-band codes unless `added` is given (the caller's lists may extend
+    those too: an added injecting value or age band counts nothing). Unknown substances are
+    ignored because that list is extensible reference data and only its opioid and depressant
+    groups matter here.
     """
     if isinstance(risk_factors, str):
         raise InvalidRecord("risk factors must be a list of codes", field="risk_factors")
@@ -167,9 +169,13 @@ def assess_risk(
     if unknown:
         raise InvalidRecord(f"unknown risk factor code: {', '.join(unknown)}", field="risk_factors")
     if injecting is not None and injecting not in INJECTING_VALUES:
-        raise InvalidRecord(f"unknown injecting value: {injecting}", field="injecting")
+        if added is None:
+            raise InvalidRecord(f"unknown injecting value: {injecting}", field="injecting")
+        injecting = None
     if age_band is not None and age_band not in AGE_BANDS:
-        raise InvalidRecord(f"unknown age band: {age_band}", field="age_band")
+        if added is None:
+            raise InvalidRecord(f"unknown age band: {age_band}", field="age_band")
+        age_band = None
     if isinstance(substances, str):
         raise InvalidRecord("substances must be a list of codes", field="substances")
 

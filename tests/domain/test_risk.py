@@ -347,3 +347,12 @@ def test_added_factors_are_the_vocabulary_codes_beyond_the_table() -> None:
     assert added_factors(base_vocabulary()) == {}
     vocab = base_vocabulary().merged({"risk_factor": [Code("chemsex", "Chemsex")]})
     assert added_factors(vocab) == {"chemsex": "Chemsex"}
+
+
+def test_added_injecting_values_and_age_bands_count_nothing_when_lists_are_extended() -> None:
+    """The hub may extend any list: with `added` given (the forms, the projection) an injecting
+    value or age band outside the table counts nothing instead of failing."""
+    assert assess_risk(["homeless"], injecting="weekly", age_band="85_plus", added={}).score == 1
+    assert risk_level(("homeless",), (), "weekly", "85_plus") == "low"
+    with pytest.raises(InvalidRecord, match="unknown age band"):
+        assess_risk([], age_band="85_plus")

@@ -154,3 +154,18 @@ def test_a_batch_checked_before_the_change_and_stored_after_it_is_released(hub: 
     assert receipt(worker.store(checked)).quarantined == 1  # as checked, the receipt says so
     assert table_count(hub, db.quarantine) == 0 and counted(hub)["chemsex"] == 1
     assert [kind for kind, _ in alerts(hub)] == ["quarantine_released"]
+
+
+def test_any_list_the_hub_extends_projects(hub: Hub) -> None:
+    """Not only risk factors: an added age band and injecting value validate and count too."""
+    hub.set_reference(
+        Reference(
+            version=2,
+            lists={"age_band": [Code("85_plus", "85+")], "injecting": [Code("weekly", "Weekly")]},
+        )
+    )
+    device = Device(hub, "dev-a")
+    added = msgspec.structs.replace(contact(0), age_band="85_plus", injecting="weekly")
+    assert receipt(hub.ingest(device.batch([added]))).accepted == 1
+    assert counted(hub, "age_band") == {"85_plus": 1}
+    assert counted(hub, "injecting") == {"weekly": 1}

@@ -126,6 +126,9 @@ def test_enrolling_over_local_codes_warns_then_history_marks_them(
         qtbot.waitUntil(lambda: "already holds 1 record(s)" in dialog.message.text(), timeout=5000)
         assert "will not match" in dialog.message.text() and hub.list_devices() == []
         assert dialog.enrol_button.text() == "&Enrol anyway"
+        qtbot.waitUntil(  # every line of the warning shown, none cut off
+            lambda: dialog.message.height() >= dialog.message.heightForWidth(dialog.message.width())
+        )
         with qtbot.waitSignal(dialog.enrolled, timeout=10_000):
             qtbot.mouseClick(dialog.enrol_button, Qt.MouseButton.LeftButton)
         assert len(hub.list_devices()) == 1

@@ -97,6 +97,8 @@ class EnrolForm(QWidget):
         if unlinked and self._warned_for != unlinked:
             self._warned_for = unlinked
             self.message.setText(unlink_warning(unlinked))
+            width = max(self.message.width(), self.width())
+            self.message.setMinimumHeight(self.message.heightForWidth(width))  # every line shown
             self.busy.emit(False)
             return
         self.message.setText("Enrolling…")
@@ -123,6 +125,7 @@ class EnrolDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("Enrol this device")
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 64)  # a code line, a warning
         self.form = EnrolForm(ctx, self)
         self.code, self.message = self.form.code, self.form.message
         self.buttons = QDialogButtonBox(
@@ -148,6 +151,7 @@ class EnrolDialog(QDialog):
         self.buttons.setEnabled(not busy)
         if not busy and self.form.warned:
             self.enrol_button.setText("&Enrol anyway")
+            self.adjustSize()  # the warning is several lines: every word shown
 
     def _done(self, info: object) -> None:
         self.enrolled.emit(info)

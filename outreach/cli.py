@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -72,6 +73,14 @@ def desktop_args(argv: Sequence[str]) -> argparse.Namespace | None:
     return args
 
 
+def _reader_went_away() -> int:
+    """`outreach status | head`: the reader closed the pipe, which is not an error to report.
+    Output goes to /dev/null from here so the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # what a shell reports for a writer stopped by SIGPIPE (128 + 13)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = desktop_args(argv) or build_parser().parse_args(argv)
@@ -107,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("outreach: interrupted\n")
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
     except Exception as exc:
         error = _store_error(exc)
         if error is None:

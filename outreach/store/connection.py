@@ -27,15 +27,15 @@ else:
     Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError
 OperationalError = dbapi2.OperationalError
-# SQLCipher zeroes (and locks) every allocation it frees: key schedules, page buffers, SQL text.
-# Process-wide, and once on it cannot be turned off. It costs CPU: grouped counts over 20k
-# records took ~2.5x the CPU time with it on (29 vs 12 ms), and `bench store`'s counts ratio
-# encrypted/plain read 2.78x (budget 1.3x) on a busy machine, and the fast crash test's writers
-# acknowledged ~80 saves in its kill window against ~135 with it off.
-# `store/test_key_memory.py` finds no key copy after lock either way (the key is wiped by our
-# own code), so this is defence in depth for what SQLCipher frees while a store is open
-# (DESIGN §4 asks for it on).
-MEMORY_SECURITY = True
+# cipher_memory_security: SQLCipher zeroes (and locks) every allocation it frees, process-wide.
+# Off, as SQLCipher itself defaults since 4.5: with it on, grouped counts over 20k records took
+# 29-31 ms of CPU against 6-7 ms off and 6-11 ms plain (2026-12-02), far past the 1.3x
+# encrypted/plain budget (DESIGN section 7). The key is not what it guards: our code wipes the
+# key buffer and the PRAGMA text, SQLCipher always wipes its own key material, and
+# `store/test_key_memory.py` finds no key copy after lock either way. What it would add is
+# zeroing freed page buffers while a store is open; closing the store at lock frees them to the
+# heap (docs/decisions.md).
+MEMORY_SECURITY = False
 DAMAGED = "the store is damaged: restore it from a backup, or recover (docs/security.md)"
 _HEX = b"0123456789abcdef"
 

@@ -5,13 +5,12 @@ an Argon2id key from that user's passphrase; the recovery slot uses a random key
 set-up. Changing a passphrase rewrites one slot. The slot file is the only plain file besides
 settings, and holds no record content.
 
-The crypto libraries are imported where keys are derived or (un)wrapped: reading the slot file
-(who may unlock, for the unlock screen's first paint) needs neither.
+This module keeps the file (its lock, reads and atomic writes, the failure count); the
+cryptography is in `outreach.store.key_wrap`.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import errno
@@ -30,42 +29,41 @@ from outreach.domain import user_names
 from outreach.domain.roles import ROLES
 from outreach.errors import LockedOut, StoreError, StoreExists, UnknownUser, WrongPassphrase
 from outreach.store import passphrases
-from outreach.store.secret import KeyBuffer, wipe
+from outreach.store.key_wrap import (
+    KEY_BYTES,
+    RECOVERY_GROUPS,
+    KdfParams,
+    aad,
+    b64,
+    calibrate_kdf,
+    new_recovery_key,
+    normalise_recovery_key,
+    preload,
+    recovery_wrapping_key,
+    unwrap,
+    wrap,
+)
+from outreach.store.secret import KeyBuffer
+
+__all__ = [
+    "KEY_BYTES",
+    "RECOVERY_GROUPS",
+    "KdfParams",
+    "Slot",
+    "SlotFile",
+    "Unlocked",
+    "Vault",
+    "calibrate_kdf",
+    "check_passphrase",
+    "new_recovery_key",
+    "normalise_recovery_key",
+    "preload",
+]
 
 log = logging.getLogger(__name__)
 
-KEY_BYTES = 32
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-RECOVERY_GROUPS = 6  # 6 groups of 5 characters: 150 random bits
 LOCK_TIMEOUT_S = 60.0  # unlocks queue behind each other, one key derivation (~0.25 s) each
 _READ_ONLY_ERRORS = (errno.EROFS, errno.EACCES, errno.EPERM)
-
-
-class KdfParams(msgspec.Struct, frozen=True):
-    alg: str = "argon2id"
-    memory_kib: int = 64 * 1024
-    time_cost: int = 3
-    parallelism: int = 4
-    salt: str = ""
-
-    def derive(self, secret: bytes) -> bytes:
-        from argon2.exceptions import HashingError
-        from argon2.low_level import Type, hash_secret_raw
-
-        if self.alg != "argon2id":
-            raise StoreError(f"unsupported key derivation '{self.alg}'")
-        try:
-            return hash_secret_raw(
-                secret,
-                base64.b64decode(self.salt),
-                time_cost=self.time_cost,
-                memory_cost=self.memory_kib,
-                parallelism=self.parallelism,
-                hash_len=KEY_BYTES,
-                type=Type.ID,
-            )
-        except (ValueError, HashingError):  # a damaged salt or parameters in the slot file
-            raise StoreError("the key slot file is damaged (key derivation settings)") from None
 
 
 class Slot(msgspec.Struct, frozen=True):
@@ -92,66 +90,6 @@ class Unlocked:
     key: KeyBuffer
     user: str
     role: str
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def calibrate_kdf(target_seconds: float = 0.25, max_time_cost: int = 12) -> KdfParams:
-    """Argon2id at 64 MiB, p=4; raise time_cost until one derivation takes ~target_seconds."""
-    params = KdfParams(salt=_b64(secrets.token_bytes(16)))
-    while True:
-        started = time.perf_counter()
-        params.derive(b"calibration")
-        elapsed = time.perf_counter() - started
-        if elapsed >= target_seconds or params.time_cost >= max_time_cost:
-            log.info("kdf calibrated: t=%d, %.3f s", params.time_cost, elapsed)
-            return params
-        params = msgspec.structs.replace(params, time_cost=params.time_cost + 1)
-
-
-def preload() -> None:
-    """Import the crypto libraries now, so that a key derivation started later need not."""
-    import argon2.low_level  # noqa: F401
-    import cryptography.hazmat.primitives.ciphers.aead  # noqa: F401
-    import cryptography.hazmat.primitives.kdf.hkdf  # noqa: F401
-
-
-def _aad(store_id: str, kind: str, user: str, role: str) -> bytes:
-    """Binds a slot to its store, owner and role: no swapping slots, no editing a role in."""
-    return f"outreach-slot-v1|{store_id}|{kind}|{user}|{role}".encode()
-
-
-def _wrap(wrapping_key: bytes, db_key: KeyBuffer, aad: bytes) -> tuple[str, str]:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    nonce = secrets.token_bytes(12)
-    try:
-        return _b64(nonce), _b64(AESGCM(wrapping_key).encrypt(nonce, db_key.view, aad))
-    finally:
-        wipe(wrapping_key)
-
-
-def _recovery_wrapping_key(recovery_key: str, store_id: str) -> bytes:
-    """The recovery key is 150 random bits, so a fast KDF is enough."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    return HKDF(hashes.SHA256(), KEY_BYTES, store_id.encode(), b"outreach-recovery-v1").derive(
-        normalise_recovery_key(recovery_key).encode()
-    )
-
-
-def new_recovery_key() -> str:
-    chars = "".join(secrets.choice(_CROCKFORD) for _ in range(5 * RECOVERY_GROUPS))
-    return "-".join(chars[i : i + 5] for i in range(0, len(chars), 5))
-
-
-def normalise_recovery_key(text: str) -> str:
-    cleaned = text.upper().replace("-", "").replace(" ", "")
-    cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
-    return cleaned
 
 
 def check_passphrase(passphrase: str, user: str = "") -> None:
@@ -253,10 +191,10 @@ class Vault:
         recovery = new_recovery_key()
         vault = cls(path, SlotFile(version=1, store_id=secrets.token_hex(16), slots=[]))
         vault._data.slots.append(vault._user_slot(db_key, user, role, passphrase, kdf))
-        nonce, wrapped = _wrap(
-            _recovery_wrapping_key(recovery, vault.store_id),
+        nonce, wrapped = wrap(
+            recovery_wrapping_key(recovery, vault.store_id),
             db_key,
-            _aad(vault.store_id, "recovery", "", ""),
+            aad(vault.store_id, "recovery", "", ""),
         )
         vault._data.slots.append(Slot("recovery", "", "", nonce, wrapped))
         with vault._locked():
@@ -291,9 +229,9 @@ class Vault:
     ) -> Slot:
         user = user_names.check_form(user)
         params = kdf or calibrate_kdf()
-        params = msgspec.structs.replace(params, salt=_b64(secrets.token_bytes(16)))
-        nonce, wrapped = _wrap(
-            params.derive(passphrase.encode()), db_key, _aad(self.store_id, "user", user, role)
+        params = msgspec.structs.replace(params, salt=b64(secrets.token_bytes(16)))
+        nonce, wrapped = wrap(
+            params.derive(passphrase.encode()), db_key, aad(self.store_id, "user", user, role)
         )
         return Slot("user", user, role, nonce, wrapped, params)
 
@@ -362,29 +300,14 @@ class Vault:
 
         _, key = self._attempt(
             recovery_slot,
-            lambda _: _recovery_wrapping_key(recovery_key, self.store_id),
+            lambda _: recovery_wrapping_key(recovery_key, self.store_id),
             "that recovery key does not open this store",
         )
         return key
 
     def _open(self, slot: Slot, wrapping_key: bytes) -> KeyBuffer | None:
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-        try:
-            return KeyBuffer(
-                AESGCM(wrapping_key).decrypt(
-                    base64.b64decode(slot.nonce),
-                    base64.b64decode(slot.wrapped),
-                    _aad(self.store_id, slot.kind, slot.user, slot.role),
-                )
-            )
-        except InvalidTag:
-            return None
-        except ValueError:  # bad base64 or nonce length: the slot file was damaged
-            raise StoreError("the key slot file is damaged") from None
-        finally:
-            wipe(wrapping_key)
+        slot_aad = aad(self.store_id, slot.kind, slot.user, slot.role)
+        return unwrap(wrapping_key, slot.nonce, slot.wrapped, slot_aad)
 
     def set_passphrase(
         self, db_key: KeyBuffer, user: str, passphrase: str, kdf: KdfParams | None = None

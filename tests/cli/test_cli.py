@@ -207,3 +207,22 @@ def test_status_on_a_folder_without_a_store_fails(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert json.loads(result.stdout)["store"] is False
     assert "no store" in result.stderr
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback(cli_dir: Path) -> None:
+    """`outreach status | head`: the pipe's reader closed before the output was written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "outreach", "--data-dir", str(cli_dir), "status"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "OUTREACH_PASSPHRASE": PASSPHRASE},
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141
+    assert result.stderr == ""

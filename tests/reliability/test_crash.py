@@ -94,8 +94,8 @@ def test_killed_writers_lose_no_acknowledged_record(
     """30 SIGKILLs mid-write: every acked record is stored, pages verify, seqs gap-free."""
     totals = crash_records(tmp_path, server, 30, seed=1)
     figures["crash (fast)"] = totals
-    # The kills really landed among writes. With cipher_memory_security on a save costs more CPU
-    # (~80 acked in the window here, ~135 with it off; connection.MEMORY_SECURITY).
+    # The kills really landed among writes (~135 acked in the window here with
+    # connection.MEMORY_SECURITY off, ~80 with it on).
     assert totals["acked"] > 50
     assert totals["lost"] == 0 and totals["corrupt"] == 0, totals
 

@@ -147,7 +147,7 @@ def _release(engine: sa.Engine, sql: Sql, passing: Sequence[tuple[_Held, Project
         ]
         cursor.executemany(sql.text(_STORE), rows)
         stored = _stored_ids(conn, sql, mine)
-        new = [item for held, item in mine if (item.record.id, held.seq) in stored]
+        new = [i for h, i in mine if (i.record.id, h.device_id, h.seq) in stored]
         if sql.postgres:
             pg_store.project(conn, new)
         else:
@@ -181,11 +181,9 @@ def _claim(
 
 def _stored_ids(
     conn: sa.Connection, sql: Sql, mine: Sequence[tuple[_Held, Projected]]
-) -> set[tuple[str, int]]:
-    """(id, seq) of the claimed records now in `records` at their own device and seq: a record
-    whose id the hub already held (a copy from elsewhere) is not projected twice."""
+) -> set[tuple[str, str, int]]:
+    """(id, device, seq) of the claimed records now in `records` at their own device and seq: a
+    record whose id the hub already held (a copy from elsewhere) is not projected twice."""
     where, params = sql.in_list("id", [item.record.id for _, item in mine])
     found = sql.rows(conn, f"SELECT id, device_id, device_seq FROM records WHERE {where}", params)
-    devices = {(held.batch_id, held.seq): held.device_id for held, _ in mine}
-    wanted = set(devices.values())
-    return {(row[0], int(row[2])) for row in found if row[1] in wanted}
+    return {(row[0], row[1], int(row[2])) for row in found}

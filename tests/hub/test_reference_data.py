@@ -196,3 +196,16 @@ def test_both_backends_release_alike(tmp_path: Path) -> None:
     assert lite_counts == pg_counts and lite_counts["chemsex"] == 2  # the voided one not counted
     for table in lite:
         assert lite[table] == pg[table], table
+
+
+def test_a_released_record_the_hub_already_holds_is_not_counted_twice(hub: Hub) -> None:
+    """The same record quarantined from one device and stored from another (after the change,
+    before the re-check): released as a duplicate, counted once."""
+    same = added_factor_contact(0)
+    first, second = Device(hub, "dev-a"), Device(hub, "dev-b")
+    assert receipt(hub.ingest(first.batch([same]))).quarantined == 1
+    hub.references.write(CHEMSEX)  # the lists changed, the re-check not run yet
+    assert receipt(hub.ingest(second.batch([same]))).accepted == 1
+    assert hub.recheck_quarantine().released == 1
+    assert counted(hub)["chemsex"] == 1 and table_count(hub, db.quarantine) == 0
+    assert table_count(hub, db.records) == 1 and table_count(hub, db.facts) == 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import NamedTuple
 
 import msgspec
 import sqlalchemy as sa
@@ -29,39 +30,58 @@ REVISION_KEY = "reference_revision"
 _READ = sa.select(db.hub_meta.c.value).where(db.hub_meta.c.key == sa.bindparam("key"))
 
 
+class Snapshot(NamedTuple):
+    """The reference as one process read it, with the revision it was read at."""
+
+    revision: int
+    reference: Reference
+    vocabulary: Vocabulary
+
+
 class ReferenceWatch:
-    """The reference and vocabulary of one hub process, kept in step with the database."""
+    """The reference and vocabulary of one hub process, kept in step with the database. The
+    three are swapped together (one snapshot), so a batch knows which revision checked it."""
 
     def __init__(self, engine: sa.Engine, check_seconds: float = CHECK_SECONDS) -> None:
         self.engine = engine
         self.check_seconds = check_seconds
         self._lock = threading.Lock()
-        self._revision: str | None = None
+        self._snapshot: Snapshot | None = None
         self._checked = float("-inf")
-        self._reference: Reference | None = None
-        self._vocab: Vocabulary | None = None
+
+    def snapshot(self, *, fresh: bool = False) -> Snapshot:
+        """The current snapshot: the revision looked at within the interval, or now if `fresh`
+        (a device's reference request, a batch with invalid records)."""
+        now = time.monotonic()
+        found = self._snapshot
+        if found is not None and not fresh and now - self._checked < self.check_seconds:
+            return found
+        with self._lock:
+            with self.engine.connect() as conn:
+                revision = _revision(conn)
+                found = self._snapshot
+                if found is None or found.revision != revision:
+                    value = conn.execute(_READ, {"key": REFERENCE_KEY}).scalar_one_or_none()
+                    if value is None:
+                        raise HubError(
+                            "the hub database is not initialised: run 'outreach-hub init'"
+                        )
+                    reference = msgspec.json.decode(value, type=Reference)
+                    vocab = base_vocabulary().merged(reference.lists, reference.products)
+                    found = self._snapshot = Snapshot(revision, reference, vocab)
+            self._checked = now
+        return found
 
     def reference(self, *, fresh: bool = False) -> Reference:
-        """The reference data; `fresh` looks at the revision now rather than within the
-        interval (a device's reference request)."""
-        self._refresh(force=fresh)
-        assert self._reference is not None
-        return self._reference
+        return self.snapshot(fresh=fresh).reference
 
     def vocabulary(self, *, fresh: bool = False) -> Vocabulary:
         """The shipped code lists merged with the hub's additions."""
-        self._refresh(force=fresh)
-        vocab = self._vocab
-        if vocab is None:
-            ref = self.reference()
-            vocab = self._vocab = base_vocabulary().merged(ref.lists, ref.products)
-        return vocab
+        return self.snapshot(fresh=fresh).vocabulary
 
-    def changed(self) -> bool:
-        """Look at the revision now; whether the reference changed since it was last read."""
-        before = self._revision
-        self._refresh(force=True)
-        return self._revision != before
+    def changed_since(self, revision: int) -> bool:
+        """Look at the revision now; whether it moved past `revision`."""
+        return self.snapshot(fresh=True).revision != revision
 
     def write(self, reference: Reference) -> int:
         """Store new reference data and move the revision on, in one transaction; returns the
@@ -79,26 +99,8 @@ class ReferenceWatch:
             )
             if done.rowcount == 0:
                 conn.execute(sa.insert(meta).values(key=REVISION_KEY, value=str(revision)))
-        self._checked = float("-inf")
-        self._refresh()
+        self.snapshot(fresh=True)
         return revision
-
-    def _refresh(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and self._reference is not None and now - self._checked < self.check_seconds:
-            return
-        with self._lock:
-            with self.engine.connect() as conn:
-                revision = str(_revision(conn))
-                if self._reference is not None and revision == self._revision:
-                    self._checked = now
-                    return
-                value = conn.execute(_READ, {"key": REFERENCE_KEY}).scalar_one_or_none()
-            if value is None:
-                raise HubError("the hub database is not initialised: run 'outreach-hub init'")
-            self._reference = msgspec.json.decode(value, type=Reference)
-            self._vocab = None
-            self._revision, self._checked = revision, now
 
 
 def _revision(conn: sa.Connection) -> int:

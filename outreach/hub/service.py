@@ -226,7 +226,7 @@ class Hub:
         """A batch quarantined records checked with lists that changed before it was stored:
         `outreach-hub reference` may have re-checked the quarantine before they were in it,
         so check it again here (a primary-key read for a batch with invalid records)."""
-        if batch.bad and self.references.changed():
+        if batch.bad and self.references.changed_since(batch.revision):
             self.recheck_quarantine()
 
     async def store_async(self, batch: CheckedBatch) -> bytes:
@@ -311,8 +311,9 @@ class Hub:
         for seq, body in opened.records:
             if len(body) > MAX_RECORD_BYTES:
                 raise BadEnvelope(f"record {seq} is larger than {MAX_RECORD_BYTES} bytes")
-        good, bad = self._check(opened.records)
-        return CheckedBatch(header, envelope, envelope_hash(envelope), via, good, bad)
+        good, bad, revision = self._check(opened.records)
+        digest = envelope_hash(envelope)
+        return CheckedBatch(header, envelope, digest, via, good, bad, revision)
 
     def _stored(self, batch: CheckedBatch, body: bytes | None) -> bytes:
         """The receipt to answer with: the new one, or on a replay (or a concurrent upload of
@@ -378,17 +379,21 @@ class Hub:
                     )
                 )
 
-    def _check(self, pairs: Sequence[tuple[int, bytes]]) -> tuple[list[Checked], list[Refused]]:
+    def _check(
+        self, pairs: Sequence[tuple[int, bytes]]
+    ) -> tuple[list[Checked], list[Refused], int]:
         """Validate every record and make its facts row; the invalid ones are quarantined,
-        never the whole batch."""
+        never the whole batch. Returns the reference revision that checked them."""
         now = dt.datetime.now(dt.UTC) + FUTURE_SKEW
-        good, bad = quarantine.check_records(pairs, self.vocabulary(), now, self.sql.postgres)
-        if bad and self.references.changed():  # a code added a moment ago: not quarantined
+        lists = self.references.snapshot()
+        good, bad = quarantine.check_records(pairs, lists.vocabulary, now, self.sql.postgres)
+        if bad and self.references.changed_since(lists.revision):  # a code just added
+            lists = self.references.snapshot()
             again, bad = quarantine.check_records(
-                [(seq, body) for seq, body, _ in bad], self.vocabulary(), now, self.sql.postgres
+                [(seq, body) for seq, body, _ in bad], lists.vocabulary, now, self.sql.postgres
             )
             good = sorted([*good, *again], key=lambda item: item[0])
-        return good, bad
+        return good, bad, lists.revision
 
     def upgrade(self) -> list[str]:
         """Run the recorded migrations this hub has not run (none on a hub up to date); after

@@ -151,6 +151,10 @@ def test_a_batch_checked_before_the_change_and_stored_after_it_is_released(hub: 
     checked = worker.check(device.batch([added_factor_contact(0)]))
     assert len(checked.bad) == 1
     assert hub.set_reference(CHEMSEX).checked == 0  # the batch is not in quarantine yet
+    worker.references.vocabulary(
+        fresh=True
+    )  # another request on the worker has seen the change meanwhile
+    assert checked.revision == 0
     assert receipt(worker.store(checked)).quarantined == 1  # as checked, the receipt says so
     assert table_count(hub, db.quarantine) == 0 and counted(hub)["chemsex"] == 1
     assert [kind for kind, _ in alerts(hub)] == ["quarantine_released"]

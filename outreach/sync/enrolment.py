@@ -142,6 +142,13 @@ def _codes_from_local_key(store: Store, hub_key: str | None) -> int:
     local = store.meta(LOCAL_SERVICE_KEY)
     if not local or not hub_key or local == hub_key:
         return 0
+    return _local_code_records(store)
+
+
+def _local_code_records(store: Store) -> int:
+    """Active records carrying a client code (before enrolment, made with the local key)."""
+    if not store.meta(LOCAL_SERVICE_KEY):
+        return 0
     row = store.conn.execute(
         "SELECT count(*) FROM fact_data WHERE client_code IS NOT NULL AND active = 1"
     ).fetchone()
@@ -151,9 +158,7 @@ def _codes_from_local_key(store: Store, hub_key: str | None) -> int:
 def codes_to_unlink(store: Store) -> int:
     """Before enrolling: records with client codes this laptop made with its own key, which
     will not match the codes the service's key gives the same people (the user is warned)."""
-    if is_enrolled(store):
-        return 0
-    return _codes_from_local_key(store, "the hub's key, not yet known")
+    return 0 if is_enrolled(store) else _local_code_records(store)
 
 
 def local_codes_through(store: Store) -> int:

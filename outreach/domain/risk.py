@@ -42,6 +42,7 @@ __all__ = [
     "RiskAssessment",
     "RiskLevel",
     "added_factors",
+    "assess_recorded",
     "assess_risk",
     "is_high_risk",
     "level_for_score",
@@ -130,6 +131,8 @@ class RiskAssessment:
     level: RiskLevel
     score: int
     reasons: tuple[str, ...]
+    codes: tuple[str, ...] = ()
+    """The factor codes counted, in the order of `reasons`."""
 
 
 def level_for_score(score: int) -> RiskLevel:
@@ -181,20 +184,23 @@ def assess_risk(
 
     used = set(substances)
     derived = _derived_factors(used, injecting, age_band)
-    counted: list[tuple[int, str]] = []
+    counted: list[tuple[int, str, str]] = []  # weight, code, reason
     for code, factor in FACTORS.items():
         if code in ticked:
-            counted.append((factor.weight, f"{factor.explanation} (weight {factor.weight})"))
+            counted.append((factor.weight, code, f"{factor.explanation} (weight {factor.weight})"))
         elif code in derived:
             note = f"weight {factor.weight}; {derived[code]}"
-            counted.append((factor.weight, f"{factor.explanation} ({note})"))
+            counted.append((factor.weight, code, f"{factor.explanation} ({note})"))
     for code in sorted(extra):
         note = f"weight {ADDED_FACTOR_WEIGHT}; added by your service"
-        counted.append((ADDED_FACTOR_WEIGHT, f"{extra[code]} ({note})"))
+        counted.append((ADDED_FACTOR_WEIGHT, code, f"{extra[code]} ({note})"))
     counted.sort(key=lambda item: -item[0])  # stable: table order within a weight, added last
-    score = sum(weight for weight, _ in counted)
+    score = sum(weight for weight, _, _ in counted)
     return RiskAssessment(
-        level=level_for_score(score), score=score, reasons=tuple(reason for _, reason in counted)
+        level=level_for_score(score),
+        score=score,
+        reasons=tuple(reason for _, _, reason in counted),
+        codes=tuple(code for _, code, _ in counted),
     )
 
 
@@ -230,6 +236,19 @@ class _Validated(Mapping[str, str]):
 _VALIDATED = _Validated()
 
 
+def assess_recorded(
+    risk_factors: Iterable[str],
+    substances: Iterable[str] = (),
+    injecting: str | None = None,
+    age_band: str | None = None,
+) -> RiskAssessment:
+    """`assess_risk` for a record already validated against the lists that held it (the facts
+    projection, client summaries): a risk factor outside the table is one the service added and
+    counts ADDED_FACTOR_WEIGHT, labelled by its code; an injecting value or age band outside
+    the table counts nothing. So every place that scores a stored contact gives it one level."""
+    return assess_risk(risk_factors, substances, injecting, age_band, added=_VALIDATED)
+
+
 @functools.lru_cache(maxsize=4096)
 def risk_level(
     risk_factors: tuple[str, ...],
@@ -241,8 +260,7 @@ def risk_level(
     asks it for every contact, and a few hundred combinations of answers cover nearly all of
     them. A risk factor outside the table counts ADDED_FACTOR_WEIGHT: the record was validated
     against the vocabulary that held it (one the hub added). Errors are not cached."""
-    level = assess_risk(risk_factors, substances, injecting, age_band, added=_VALIDATED).level
-    return level.value
+    return assess_recorded(risk_factors, substances, injecting, age_band).level.value
 
 
 def is_high_risk(assessment: RiskAssessment) -> bool:

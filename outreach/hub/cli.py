@@ -189,6 +189,21 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summaries_export(args: argparse.Namespace) -> int:
+    """A hub-signed file of every client summary for one device, carried by USB and read by
+    `outreach sync --import-summaries FILE` (the same checks as a pull)."""
+    from outreach.config import write_atomic
+    from outreach.hub.summary_pages import summary_page
+
+    data = summary_page(open_hub(args), args.device, 0, None)
+    try:
+        write_atomic(Path(args.out), data)
+    except OSError as exc:
+        raise HubCommandError(f"cannot write {args.out}: {exc}") from None
+    _out({"file": args.out, "bytes": len(data)})
+    return 0
+
+
 def cmd_counts(args: argparse.Namespace) -> int:
     hub = open_hub(args)
     try:
@@ -252,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
         "recheck", help="check quarantined records again; store and count those that now pass"
     )
     recheck.set_defaults(func=cmd_recheck)
+    summaries = sub.add_parser(
+        "summaries-export", help="write a device's client summaries to a signed file (USB)"
+    )
+    summaries.add_argument("--device", required=True, help="the device id it is for")
+    summaries.add_argument("--out", required=True, help="the file to write")
+    summaries.set_defaults(func=cmd_summaries_export)
     counts = sub.add_parser("counts", help="count active records")
     counts.add_argument("--from", dest="start", required=True)
     counts.add_argument("--to", dest="end", required=True)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from outreach.domain.vocab import Vocabulary
 from outreach.errors import InvalidRecord
-from outreach.hub import pg_store
+from outreach.hub import pg_store, summaries
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
 from outreach.records import decode_record
@@ -152,6 +152,7 @@ def _release(engine: sa.Engine, sql: Sql, passing: Sequence[tuple[_Held, Project
             pg_store.project(conn, new)
         else:
             project(sql, conn, new)
+        summaries.upkeep(sql, conn, [item.record for item in new])  # as ingest's step 7b
         freed: dict[str, int] = {}
         for held, _ in mine:
             size = len(held.body) + len(held.error.encode())

@@ -18,7 +18,12 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from outreach.hub.errors import HubError
-from outreach.hub.migrations import h0001_tables, h0002_older_hubs, h0003_pg_functions
+from outreach.hub.migrations import (
+    h0001_tables,
+    h0002_older_hubs,
+    h0003_pg_functions,
+    h0004_summaries,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ STEPS = [
     Step("h0001_tables", "2026-12-01", h0001_tables.upgrade),
     Step("h0002_older_hubs", "2026-12-01", h0002_older_hubs.upgrade),
     Step("h0003_pg_functions", "2026-12-01", h0003_pg_functions.upgrade),
+    Step("h0004_summaries", "2026-12-02", h0004_summaries.upgrade),
 ]
 LATEST = STEPS[-1].name
 

@@ -213,3 +213,21 @@ def test_a_released_record_the_hub_already_holds_is_not_counted_twice(hub: Hub) 
     assert hub.recheck_quarantine().released == 1
     assert counted(hub)["chemsex"] == 1 and table_count(hub, db.quarantine) == 0
     assert table_count(hub, db.records) == 1 and table_count(hub, db.facts) == 1
+
+
+def test_a_released_record_updates_its_client_summary(hub: Hub) -> None:
+    """Released from quarantine, a contact counts in its client's service-wide summary as if it
+    had passed on arrival, scored as the facts score it (the added factor weighs 1)."""
+    from tests.hub.test_summaries import X, summaries
+
+    device = Device(hub, "dev-a")
+    waiting = msgspec.structs.replace(
+        contact(0), client_code=X, risk_factors=("chemsex", "previous_overdose")
+    )
+    assert receipt(hub.ingest(device.batch([waiting]))).quarantined == 1
+    assert X not in summaries(hub)
+    assert hub.set_reference(CHEMSEX).released == 1
+    summary = summaries(hub)[X]
+    assert summary is not None and summary.contacts_12m == 1
+    assert summary.risk_level == "high" and counted(hub, "risk_level") == {"high": 1}
+    assert set(summary.risk_reasons) == {"previous_overdose", "chemsex"}

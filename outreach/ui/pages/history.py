@@ -23,12 +23,13 @@ from outreach.errors import InvalidRecord
 from outreach.records import Record, Void
 from outreach.records.permissions import may_look_up_clients
 from outreach.records.service_history import ServiceHistory
+from outreach.store.purge import last_purge
 from outreach.store.store import Changes, Store, StoredRecord
 from outreach.store.summaries import summary_codes_matching
 from outreach.ui import sync_api
 from outreach.ui.client_history import load_client_history
 from outreach.ui.context import AppContext
-from outreach.ui.dates import format_datetime
+from outreach.ui.dates import format_date, format_datetime
 from outreach.ui.dialogs.void_dialog import VoidDialog
 from outreach.ui.models.records_model import NOT_LINKED, RecordsModel, type_label
 from outreach.ui.widgets.client_panel import history_lines
@@ -48,6 +49,7 @@ class Found:
     targets: dict[str, Record]
     service: ServiceHistory | None = None
     matches: tuple[str, ...] = ()
+    purged: dt.date | None = None  # the last retention purge that deleted records here
     # Records up to this seq carry client codes made with the laptop's own key before
     # enrolment: History marks them "not linked" (0: none).
     local_codes_through: int = 0
@@ -69,7 +71,14 @@ def search_history(store: Store, code: str | None, prefix: str = "") -> Found:
         code = matches[0]
     rows, targets = load_history(store, code)
     service = load_client_history(store, code) if code else None
-    return Found(code, rows, targets, service, (), sync_api.local_codes_through(store))
+    return Found(
+        code,
+        rows,
+        targets,
+        service,
+        purged=last_purge(store.conn),
+        local_codes_through=sync_api.local_codes_through(store),
+    )
 
 
 def load_history(
@@ -188,6 +197,11 @@ class HistoryPage(QWidget):
         text = f"{len(rows)} record(s) {what} (newest first)."
         if found.code:
             text = f"{format_client_code(found.code)}: {text} {self._service_text(found.service)}"
+        elif found.purged:
+            text += (
+                f" Older records left this laptop on {format_date(found.purged)} after the hub "
+                "confirmed them; the hub keeps them."
+            )
         unlinked = sum(1 for stored in rows if self.model.not_linked(stored))
         if unlinked:
             text += (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 import logging
 from dataclasses import dataclass
 from types import ModuleType
@@ -33,7 +34,14 @@ def _module(name: str) -> ModuleType | None:
 
 
 def available() -> bool:
-    return _module("client") is not None and _module("enrolment") is not None
+    """Whether this build has the sync client, found without importing it (httpx)."""
+    try:
+        return all(
+            importlib.util.find_spec(f"outreach.sync.{name}") is not None
+            for name in ("client", "enrolment", "status")
+        )
+    except ModuleNotFoundError:  # no `outreach.sync` package at all
+        return False
 
 
 @dataclass(frozen=True)
@@ -46,16 +54,17 @@ class SyncStatusInfo:
 
 
 def status(store: Store) -> SyncStatusInfo:
-    enrolment = _module("enrolment")
-    if enrolment is None or not available():
+    """The sync state from the store alone: the status bar's first refresh, right after unlock,
+    must not import the network stack (start-up budget, docs/benchmarks.md)."""
+    reads = _module("status")
+    if reads is None or not available():
         return SyncStatusInfo(False, False, store.last_seq(), None)
-    last = enrolment.last_sync(store)
     return SyncStatusInfo(
         True,
-        bool(enrolment.is_enrolled(store)),
-        int(enrolment.pending_count(store)),
-        last,
-        int(enrolment.unlinked_client_codes(store)),
+        bool(reads.is_enrolled(store)),
+        int(reads.pending_count(store)),
+        reads.last_sync(store),
+        int(reads.unlinked_client_codes(store)),
     )
 
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 
 from outreach.errors import OutreachError, StoreCorrupt, StoreMissing, WrongPassphrase
 from outreach.store.session import check_store_file, load_vault, unlock_store
-from outreach.store.vocabulary import current_vocabulary
 from outreach.ui.context import AppContext
 from outreach.ui.messages import explain
 from outreach.ui.widgets.centred import lay_out_centred
@@ -182,4 +181,6 @@ class UnlockScreen(QWidget):
 
 def _with_lists(store: Store) -> tuple[Store, Vocabulary]:
     """On the store thread: the store and its code lists (shipped plus the hub's additions)."""
+    from outreach.store.vocabulary import current_vocabulary  # not at first paint
+
     return store, current_vocabulary(store)

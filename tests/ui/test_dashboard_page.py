@@ -27,6 +27,10 @@ def dashboard(make_window, ui_data_dir: Path, qtbot: QtBot) -> DashboardPage:
     page: DashboardPage = window.workspace.show_page("DashboardPage")
     page.set_period(*JANUARY)
     qtbot.waitUntil(lambda: page.counts is not None and page.counts.start == JANUARY[0])
+    assert headline(page, "kits") == "*"  # published until "exact" is chosen (issue 13)
+    assert "published (small numbers suppressed)" in page.message.text()
+    page.exact.setChecked(True)
+    assert "exact (not for publication)" in page.message.text()
     return page
 
 
@@ -49,15 +53,15 @@ def test_headlines_chart_and_at_risk_list(dashboard: DashboardPage) -> None:
 
 
 def test_publication_box_suppresses_small_numbers(dashboard: DashboardPage) -> None:
-    """Ticking "For publication" turns 1-7 into * everywhere on screen."""
+    """Unticking "Exact (not for publication)" turns 1-7 into * everywhere on screen."""
     dashboard.chart_choice.setCurrentIndex(dashboard.chart_choice.findData("kits_by_product"))
-    dashboard.publish.setChecked(True)
+    dashboard.exact.setChecked(False)
     assert headline(dashboard, "kits") == "*"
     assert dashboard.at_risk.item(0, 2).text() == "*"
     assert [value for _, value in dashboard.chart_values()] == ["*", "*"]
     assert chart_categories(dashboard) == ["Prenoxad 2 mg syringe", "Nyxoid 1.8 mg nasal spray"]
     assert dashboard.chart_value_labels() == ["*", "*"]
-    dashboard.publish.setChecked(False)
+    dashboard.exact.setChecked(True)
     assert headline(dashboard, "kits") == "4"
 
 

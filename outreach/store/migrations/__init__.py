@@ -16,7 +16,12 @@ from pathlib import Path
 
 from outreach.errors import StoreError
 from outreach.store.connection import Connection
-from outreach.store.migrations import m0001_records, m0002_outbox, m0003_rollup
+from outreach.store.migrations import (
+    m0001_records,
+    m0002_outbox,
+    m0003_rollup,
+    m0008_service_counts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0001_records.upgrade,
     m0002_outbox.upgrade,
     m0003_rollup.upgrade,
+    m0008_service_counts.upgrade,  # numbered 8 by assignment: the lead renumbers at merge
 ]
 LATEST = len(MIGRATIONS)
 # What the roll-up of the latest step that installs one counts: a type or field outside it is

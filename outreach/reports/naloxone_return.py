@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from outreach.config import write_atomic
 from outreach.domain.vocab import Vocabulary
 from outreach.reports.countset import Cell, CountSet
 from outreach.reports.disclosure import Published
-from outreach.reports.periods import Period, fy, fy_label, fy_quarter
+from outreach.reports.periods import Period, financial_year, fy, fy_label, fy_quarter
 
 NOT_RECORDED = "not recorded"
 
@@ -81,6 +82,11 @@ UNRECORDED = (
         "a kit issue records its site, not a supply channel",
     ),
 )
+
+
+def return_quarter(day: dt.date) -> tuple[int, int]:
+    """(financial year, quarter) that `day` falls in."""
+    return financial_year(day), (day.month - 4) % 12 // 3 + 1
 
 
 def return_periods(year: int, quarter: int) -> tuple[Period, ...]:

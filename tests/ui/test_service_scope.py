@@ -168,7 +168,16 @@ def _check_return(page: DashboardPage, qtbot: QtBot, tmp_path: Path) -> None:
         assert "Not recorded: a kit issue records no gender" in text
         csv_out = tmp_path / f"return-{exact}.csv"
         page.export_return(csv_out)
-        qtbot.waitUntil(lambda: page.message.text().endswith(f"{csv_out}."), timeout=30_000)
+        written = f"Return written to {csv_out}."
+        qtbot.waitUntil(lambda w=written: page.message.text() == w, timeout=30_000)  # type: ignore[misc]
+        lines = csv_out.read_text().splitlines()
+        assert lines[0] == "table,category,label,q1,q2,q3,year_to_date,status"
+        status = "exact (not for publication)" if exact else '"Published with disclosure'
+        assert any(
+            line.startswith(f"total,,All kits,{'1,2,1,4' if exact else '*,*,*,*'},{status}")
+            for line in lines
+        )
+        assert "by_gender,,a kit issue records no gender,not recorded" in csv_out.read_text()
         for data in (out.read_bytes(), text.encode(), csv_out.read_bytes()):
             assert not any(code.encode() in data for code in (*CODES, _code_d()))
     page.exact.setChecked(False)

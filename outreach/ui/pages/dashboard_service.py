@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLabel, QRadioButton
 
 from outreach.reports.countset import CountSet
+from outreach.reports.naloxone_return import return_quarter
 from outreach.ui.context import AppContext
 
 if TYPE_CHECKING:
@@ -165,12 +166,6 @@ class ServiceScopeMixin:
         ).failure(lambda exc: self.message.setText(f"Return not written: {exc}")).owner(
             self  # type: ignore[arg-type]
         ).run()
-
-
-def return_quarter(day: dt.date) -> tuple[int, int]:
-    """(financial year, quarter) that `day` falls in."""
-    year = day.year if day.month >= 4 else day.year - 1
-    return year, (day.month - 4) % 12 // 3 + 1
 
 
 def write_return(made: NaloxoneReturn, path: Path, site_label: str) -> None:

@@ -11,10 +11,13 @@ copy is shown with its date, and a period never fetched is a clear message, not 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from outreach.reports.commissioner import local_counts
@@ -81,6 +84,7 @@ def test_whole_service_scope_online_then_offline(
         unlock(qtbot, window)
         page: DashboardPage = window.workspace.show_page("DashboardPage")
         _check_online(page, qtbot, own, tmp_path)
+        _screens_and_keys(window, page, qtbot)
     _check_offline(page, qtbot)
 
 
@@ -122,7 +126,8 @@ def _check_online(
 def _check_offline(page: DashboardPage, qtbot: QtBot) -> None:
     """The hub is gone: the kept copy of the year (exact), dated; a period never fetched says
     so and clears the figures (a laptop's numbers never stand for the service's)."""
-    page.scope_service.setChecked(True)
+    assert page.scope_service.isChecked() and not page.exact.isChecked()
+    page.exact.setChecked(True)  # asks the hub again, for the exact set
     qtbot.waitUntil(lambda: "hub not reachable" in page.message.text(), timeout=30_000)
     assert headline(page, "contacts") == "6" and headline(page, "kits") == "4"
     today = dt.datetime.now().astimezone()
@@ -181,3 +186,51 @@ def _check_return(page: DashboardPage, qtbot: QtBot, tmp_path: Path) -> None:
         for data in (out.read_bytes(), text.encode(), csv_out.read_bytes()):
             assert not any(code.encode() in data for code in (*CODES, _code_d()))
     page.exact.setChecked(False)
+
+
+def _screens_and_keys(window: QWidget, page: DashboardPage, qtbot: QtBot) -> None:
+    """Both scopes at 1366x768 with every control on screen; the scope switch is reachable by
+    keyboard (arrows between the two); OUTREACH_SCREENSHOT_DIR=docs/screenshots saves pictures."""
+    from PySide6.QtCore import QPoint, QRect
+
+    from outreach.ui.main_window import ASSUMED_FRAME, fitted_geometry
+
+    out = os.environ.get("OUTREACH_SCREENSHOT_DIR")
+    page.scope_service.setChecked(True)
+    page.set_period(*PERIODS["FY2026-27"])
+    _wait_for_service(page, qtbot, PERIODS["FY2026-27"][0])
+    page.exact.setChecked(False)
+    qtbot.waitUntil(lambda: page.counts is not None and page.counts.published, timeout=20_000)
+    page.chart_choice.setCurrentIndex(page.chart_choice.findData("kits_by_site"))
+    for size in ("", "-1366x768"):
+        if size:
+            window.setGeometry(fitted_geometry(QRect(0, 0, 1366, 768), ASSUMED_FRAME))
+        for scope in (page.scope_service, page.scope_laptop):
+            checked = page.scope_service if page.scope_service.isChecked() else page.scope_laptop
+            assert checked.focusPolicy() & Qt.FocusPolicy.TabFocus
+            checked.setFocus()  # Tab lands on the checked one; arrows move and choose
+            key = Qt.Key.Key_Right if scope is page.scope_service else Qt.Key.Key_Left
+            qtbot.keyClick(checked, key)
+            assert scope.isChecked() and scope.hasFocus()
+            qtbot.waitUntil(
+                lambda s=scope: (
+                    "as of" in page.message.text()
+                    or s is page.scope_laptop
+                    and page.message.text().startswith("This laptop")
+                ),
+                timeout=20_000,
+            )  # type: ignore[misc]
+            qtbot.wait(200)
+            for widget in (
+                page.scope_service,
+                page.exact,
+                page.return_button,
+                page.export_pdf_button,
+            ):
+                corner = widget.mapTo(window, QPoint(widget.width(), widget.height()))
+                assert widget.isVisible() and window.rect().contains(corner), widget.text()
+            if out:
+                name = "service" if scope is page.scope_service else "laptop"
+                window.grab().save(str(Path(out) / f"dashboard-{name}{size}.png"))
+    page.scope_service.setChecked(True)
+    _wait_for_service(page, qtbot, PERIODS["FY2026-27"][0])

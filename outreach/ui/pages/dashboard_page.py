@@ -98,6 +98,7 @@ class DashboardPage(ServiceScopeMixin, ChartMixin, QWidget):
         )
         self.message = QLabel()
         self.message.setAccessibleName("Dashboard message")
+        self.message.setWordWrap(True)  # a long status must not widen the window
         self.headline_grid = QGridLayout()
         self.headline_labels: dict[str, QLabel] = {}
         self.chart_choice = QComboBox()
@@ -141,7 +142,9 @@ class DashboardPage(ServiceScopeMixin, ChartMixin, QWidget):
         charts.addWidget(self.chart_choice)
         charts.addWidget(self.chart_view, 1)
         risk = QVBoxLayout()
-        risk.addWidget(QLabel("High-risk people without a kit in the period"))
+        self.at_risk_title = QLabel("High-risk people without a kit in the period")
+        self.at_risk_title.setWordWrap(True)
+        risk.addWidget(self.at_risk_title)
         risk.addWidget(self.at_risk, 1)
         lower = QHBoxLayout()
         lower.addLayout(charts, 3)
@@ -237,17 +240,13 @@ class DashboardPage(ServiceScopeMixin, ChartMixin, QWidget):
         shown = self.shown()
         if shown is None:
             return
-        for index, headline in enumerate(shown.headlines):
-            label = self.headline_labels.get(headline.name)
-            if label is None:
-                label = QLabel()
-                label.setAccessibleName(headline.title)
-                label.setTextFormat(Qt.TextFormat.RichText)
-                label.setWordWrap(True)
-                self.headline_labels[headline.name] = label
-                self.headline_grid.addWidget(label, index // 5, index % 5)
+        self._lay_out_headlines([h.name for h in shown.headlines])
+        for headline in shown.headlines:
+            label = self.headline_labels[headline.name]
+            label.setAccessibleName(headline.title)
             label.setText(f"<b style='font-size:16pt'>{headline.value}</b><br>{headline.title}")
         self._fill_at_risk(shown.table(AT_RISK))
+        self.at_risk_title.setText(shown.table(AT_RISK).title)
         current = self.chart_choice.currentData()
         self.chart_choice.blockSignals(True)
         self.chart_choice.clear()
@@ -259,6 +258,22 @@ class DashboardPage(ServiceScopeMixin, ChartMixin, QWidget):
         self.chart_choice.blockSignals(False)
         self._draw_chart()
         self._say_what_is_shown()
+
+    def _lay_out_headlines(self, names: list[str]) -> None:
+        """One label per headline, five to a row, in the set's order; laid out again only when
+        the names change (the hub's set has more headlines than the laptop's)."""
+        if names == list(self.headline_labels):
+            return
+        for label in self.headline_labels.values():
+            self.headline_grid.removeWidget(label)
+            label.deleteLater()
+        self.headline_labels = {}
+        for index, name in enumerate(names):
+            label = QLabel()
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setWordWrap(True)
+            self.headline_labels[name] = label
+            self.headline_grid.addWidget(label, index // 5, index % 5)
 
     def _say_what_is_shown(self) -> None:
         shown = self.shown()

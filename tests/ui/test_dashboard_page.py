@@ -163,3 +163,18 @@ def test_coordinator_pages_name_every_input(dashboard: DashboardPage) -> None:
             if not named and not isinstance(owner, QComboBox | QAbstractSpinBox):
                 missing.append(f"{type(page).__name__}: {type(widget).__name__}")
     assert not missing
+
+
+def test_whole_service_on_a_laptop_not_enrolled_says_so(
+    dashboard: DashboardPage, qtbot: QtBot
+) -> None:
+    """No hub to ask: a clear message, no traceback, and no figures standing for the service."""
+    dashboard.scope_service.setChecked(True)
+    qtbot.waitUntil(lambda: dashboard.message.text().startswith("Whole service not shown"))
+    assert "not enrolled with a hub" in dashboard.message.text()
+    assert "Traceback" not in dashboard.message.text() and dashboard.counts is None
+    assert headline(dashboard, "kits") == "–" and dashboard.at_risk.rowCount() == 0
+    assert dashboard.chart_values() == []
+    dashboard.scope_laptop.setChecked(True)
+    qtbot.waitUntil(lambda: dashboard.counts is not None)
+    assert headline(dashboard, "kits") == "4"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,7 @@ def _check_online(
     qtbot.waitUntil(lambda: page.counts is not None and page.counts.published, timeout=20_000)
     assert headline(page, "contacts") == "*" and headline(page, "referrals") == "0"
     assert "published (small numbers suppressed)" in page.message.text()
+    _check_exports(page, qtbot, tmp_path)
     _check_return(page, qtbot, tmp_path)
 
     # This laptop: its own store (two contacts of the year at most: a sync purges old ones)
@@ -139,6 +141,28 @@ def _check_offline(page: DashboardPage, qtbot: QtBot) -> None:
     assert "no copy of these counts was fetched before" in page.message.text()
     assert "Traceback" not in page.message.text() and page.counts is None
     assert headline(page, "contacts") == "–" and page.at_risk.rowCount() == 0
+
+
+def _check_exports(page: DashboardPage, qtbot: QtBot, tmp_path: Path) -> None:
+    """The service scope's CSV and PDF are what the screen shows, and say they are published."""
+    for kind, name in (("pdf", "service.pdf"), ("csv", "service.zip")):
+        page.export_to(kind, tmp_path / name)
+        qtbot.waitUntil(lambda: page.message.text().startswith("Exported"), timeout=20_000)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "service.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Service: Whole service" in text and "For publication" in text
+    assert "1-7 shown as *" in text
+    with zipfile.ZipFile(tmp_path / "service.zip") as archive:
+        about = archive.read("about.csv").decode()
+        headlines = archive.read("headlines.csv").decode()
+        data = b"".join(archive.read(n) for n in archive.namelist())
+    assert "published,yes" in about and "contacts,Contacts,*" in headlines
+    for blob in (data, text.encode()):
+        assert not any(code.encode() in blob for code in (*CODES, _code_d()))
 
 
 def row(text: str, label: str) -> list[str]:
@@ -208,10 +232,13 @@ def _screens_and_keys(window: QWidget, page: DashboardPage, qtbot: QtBot) -> Non
         for scope in (page.scope_service, page.scope_laptop):
             checked = page.scope_service if page.scope_service.isChecked() else page.scope_laptop
             assert checked.focusPolicy() & Qt.FocusPolicy.TabFocus
+            window.activateWindow()
+            qtbot.waitUntil(window.isActiveWindow)
             checked.setFocus()  # Tab lands on the checked one; arrows move and choose
+            qtbot.waitUntil(checked.hasFocus)
             key = Qt.Key.Key_Right if scope is page.scope_service else Qt.Key.Key_Left
             qtbot.keyClick(checked, key)
-            assert scope.isChecked() and scope.hasFocus()
+            assert scope.isChecked() and window.focusWidget() is scope
             qtbot.waitUntil(
                 lambda s=scope: (
                     "as of" in page.message.text()

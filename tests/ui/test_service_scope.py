@@ -229,6 +229,8 @@ def _screens_and_keys(window: QWidget, page: DashboardPage, qtbot: QtBot) -> Non
     for size in ("", "-1366x768"):
         if size:
             window.setGeometry(fitted_geometry(QRect(0, 0, 1366, 768), ASSUMED_FRAME))
+        else:
+            window.resize(1100, 760)  # the size the app opens at on a large screen
         for scope in (page.scope_service, page.scope_laptop):
             checked = page.scope_service if page.scope_service.isChecked() else page.scope_laptop
             assert checked.focusPolicy() & Qt.FocusPolicy.TabFocus

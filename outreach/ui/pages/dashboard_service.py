@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLabel, QRadioB
 from outreach.reports.countset import CountSet
 from outreach.reports.naloxone_return import return_quarter
 from outreach.ui.context import AppContext
+from outreach.ui.messages import explain
 
 if TYPE_CHECKING:
     from outreach.reports.naloxone_return import NaloxoneReturn
@@ -108,7 +109,10 @@ class ServiceScopeMixin:
         for label in self.headline_labels.values():
             label.setText(f"<b style='font-size:16pt'>–</b><br>{label.accessibleName()}")
         self._clear_figures()
-        self.message.setText(f"Whole service not shown: {exc}")
+        said = explain(exc)
+        self.message.setText(
+            f"Whole service not shown: {said.title} — {said.message}. {said.action}"
+        )
 
     def _clear_figures(self) -> None:
         """No figures drawn (the chart and the at-risk list)."""

@@ -120,6 +120,8 @@ class RiskAssessment:
     level: RiskLevel
     score: int
     reasons: tuple[str, ...]
+    codes: tuple[str, ...] = ()
+    """The factor codes counted, in the order of `reasons`."""
 
 
 def level_for_score(score: int) -> RiskLevel:
@@ -170,7 +172,10 @@ def assess_risk(
     counted.sort(key=lambda item: -FACTORS[item[0]].weight)  # stable: table order within a weight
     score = sum(FACTORS[code].weight for code, _ in counted)
     return RiskAssessment(
-        level=level_for_score(score), score=score, reasons=tuple(reason for _, reason in counted)
+        level=level_for_score(score),
+        score=score,
+        reasons=tuple(reason for _, reason in counted),
+        codes=tuple(code for code, _ in counted),
     )
 
 

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
 from outreach import __version__
-from outreach.hub import db, limits
+from outreach.hub import db, limits, summary_pages
 from outreach.hub.errors import (
     DeviceRevoked,
     HubError,
@@ -48,6 +48,7 @@ INLINE_BYTES = 256 * 1024
 INLINE_RECORDS = 200
 INLINE_PLAINTEXT = 512 * 1024
 JSON = "application/json"
+MSGPACK = "application/x-msgpack"
 # X-Outreach-Time: ASCII digits only (str.isdigit takes "²" and "٣", int() refuses 5,000 digits).
 _STAMP = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 _LENGTH = re.compile(r"[0-9]{1,15}", re.ASCII)
@@ -231,6 +232,24 @@ def create_app(
         device_id = _verify_device(request, "GET", "/v1/reference")
         _limit(device_id)
         return _json(hub.reference())
+
+    @app.get(
+        "/v1/summaries",
+        openapi_extra={"parameters": _SIGNED_HEADERS},
+        responses={
+            200: {"content": {MSGPACK: {"schema": {"type": "string"}}}},
+            **_errors(400, 401, 403, 429),
+        },
+        response_class=Response,
+    )
+    def client_summaries(request: Request, after: int = 0, limit: int = 0) -> Response:
+        """Client summary changes after a cursor, a hub-signed page (signed request; the
+        query string is part of what the device signs). See docs/sync-protocol.md."""
+        query = f"?{request.url.query}" if request.url.query else ""
+        device_id = _verify_device(request, "GET", "/v1/summaries" + query)
+        _limit(device_id)
+        page = summary_pages.summary_page(hub, device_id, after, limit or limits.SUMMARY_PAGE_MAX)
+        return Response(page, media_type=MSGPACK)
 
     def _verify_device(request: Request, method: str, path: str) -> str:
         device_id = request.headers.get(proto.DEVICE_HEADER, "")

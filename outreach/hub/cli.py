@@ -197,6 +197,21 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summaries_export(args: argparse.Namespace) -> int:
+    """A hub-signed file of every client summary for one device, carried by USB and read by
+    `outreach sync --import-summaries FILE` (the same checks as a pull)."""
+    from outreach.config import write_atomic
+    from outreach.hub.summary_pages import summary_page
+
+    data = summary_page(open_hub(args), args.device, 0, None)
+    try:
+        write_atomic(Path(args.out), data)
+    except OSError as exc:
+        raise HubCommandError(f"cannot write {args.out}: {exc}") from None
+    _out({"file": args.out, "bytes": len(data)})
+    return 0
+
+
 def cmd_counts(args: argparse.Namespace) -> int:
     hub = open_hub(args)
     try:
@@ -264,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
     ref = sub.add_parser("reference", help="set reference data (code lists, products) from JSON")
     ref.add_argument("file")
     ref.set_defaults(func=cmd_reference)
+    summaries = sub.add_parser(
+        "summaries-export", help="write a device's client summaries to a signed file (USB)"
+    )
+    summaries.add_argument("--device", required=True, help="the device id it is for")
+    summaries.add_argument("--out", required=True, help="the file to write")
+    summaries.set_defaults(func=cmd_summaries_export)
     counts = sub.add_parser("counts", help="count active records")
     counts.add_argument("--from", dest="start", required=True)
     counts.add_argument("--to", dest="end", required=True)

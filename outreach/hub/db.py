@@ -170,6 +170,30 @@ fact_items = sa.Table(  # older hubs' list values, moved into facts by h0002 (se
     sa.Index("fact_items_fact", "fact", "field"),
 )
 
+# Client summaries (issue 12; migration h0004, `outreach/hub/summaries.py`).
+client_summaries = sa.Table(
+    "client_summaries",
+    metadata,
+    sa.Column("client_code", Text, primary_key=True),
+    sa.Column("change_seq", sa.BigInteger, nullable=False),
+    sa.Column("last_active", Text, nullable=False),
+    sa.Column("body", sa.LargeBinary),  # NULL: nothing about the code counts any more
+    sa.Index("client_summaries_change_seq", "change_seq", unique=True),
+)
+summary_links = sa.Table(
+    "summary_links",
+    metadata,
+    sa.Column("record_id", Text, primary_key=True),
+    sa.Column("client_code", Text, primary_key=True),
+    sa.Index("summary_links_code", "client_code", "record_id"),
+)
+summary_counter = sa.Table(
+    "summary_counter",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)
+
 
 def fact_key(record_id: str) -> int:
     """The key a record's facts row asks for: the first 63 bits of its id, no sequence to share.

@@ -15,7 +15,8 @@ in this order, on both backends:
 5. quarantine: the invalid records, and their bytes on the device's count;
 6. records: those the hub does not hold yet (duplicates are counted, not stored);
 7. projection: voids and corrections retire their targets, new records get facts rows, each on
-   the key its id asks for or the next free (`projection.py`);
+   the key its id asks for or the next free (`projection.py`); then the client summaries of
+   the codes the batch touches are recomputed (`summaries.py`);
 8. the watermark: the highest seq up to which every seq has arrived (`_advance`);
 9. the signed receipt, kept in `batches.receipt`, and COMMIT.
 
@@ -36,7 +37,7 @@ import msgspec
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from outreach.hub import db, pg_store
+from outreach.hub import db, pg_store, summaries
 from outreach.hub.errors import DeviceRevoked, HubError, QuarantineFull, SeqReused, UnknownDevice
 from outreach.hub.limits import (
     QUARANTINE_BYTES_PER_DEVICE,
@@ -149,10 +150,14 @@ class BatchWriter:
         raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
         with raw.pipeline():
             cursor = raw.execute(*pg_store.batch_call(batch.claim(), batch.good, batch.bad))
+            inputs = raw.execute(*summaries.inputs_call(item.record for _, _, item in batch.good))
             body = self._receipt(batch, Stored(*cast(_Row, cursor.fetchone())))
             if body is None:
                 raw.rollback()
                 return None
+            changed = summaries.changes(inputs.fetchall())
+            if changed:
+                raw.execute(*summaries.put_call(changed))
             raw.execute(self.sql.text(_KEEP_RECEIPT), (body, batch.header.batch_id))
             raw.commit()
         return body
@@ -161,10 +166,15 @@ class BatchWriter:
         """`store` on PostgreSQL, awaiting the server on the event loop (see `pg_async`)."""
         async with pool.connection() as conn, conn.pipeline():
             cursor = await conn.execute(*pg_store.batch_call(batch.claim(), batch.good, batch.bad))
+            records = (item.record for _, _, item in batch.good)
+            inputs = await conn.execute(*summaries.inputs_call(records))
             body = self._receipt(batch, Stored(*cast(_Row, await cursor.fetchone())))
             if body is None:
                 await conn.rollback()
                 return None
+            changed = summaries.changes(await inputs.fetchall())
+            if changed:
+                await conn.execute(*summaries.put_call(changed))
             await conn.execute(self.sql.text(_KEEP_RECEIPT), (body, batch.header.batch_id))
             await conn.commit()
         return body
@@ -228,6 +238,7 @@ class BatchWriter:
             )
         new = self._records(conn, device_id, batch_id, good)  # 6
         project(sql, conn, new)  # 7 (8 is `_advance`, below)
+        summaries.upkeep_sqlite(sql, conn, [item.record for item in new])  # 7b
         return Stored("stored", len(new), self._advance(conn, device_id, int(acked), claim))
 
     def _quarantine_full(self, conn: sa.Connection, held: int, added: int, batch_id: str) -> bool:

@@ -1,6 +1,7 @@
 """Every resource a client can make the hub spend, and its cap (docs/security.md lists them).
 
-Per request: body size, decompressed batch and record size, header and body time. Per device:
+Per request: body size, decompressed batch and record size, header and body time, client
+summaries per page. Per device:
 quarantine bytes, requests a second (`ratelimit.py`). Global: quarantine bytes, batches being
 checked or stored at once, rate-limiter entries, open connections.
 """
@@ -38,6 +39,10 @@ BODY_MIN_RATE = 100 * 1024
 # roll-up's cells of the period, so their cost grows with it).
 MAX_REPORT_DAYS = 3700
 MAX_CONNECTIONS = 512  # open at once per hub process; more get 503 from uvicorn
+# Client summaries a page of `GET /v1/summaries` holds at most (a device asks for fewer with
+# `limit`): ~150 bytes each in msgpack, so a page is ~1.5 MiB in the hub's memory before zstd,
+# and one indexed range read of `client_summaries`. A device pulls pages until caught up.
+SUMMARY_PAGE_MAX = 10_000
 
 
 def quarantine_bytes(refused: Sequence[tuple[int, bytes, str]]) -> int:

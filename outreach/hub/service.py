@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from outreach.domain.client_code import new_service_key
 from outreach.domain.vocab import Vocabulary, base_vocabulary
 from outreach.errors import InvalidRecord
-from outreach.hub import db, enrolment, pending
+from outreach.hub import db, enrolment, pending, summaries
 from outreach.hub.errors import (
     BadEnvelope,
     BadToken,
@@ -404,6 +404,8 @@ class Hub:
         ran = db.create_schema(self.engine)
         if ran:
             self.project_pending()
+        if "h0004_summaries" in ran:
+            summaries.backfill_hub(self.engine, self.sql)
         return ran
 
     def project_pending(self) -> int:

@@ -1,4 +1,5 @@
-"""`sync_now`: pull reference data, then send sealed batches until the hub has acked everything.
+"""`sync_now`: pull reference data, send sealed batches until the hub has acked everything, then
+pull the client summaries that changed (`summary_pull`).
 
 Runs on the thread that owns the store (the UI's store thread or the CLI). Each batch's receipt
 is verified against the hub key pinned at enrolment before the watermark moves, so a crash at
@@ -24,6 +25,7 @@ from outreach.sync.enrolment import ReceiptInfo
 from outreach.sync.envelope import envelope_hash, read_header
 from outreach.sync.protocol import ProtocolError, Reference, SignedReceipt, sign_request
 from outreach.sync.reference import retention_days
+from outreach.sync.summary_pull import pull_summaries
 from outreach.sync.transport import (
     DEFAULT_POLICY,
     RetryPolicy,
@@ -48,6 +50,7 @@ class SyncResult:
     receipts: list[ReceiptInfo]
     duplicates: int = 0
     purged: int = 0
+    summaries: int = 0  # client summary changes pulled after the batches went up
 
 
 def _malformed(what: str, exc: Exception) -> SyncError:
@@ -75,8 +78,10 @@ def pull_reference(
     ident: state.Identity,
     policy: RetryPolicy = DEFAULT_POLICY,
     cancel: threading.Event | None = None,
+    offset: float | None = None,
 ) -> Reference:
-    offset = _clock_offset(client, ident, policy, cancel)
+    if offset is None:
+        offset = _clock_offset(client, ident, policy, cancel)
     path = "/v1/reference"
     response = request(
         client,
@@ -173,7 +178,8 @@ def sync_now(
     sent = duplicates = 0
     try:
         with make_client(ident.hub.url, ident.hub.cert_pem, policy) as client:
-            pull_reference(store, client, ident, policy, cancel)
+            offset = _clock_offset(client, ident, policy, cancel)
+            pull_reference(store, client, ident, policy, cancel, offset)
             total = outbox.pending_count(store)
             if progress:
                 progress(0, total)
@@ -184,6 +190,7 @@ def sync_now(
                 duplicates += dup
                 if progress:
                     progress(min(sent, total), total)
+            summaries = pull_summaries(store, client, ident, offset, policy, cancel)
     except RevocationClaim as claim:
         revocation.verify(claim.body, ident)  # raises SyncError(AUTH), wiping nothing, if not
         wipe_store(store)
@@ -202,6 +209,7 @@ def sync_now(
         receipts=receipts,
         duplicates=duplicates,
         purged=purged,
+        summaries=summaries,
     )
 
 

@@ -28,15 +28,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="enrol again as a new device (a store restored from an old copy), then sync; "
         "CODE is a new enrolment code, or - to read it from stdin",
     )
+    sync.add_argument(
+        "--import-summaries",
+        metavar="FILE",
+        help="read a client summaries file made by 'outreach-hub summaries-export' (USB)",
+    )
     sync.add_argument("--user")
     sync.set_defaults(func=cmd_sync)
 
 
 def status_section(store: Store) -> dict[str, object]:
     """What `outreach status` shows of sync: the hub, records waiting, the last sync."""
+    from outreach.store.summaries import summaries_as_of, summary_count
     from outreach.sync import enrolment, state
 
     pins = state.hub_pins(store)
+    as_of = summaries_as_of(store)
     last = enrolment.last_sync(store)
     return {
         "sync": {
@@ -49,6 +56,8 @@ def status_section(store: Store) -> dict[str, object]:
             "unlinked_client_codes": enrolment.unlinked_client_codes(store),
             "needs_re_enrol": store.meta(state.OUT_OF_STEP) == "1",
             "previous_device_ids": (store.meta(state.PREVIOUS_IDS) or "").split(),
+            "client_summaries": summary_count(store),
+            "summaries_as_of": as_of.isoformat() if as_of else None,
         }
     }
 
@@ -73,6 +82,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     code = None
     if args.re_enrol:
         code = sys.stdin.read() if args.re_enrol == "-" else args.re_enrol
+    if args.import_summaries:
+        return _import_summaries(args)
     with open_store_from_args(args) as store:
         enrolled = None
         if code is not None:
@@ -97,4 +108,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if enrolled is not None:
         data["re_enrolled"] = enrolled
     _out(data)
+    return 0
+
+
+def _import_summaries(args: argparse.Namespace) -> int:
+    from outreach.store.summaries import summary_count
+    from outreach.sync.summary_pull import import_file
+
+    with open_store_from_args(args) as store:
+        page = import_file(store, args.import_summaries)
+        held = summary_count(store)
+    _out({"imported": len(page.entries), "through": page.through, "summaries_held": held})
     return 0

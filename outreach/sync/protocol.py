@@ -1,4 +1,5 @@
-"""Wire messages shared by the device and the hub (JSON over HTTP, protocol v1).
+"""Wire messages shared by the device and the hub (JSON over HTTP, protocol v1 revision 3;
+client summary pages are msgpack, zstd-compressed and hub-signed).
 
 Kept apart from the HTTP code so the hub, the client and file transfer agree on one definition.
 """
@@ -25,6 +26,10 @@ _RECEIPT_SIGNED = b"outreach-receipt-v1\x00"
 _REQUEST_SIGNED = b"outreach-request-v1\x00"
 _REVOCATION_SIGNED = b"outreach-revocation-v1\x00"
 _CODE_SIGNED = b"outreach-enrolment-code-v1\x00"
+_SUMMARIES_SIGNED = b"outreach-summaries-v1\x00"
+# A summary page never decompresses beyond this (a zstd bomb from a fake hub or file);
+# a page of the hub's largest size (limits.SUMMARY_PAGE_MAX) is a few MiB.
+MAX_SUMMARY_PAGE_BYTES = 64 * 1024 * 1024
 
 # HTTP headers of a signed device request (reference pull).
 DEVICE_HEADER = "X-Outreach-Device"
@@ -120,6 +125,8 @@ class Reference(msgspec.Struct, frozen=True):
     service_key: str = ""  # hex; empty when the hub has none
     retention_days: int = 30
     disclosure: DisclosureRule = DisclosureRule()
+    # Client summaries are sent for codes active in this many months (issue 12).
+    summary_months: int = 18
 
 
 class EnrolResponse(msgspec.Struct, frozen=True):
@@ -246,3 +253,65 @@ class ServiceCounts(msgspec.Struct, frozen=True):
     status: str
     headlines: list[tuple[str, str, int | str]]
     tables: list[ServiceTable]
+
+
+class SummaryEntry(msgspec.Struct, frozen=True, array_like=True):
+    """One client code's change: its summary as the hub stores it (`ClientSummary` msgpack),
+    or None: drop the code (nothing about it counts now, or it left the pull's scope)."""
+
+    client_code: str
+    change_seq: int
+    summary: bytes | None
+
+
+class SummaryPage(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The summary changes after cursor `after` up to `through`, for one device of one hub.
+
+    `complete` is false when more changes wait after `through`; `active_since` is the scope
+    (codes last active before it are not sent and the device drops them)."""
+
+    hub: str  # hub_fingerprint
+    device_id: str
+    after: int
+    through: int
+    complete: bool
+    active_since: str  # ISO date
+    issued_at: str
+    entries: list[SummaryEntry]
+
+
+class SignedSummaries(msgspec.Struct, frozen=True, array_like=True):
+    """What `GET /v1/summaries` answers and a summaries file holds (msgpack): the page as
+    zstd(msgpack) and the hub's Ed25519 signature over "outreach-summaries-v1\\0" ‖ those bytes."""
+
+    page: bytes
+    signature: bytes
+
+    @classmethod
+    def make(cls, page: SummaryPage, key: Ed25519PrivateKey) -> bytes:
+        import zstandard
+
+        body = zstandard.ZstdCompressor(level=3).compress(msgspec.msgpack.encode(page))
+        return msgspec.msgpack.encode(cls(body, key.sign(_SUMMARIES_SIGNED + body)))
+
+    @classmethod
+    def open(cls, data: bytes, hub_key: Ed25519PublicKey) -> SummaryPage:
+        """The page, if the hub's signature verifies and it decodes; else ProtocolError."""
+        import zstandard
+
+        try:
+            signed = msgspec.msgpack.decode(data, type=cls)
+        except msgspec.DecodeError as exc:
+            raise ProtocolError(f"malformed summaries: {exc}") from None
+        try:
+            hub_key.verify(signed.signature, _SUMMARIES_SIGNED + signed.page)
+        except InvalidSignature:
+            raise ProtocolError("the summaries' hub signature does not verify") from None
+        try:
+            size = zstandard.frame_content_size(signed.page)
+            if not 0 < size <= MAX_SUMMARY_PAGE_BYTES:
+                raise ProtocolError("the summary page's size is missing or too large")
+            plain = zstandard.ZstdDecompressor().decompress(signed.page)
+            return msgspec.msgpack.decode(plain, type=SummaryPage)
+        except (zstandard.ZstdError, msgspec.DecodeError, UnicodeDecodeError) as exc:
+            raise ProtocolError(f"malformed summary page: {exc}") from None

@@ -20,6 +20,7 @@ from outreach.store.migrations import (
     m0001_records,
     m0002_outbox,
     m0003_rollup,
+    m0004_summaries,
     m0008_service_counts,
 )
 
@@ -32,6 +33,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0001_records.upgrade,
     m0002_outbox.upgrade,
     m0003_rollup.upgrade,
+    m0004_summaries.upgrade,
     m0008_service_counts.upgrade,  # numbered 8 by assignment: the lead renumbers at merge
 ]
 LATEST = len(MIGRATIONS)

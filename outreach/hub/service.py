@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -18,9 +18,8 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from outreach.domain.client_code import new_service_key
-from outreach.domain.vocab import Vocabulary, base_vocabulary
-from outreach.errors import InvalidRecord
-from outreach.hub import db, enrolment, pending, summaries
+from outreach.domain.vocab import Vocabulary
+from outreach.hub import alerts, checks, db, enrolment, pending, quarantine, summaries
 from outreach.hub.errors import (
     BadEnvelope,
     BadToken,
@@ -34,12 +33,11 @@ from outreach.hub.errors import (
 from outreach.hub.ingest import BatchWriter, Checked, CheckedBatch, Refused
 from outreach.hub.ingest import now as _now
 from outreach.hub.keys import HubKeys
-from outreach.hub.limits import MAX_BATCH_PLAINTEXT, MAX_RECORD_BYTES, MAX_SEQ
-from outreach.hub.projection import Projected
+from outreach.hub.limits import MAX_BATCH_PLAINTEXT, MAX_RECORD_BYTES
+from outreach.hub.quarantine import Released
+from outreach.hub.reference_watch import ReferenceWatch
 from outreach.hub.sql import Sql
 from outreach.hub.write_lock import WriteLock
-from outreach.records import decode_record
-from outreach.records.validation import validate
 from outreach.store.counts import Layout, count_query
 from outreach.sync.envelope import (
     EnvelopeError,
@@ -47,7 +45,6 @@ from outreach.sync.envelope import (
     PayloadTooLarge,
     envelope_hash,
     open_envelope,
-    read_header,
     verify_header,
 )
 from outreach.sync.protocol import (
@@ -76,7 +73,6 @@ __all__ = [
     "UnknownDevice",
 ]
 FUTURE_SKEW = dt.timedelta(days=1)  # device clocks run ahead; the domain rule allows minutes
-ALERT_EVERY = dt.timedelta(hours=1)  # the same alert for the same device, at most this often
 
 
 def _alert_detail(batch: CheckedBatch, exc: HubError) -> str:
@@ -91,8 +87,7 @@ class Hub:
         self.tls_fingerprint: str | None = None
         # SQLite has one writer: serialising ingest here avoids busy-retries under load.
         self._write_lock = WriteLock(engine.url.database) if db.is_sqlite(engine) else None
-        self._reference: Reference | None = None
-        self._vocab: Vocabulary | None = None
+        self.references = ReferenceWatch(engine)  # re-read when any process changes it
         self.sql = Sql(engine)
         self._writer = BatchWriter(engine, keys.sign)
         self._device_keys: dict[str, Ed25519PublicKey] = {}
@@ -116,33 +111,27 @@ class Hub:
                 )
 
     def reference(self) -> Reference:
-        if self._reference is None:
-            with self.engine.connect() as conn:
-                value = conn.execute(
-                    sa.select(db.hub_meta.c.value).where(db.hub_meta.c.key == "reference")
-                ).scalar_one_or_none()
-            if value is None:
-                raise HubError("the hub database is not initialised: run 'outreach-hub init'")
-            self._reference = msgspec.json.decode(value, type=Reference)
-        return self._reference
+        """The reference data as stored now (any process may have changed it)."""
+        return self.references.reference(fresh=True)
 
-    def set_reference(self, reference: Reference) -> None:
-        """Replace code list additions, products and retention (keeps the service key)."""
+    def set_reference(self, reference: Reference) -> Released:
+        """Replace code list additions, products and retention (keeps the service key); every
+        hub process sees it (`reference_watch`). Quarantined records are checked again with
+        the new lists and those that now pass are stored and counted (`quarantine`)."""
         if not reference.service_key:
             reference = msgspec.structs.replace(reference, service_key=self.reference().service_key)
-        with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(db.hub_meta)
-                .where(db.hub_meta.c.key == "reference")
-                .values(value=msgspec.json.encode(reference).decode())
-            )
-        self._reference, self._vocab = reference, None
+        self.references.write(reference)
+        return self.recheck_quarantine()
+
+    def recheck_quarantine(self) -> Released:
+        """Release the quarantined records today's reference data accepts (`quarantine`)."""
+        released = quarantine.recheck(self.engine, self.sql, self.vocabulary(), self._writing)
+        if released.released:
+            self._alert("quarantine_released", None, released.detail())
+        return released
 
     def vocabulary(self) -> Vocabulary:
-        if self._vocab is None:
-            ref = self.reference()
-            self._vocab = base_vocabulary().merged(ref.lists, ref.products)
-        return self._vocab
+        return self.references.vocabulary()
 
     # -- enrolment ---------------------------------------------------------------------------
 
@@ -231,7 +220,15 @@ class Hub:
         except (SeqReused, QuarantineFull) as exc:  # alert after the transaction rolled back
             self._alert(exc.alert, batch.header.device_id, _alert_detail(batch, exc))
             raise
+        self._recheck_if_changed(batch)
         return self._stored(batch, body)
+
+    def _recheck_if_changed(self, batch: CheckedBatch) -> None:
+        """A batch quarantined records checked with lists that changed before it was stored:
+        `outreach-hub reference` may have re-checked the quarantine before they were in it,
+        so check it again here (a primary-key read for a batch with invalid records)."""
+        if batch.bad and self.references.changed_since(batch.revision):
+            self.recheck_quarantine()
 
     async def store_async(self, batch: CheckedBatch) -> bytes:
         """`store` for the app on PostgreSQL: awaiting the server (`pg_async`) with no thread
@@ -248,6 +245,8 @@ class Hub:
             detail = _alert_detail(batch, exc)
             await anyio.to_thread.run_sync(self._alert, exc.alert, header.device_id, detail)
             raise
+        if batch.bad:
+            await anyio.to_thread.run_sync(self._recheck_if_changed, batch)
         if body is None:
             return await anyio.to_thread.run_sync(self._stored, batch, body)
         return self._stored(batch, body)
@@ -265,7 +264,7 @@ class Hub:
         key = self._device_keys.get(header.device_id)
         if key is None:
             key = await anyio.to_thread.run_sync(self._signing_key, header.device_id)
-        with self._refusing_bad_envelopes():
+        with checks.refusing_bad_envelopes():
             return verify_header(envelope, key)
 
     async def close_async(self) -> None:
@@ -274,26 +273,8 @@ class Hub:
             await self._async_pool.close()
 
     @staticmethod
-    @contextlib.contextmanager
-    def _refusing_bad_envelopes() -> Iterator[None]:
-        try:
-            yield
-        except EnvelopeError as exc:
-            log.warning("refused a batch: %s", exc)
-            raise BadEnvelope(str(exc)) from None
-
-    def header(self, envelope: bytes, *, unreadable: type[HubError] = BadEnvelope) -> Header:
-        """The batch's clear header, refused unless its seqs are 1 ≤ first ≤ last < 2^63 (the
-        databases' BIGINT; seqs start at 1, so a 0 or negative seq is no device's). A header
-        that cannot be read raises `unreadable` (an upload answers `bad_request` for it)."""
-        try:
-            header = read_header(envelope)
-        except EnvelopeError as exc:
-            log.warning("refused a batch: %s", exc)
-            raise unreadable(str(exc)) from None
-        if not 1 <= header.first_seq <= header.last_seq <= MAX_SEQ:
-            raise BadEnvelope(f"batch seqs must be from 1 to {MAX_SEQ}, first ≤ last")
-        return header
+    def header(envelope: bytes, *, unreadable: type[HubError] = BadEnvelope) -> Header:
+        return checks.checked_header(envelope, unreadable=unreadable)
 
     def _open_and_check(
         self, header: Header, envelope: bytes, via: str, max_plaintext: int
@@ -313,8 +294,9 @@ class Hub:
         for seq, body in opened.records:
             if len(body) > MAX_RECORD_BYTES:
                 raise BadEnvelope(f"record {seq} is larger than {MAX_RECORD_BYTES} bytes")
-        good, bad = self._check(opened.records)
-        return CheckedBatch(header, envelope, envelope_hash(envelope), via, good, bad)
+        good, bad, revision = self._check(opened.records)
+        digest = envelope_hash(envelope)
+        return CheckedBatch(header, envelope, digest, via, good, bad, revision)
 
     def _stored(self, batch: CheckedBatch, body: bytes | None) -> bytes:
         """The receipt to answer with: the new one, or on a replay (or a concurrent upload of
@@ -362,41 +344,23 @@ class Hub:
         return bytes(receipt)
 
     def _alert(self, kind: str, device_id: str | None, detail: str) -> None:
-        """Record an alert for the coordinator: one per device and kind an hour, so that a
-        device repeating a refused batch cannot fill the table."""
-        log.warning("hub alert %s: %s", kind, detail)
-        since = (dt.datetime.now(dt.UTC) - ALERT_EVERY).isoformat(timespec="seconds")
-        alerts = db.alerts.c
-        with self.engine.begin() as conn:
-            recent = conn.execute(
-                sa.select(alerts.alert)
-                .where(alerts.kind == kind, alerts.device_id == device_id, alerts.at >= since)
-                .limit(1)
-            ).first()
-            if recent is None:
-                conn.execute(
-                    sa.insert(db.alerts).values(
-                        at=_now(), kind=kind, device_id=device_id, detail=detail
-                    )
-                )
+        alerts.record(self.engine, kind, device_id, detail)
 
-    def _check(self, pairs: Sequence[tuple[int, bytes]]) -> tuple[list[Checked], list[Refused]]:
+    def _check(
+        self, pairs: Sequence[tuple[int, bytes]]
+    ) -> tuple[list[Checked], list[Refused], int]:
         """Validate every record and make its facts row; the invalid ones are quarantined,
-        never the whole batch."""
-        vocab = self.vocabulary()
+        never the whole batch. Returns the reference revision that checked them."""
         now = dt.datetime.now(dt.UTC) + FUTURE_SKEW
-        good: list[Checked] = []
-        bad: list[Refused] = []
-        for seq, body in pairs:
-            try:
-                record = decode_record(body)
-                validate(record, now=now, vocab=vocab)
-                good.append((seq, body, Projected(record, compact=self.sql.postgres)))
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                bad.append((seq, body, f"undecodable record: {exc}"))
-            except InvalidRecord as exc:
-                bad.append((seq, body, str(exc)))
-        return good, bad
+        lists = self.references.snapshot()
+        good, bad = quarantine.check_records(pairs, lists.vocabulary, now, self.sql.postgres)
+        if bad and self.references.changed_since(lists.revision):  # a code just added
+            lists = self.references.snapshot()
+            again, bad = quarantine.check_records(
+                [(seq, body) for seq, body, _ in bad], lists.vocabulary, now, self.sql.postgres
+            )
+            good = sorted([*good, *again], key=lambda item: item[0])
+        return good, bad, lists.revision
 
     def upgrade(self) -> list[str]:
         """Run the recorded migrations this hub has not run (none on a hub up to date); after

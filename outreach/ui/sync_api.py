@@ -78,6 +78,18 @@ def sync_now(store: Store, progress: Any, cancel: Any) -> tuple[Any, Changes]:
     return client.sync_now(store, progress=progress, cancel=cancel), SYNC_STATE
 
 
+def codes_to_unlink(store: Store) -> int:
+    """Records whose client codes (made with this laptop's own key) enrolling would unlink."""
+    enrolment = _module("enrolment")
+    return 0 if enrolment is None else int(enrolment.codes_to_unlink(store))
+
+
+def local_codes_through(store: Store) -> int:
+    """The last seq whose client code was made with this laptop's own key (History marks)."""
+    enrolment = _module("enrolment")
+    return 0 if enrolment is None else int(enrolment.local_codes_through(store))
+
+
 def enrol(store: Store, code: str) -> tuple[Any, Changes]:
     """The enrolment info, and `SYNC_STATE` for the views."""
     enrolment = _module("enrolment")

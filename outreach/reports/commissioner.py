@@ -18,6 +18,7 @@ from outreach.domain.roles import Action
 from outreach.domain.vocab import USE_REASONS
 from outreach.records.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
+from outreach.reports.overdoses import prevention_counts
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ HIGH_RISK = ("high", "very_high")
 KIT_FIELDS = ("site", "product", "recipient", "supply", "resupply_reason", "training")
 USE_FIELDS = ("site", "outcome", "administered_by", "ambulance_called")
 CONTACT_FIELDS = ("site", "setting", "interventions", "referrals")
-COUNTED_TYPES = ("contact", "kit_issue", "naloxone_use")  # what the count set reads
+# what the count set reads (the last two: outreach.reports.overdoses, issue 15)
+COUNTED_TYPES = ("contact", "kit_issue", "naloxone_use", "overdose_event", "referral_outcome")
 
 
 def commissioner_counts(
@@ -115,7 +117,8 @@ def commissioner_counts(
             sum(int(n) for _, n in at_risk),
         ),
     )
-    return CountSet(start, end, site, headlines, tables)
+    more_headlines, more_tables = prevention_counts(run_query, start, end, site, layout=layout)
+    return CountSet(start, end, site, (*headlines, *more_headlines), (*tables, *more_tables))
 
 
 Margins = dict[str, Counter[Cell]]

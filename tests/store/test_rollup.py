@@ -139,12 +139,29 @@ def test_rollup_agrees_with_the_fact_rows_after_any_history(
         assert_rollup_matches_facts(store)
 
 
+def _write_facts_as_of_migration_2(patch: pytest.MonkeyPatch) -> None:
+    """Fact rows as the code of that day wrote them: without the columns later migrations
+    added (migration 7's overdose columns), which a schema-2 table does not have."""
+    from outreach.records.columns import ADDED_FACT_COLUMNS
+    from outreach.store import fact_table
+
+    coded = tuple(c for c in fact_table.CODED_COLUMNS if c not in ADDED_FACT_COLUMNS)
+    names = ("seq", "active", "day", *coded, *fact_table.facts.NUMERIC_COLUMNS)
+    patch.setattr(fact_table, "CODED_COLUMNS", coded)
+    patch.setattr(
+        fact_table,
+        "_INSERT_FACT",
+        f"INSERT INTO fact_data ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+    )
+
+
 def test_migrating_an_older_store_fills_the_rollup_from_its_records(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as before_rollup:
         before_rollup.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
         before_rollup.setattr(migrations, "LATEST", 2)
+        _write_facts_as_of_migration_2(before_rollup)
         store, _ = create_store(data_dir, "alice", "worker", PASSPHRASE, kdf=FAST_KDF)
         with store:
             for day in DAYS:

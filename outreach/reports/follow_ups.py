@@ -251,9 +251,8 @@ def follow_up_counts(
             "follow_ups_in_window", "Follow-ups done within the window", counts["done_in_window"]
         ),
     )
-    rows = tuple(
-        ((code,), counts[code]) for code in ("due", "done_in_window", "done_late", "not_done")
-    )
+    statuses = ("due", "done_in_window", "done_late", "not_done") if counts["due"] else ()
+    rows = tuple(((code,), counts[code]) for code in statuses)
     title = (
         f"Follow-ups after non-fatal overdoses in the period "
         f"(window {rule.from_hours}-{rule.until_hours} h)"

@@ -233,7 +233,11 @@ class FollowUpsPage(QWidget):
         self.outcome.set_selected([])
         self.form_box.setEnabled(True)
         self.save_button.setEnabled(True)
-        self.outcome.first().setFocus()
+        self._focus_outcome()
+
+    def _focus_outcome(self) -> None:
+        chip = self.outcome.first()
+        (chip or self.outcome).setFocus()
 
     def _clear_form(self) -> None:
         self.chosen = None
@@ -264,7 +268,7 @@ class FollowUpsPage(QWidget):
             return None
         if not self.outcome.value():
             self.banner.error("Not saved: choose the outcome of the follow-up.")
-            self.outcome.first().setFocus()
+            self._focus_outcome()
             return None
         return {
             "type": "follow_up",

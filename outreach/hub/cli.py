@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import platformdirs
@@ -229,13 +230,8 @@ def cmd_counts(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="outreach-hub", description="Outreach reference hub")
-    parser.add_argument("--home", help=f"keys and default database (or ${HOME_ENV})")
-    parser.add_argument("--db", help=f"sqlite:///FILE or postgresql://user@host/db (or ${DB_ENV})")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("init", help="make hub keys and the database").set_defaults(func=cmd_init)
+def _add_serve(sub: Any) -> None:
+    """`serve` and its options (split from build_parser to keep it short)."""
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
@@ -255,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
     serve.set_defaults(func=cmd_serve)
+
+
+def _add_enrol(sub: Any) -> None:
+    """`enrol` and its options."""
     enrol = sub.add_parser("enrol", help="make a one-time enrolment code (text + QR PNG)")
     enrol.add_argument("--url", required=True, help="the hub URL devices will use")
     enrol.add_argument("--label", default="", help="a name for the device, e.g. 'van 2'")
@@ -268,6 +268,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="the device's hub role (coordinator: service-wide counts), signed into the code",
     )
     enrol.set_defaults(func=cmd_enrol)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="outreach-hub", description="Outreach reference hub")
+    parser.add_argument("--home", help=f"keys and default database (or ${HOME_ENV})")
+    parser.add_argument("--db", help=f"sqlite:///FILE or postgresql://user@host/db (or ${DB_ENV})")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("init", help="make hub keys and the database").set_defaults(func=cmd_init)
+    _add_serve(sub)
+    _add_enrol(sub)
     revoke = sub.add_parser("revoke", help="refuse a device; it wipes itself at next contact")
     revoke.add_argument("device")
     revoke.set_defaults(func=cmd_revoke)

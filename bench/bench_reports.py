@@ -64,7 +64,8 @@ def rows(count: int, seed: int = 7) -> Iterator[tuple[dict[str, Any], list[tuple
             items = [("interventions", rng.choice(INTERVENTIONS))]
             if rng.random() < 0.2:
                 items.append(("referrals", rng.choice(REFERRALS)))
-                row["referral_code"] = f"R-{index % 10_000:04d}-{index // 10_000:04d}"
+                row["made_code"] = f"R-{index % 10_000:04d}-{index // 10_000:04d}"
+                items.append(("referral_code", row["made_code"]))  # the contact's join item
         elif index % 20 != 1:
             supply = rng.choice(("first", "repeat"))
             row.update(
@@ -101,7 +102,7 @@ def with_outcomes(
     """Every other referral gets an outcome (the funnel reads both): 1M rows gain ~33,000."""
     for row, items in made:
         yield row, items
-        code = row.get("referral_code")
+        code = row.get("made_code")  # not a contact's facts column: only in its body
         if code is not None and int(code[2:6]) % 2 == 0:
             outcome = OUTCOMES[int(code[2:6]) // 2 % len(OUTCOMES)]
             day = row["day"] + dt.timedelta(days=7)
@@ -120,7 +121,7 @@ def with_outcomes(
 
 def body(row: dict[str, Any]) -> bytes:
     """The record body where a count reads it (the referral funnel), else empty as before."""
-    if row["type"] == "contact" and "referral_code" in row:
+    if row["type"] == "contact" and "made_code" in row:
         contact = Contact(
             id=ids.uuid7(),
             occurred_at=dt.datetime.combine(row["day"], WHEN.timetz()),
@@ -128,7 +129,7 @@ def body(row: dict[str, Any]) -> bytes:
             site=row["site"],
             area=row["area"],
             setting=row["setting"],
-            referrals=(Referral(to="drug_treatment", referral_code=row["referral_code"]),),
+            referrals=(Referral(to="drug_treatment", referral_code=row["made_code"]),),
         )
         return encode_record(contact)
     if row["type"] == "referral_outcome":

@@ -4,9 +4,14 @@ can count a field only once a column holds it (`registry.register` checks; docs/
 
 from __future__ import annotations
 
-# Added by later migrations (store m0007, hub h0007: overdose events, issue 15); ALTER TABLE puts
+# Added by later migrations (store m0006, hub h0007: overdose events, issue 15); ALTER TABLE puts
 # them after every earlier column, so the tables' column order lists them last.
-ADDED_FACT_COLUMNS: tuple[str, ...] = ("naloxone_given", "kit_owner", "taken_to_hospital")
+ADDED_FACT_COLUMNS: tuple[str, ...] = (
+    "naloxone_given",
+    "kit_owner",
+    "taken_to_hospital",
+    "referral_code",  # a referral outcome's code: the funnel joins on it without reading bodies
+)
 # Scalar fields that can be counted (the facts tables' columns, those of migration 1 in order).
 FACT_COLUMNS: tuple[str, ...] = (
     "site",

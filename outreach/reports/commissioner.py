@@ -23,6 +23,7 @@ from outreach.reports.countset import Cell, CountSet, Headline, Table
 from outreach.reports.follow_ups import DEFAULT_WINDOW, FollowUpWindow, follow_up_counts
 from outreach.reports.overdoses import prevention_counts
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
+from outreach.store.purge import PurgedSpan, purged_overlap
 
 if TYPE_CHECKING:
     from outreach.store.store import Store
@@ -393,5 +394,24 @@ def store_counts(store: Store, start: dt.date, end: dt.date, site: str | None = 
 
 
 def local_counts(conn: Any, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:
-    """The commissioner set from this laptop's store (its dictionary-coded tables)."""
-    return commissioner_counts(store_runner(conn), start, end, site, layout="rollup")
+    """The commissioner set from this laptop's store (its dictionary-coded tables). Counts of
+    people over a period that includes purged records are marked not exact, with a note."""
+    counts = commissioner_counts(store_runner(conn), start, end, site, layout="rollup")
+    span = purged_overlap(conn, start, end)
+    if span is None:
+        return counts
+    return dataclasses.replace(counts, not_exact=PER_PERSON, note=purged_note(span))
+
+
+# What needs each person's records, which a retention purge removes (everything else in the set
+# is the roll-up's, which the purge keeps).
+PER_PERSON = ("people_reached", "high_risk_without_kit", "high_risk_without_kit_by_area")
+
+
+def purged_note(span: PurgedSpan) -> str:
+    return (
+        f"Records from {span.first:%d %b %Y} to {span.last:%d %b %Y} have left this laptop "
+        "after the hub confirmed them (retention). People reached and high-risk people without "
+        "a kit are counted from the records still here (marked †); the hub's report has the "
+        "full figures. Every other count is unchanged."
+    )

@@ -47,6 +47,11 @@ class CountSet:
     published: bool = False
     area: str | None = None  # contacts of one area only (kits and uses carry no area)
     disclosure: str = ""  # the rule applied, when published
+    # Headlines and tables counted from the records still on this device, when a retention purge
+    # removed some of the period's records (`note` says which days); every other count comes from
+    # the roll-up the purge keeps (outreach.store.purge).
+    not_exact: tuple[str, ...] = ()
+    note: str = ""
 
     def headline(self, name: str) -> Published:
         for item in self.headlines:

@@ -6,10 +6,12 @@ attended, assessed or started treatment, on any day since) and as started treatm
 are `referral_outcome` records joined by referral code; a referral recorded without a code
 cannot be followed and counts as made only.
 
-The join needs the referral codes, which the counting tables do not hold (a contact's facts list
-its referral destinations), so the bodies of the contacts that made referrals in the period and
-of the outcome records are read, and only their codes decoded (area, day and outcome come from
-the counting tables). Through `run_query`, as the commissioner set, so the same code runs on
+The join needs the referral codes. An outcome's code is a facts column (`referral_code`); a
+contact's are item rows on the laptop (its type's `join_items`), so the laptop reads no record
+body. A hub keeps neither for contacts: there the bodies of the contacts that made referrals in
+the period are read and only their codes decoded (area and day come from its facts).
+
+Through `run_query`, as the commissioner set, so the same code runs on
 the laptop's store (layouts "rollup"/"coded") and a hub's facts ("json"/"arrays").
 """
 
@@ -68,10 +70,9 @@ class _Code(msgspec.Struct):
 
 
 class _Codes(msgspec.Struct):
-    """Only what the funnel needs of a stored contact or outcome: msgspec skips the rest."""
+    """Only what the funnel needs of a stored contact: msgspec skips the rest."""
 
     referrals: tuple[_Code, ...] = ()
-    referral_code: str | None = None
 
 
 _codes = msgspec.msgpack.Decoder(_Codes).decode
@@ -104,6 +105,61 @@ def _rows_sql(layout: str, kind_param: str, column: str, with_referrals: bool, s
     return sql + (" AND f.site = (SELECT id FROM codes WHERE value = :site)" if site else "")
 
 
+_HUB_OUTCOMES_SQL = (
+    "SELECT f.referral_code, f.outcome FROM facts f WHERE f.type = :outcome "
+    "AND f.active = 1 AND f.day BETWEEN :start AND :end"
+)
+
+
+_STAGES_SQL = (
+    "SELECT f.referral_code AS code, "
+    "max(CASE WHEN f.outcome IN (SELECT id FROM codes WHERE value IN "
+    "('attended', 'assessed', 'started_treatment')) THEN 1 ELSE 0 END) AS attended, "
+    "max(CASE WHEN f.outcome = (SELECT id FROM codes WHERE value = 'started_treatment') "
+    "THEN 1 ELSE 0 END) AS started FROM fact_data f "
+    "WHERE f.type = (SELECT id FROM codes WHERE value = :outcome) AND f.active = 1 "
+    "AND f.day >= :start GROUP BY f.referral_code"
+)
+
+
+def _laptop_funnel(
+    run_query: RunQuery, params: dict[str, Any], period: str
+) -> Counter[tuple[str, str, str]]:
+    """The funnel from the laptop's counting tables, grouped in SQL, no body read: referrals
+    made from the `referrals` item rows (one per destination), attended and started from the
+    contacts' `referral_code` item rows (join items) joined to the outcomes' codes (both code
+    ids of the one `codes` table). Same rules as `funnel`."""
+    site = " AND f.site = (SELECT id FROM codes WHERE value = :site)" if "site" in params else ""
+    contacts = (
+        "JOIN fact_data f ON f.seq = i.seq LEFT JOIN codes a ON a.id = f.area "
+        "WHERE i.field = (SELECT id FROM codes WHERE value = '{field}') "
+        "AND f.type = (SELECT id FROM codes WHERE value = :contact) AND f.active = 1 "
+        f"AND f.day BETWEEN :start AND :end{site} GROUP BY f.area, f.day"
+    )
+    made = run_query(
+        "SELECT a.value, f.day, count(*), 0 FROM fact_item_data i "
+        + contacts.format(field="referrals"),
+        params,
+    )
+    reached = run_query(
+        "SELECT a.value, f.day, sum(o.attended), sum(o.started) FROM fact_item_data i "
+        f"JOIN ({_STAGES_SQL}) o ON o.code = i.value " + contacts.format(field="referral_code"),
+        params,
+    )
+    counts: Counter[tuple[str, str, str]] = Counter()
+
+    def add(area: str, day: int, stage: str, n: int | None) -> None:
+        if n:  # a stage no referral reached has no key, as in `funnel`
+            counts[(area, facts.period_keys(dt.date.fromordinal(day))[period], stage)] += int(n)
+
+    for area, day, n, _ in made:
+        add(area, day, "made", n)
+    for area, day, attended, started in reached:
+        add(area, day, "attended", attended)
+        add(area, day, "started_treatment", started)
+    return counts
+
+
 def _day(layout: str, day: dt.date) -> int | str:
     return day.isoformat() if layout in _PLAIN else day.toordinal()
 
@@ -132,6 +188,8 @@ def read_funnel(
     }
     if site is not None:
         params["site"] = site
+    if layout not in _PLAIN:
+        return _laptop_funnel(run_query, params, period)
     contacts = run_query(_rows_sql(layout, "contact", "area", True, site is not None), params)
     referrals = [
         Referral(referral.referral_code, area, _as_date(layout, day))
@@ -139,12 +197,7 @@ def read_funnel(
         for referral in _codes(bytes(body)).referrals
     ]
     later = dict(params, end=_day(layout, dt.date.max))
-    found = run_query(_rows_sql(layout, "outcome", "outcome", False, False), later)
-    outcomes = [
-        (code, outcome)
-        for outcome, _, body in found
-        if (code := _codes(bytes(body)).referral_code) is not None
-    ]
+    outcomes = [(code, outcome) for code, outcome in run_query(_HUB_OUTCOMES_SQL, later)]
     return funnel(referrals, outcomes, period)
 
 

@@ -15,6 +15,7 @@ from outreach.errors import InvalidRecord, NotPermitted, RepeatSerial
 from outreach.records import registry
 from outreach.records.record_lines import parse_lines
 from outreach.store.kit_issue import refuse_repeat_serials
+from outreach.store.purge import purged_status
 from outreach.store.session import create_store, load_vault, store_exists
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 device_id=store.device_id,
                 records=store.record_count(),
                 last_seq=store.last_seq(),
+                purged=purged_status(store.conn),
             )
             for section in getattr(args, "status_sections", ()):
                 status.update(section(store))

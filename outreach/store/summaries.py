@@ -22,6 +22,7 @@ from outreach.errors import NotPermitted, SyncError, SyncErrorKind
 from outreach.records import permissions
 from outreach.records.client_summary import ClientSummary
 from outreach.records.summarise import last_active, visible_to
+from outreach.store.connection import Connection
 from outreach.store.store import Store, _corruption_is_an_error
 
 __all__ = [
@@ -50,6 +51,8 @@ class SummaryChange:
     client_code: str
     change_seq: int
     summary: ClientSummary | None
+    body: bytes | None = None
+    """The summary's msgpack as received, stored as is (else `summary` is encoded)."""
 
 
 def _refused(message: str) -> SyncError:
@@ -116,7 +119,12 @@ def _apply(store: Store, changes: Sequence[SummaryChange]) -> int:
             raise _refused(f"the change for {change.client_code} holds another code's summary")
     dropped = [(c.client_code, c.change_seq) for c in ordered if c.summary is None]
     kept = [
-        (c.client_code, c.change_seq, last_active(c.summary).isoformat(), _encode(c.summary))
+        (
+            c.client_code,
+            c.change_seq,
+            last_active(c.summary).isoformat(),
+            c.body if c.body is not None else _encode(c.summary),
+        )
         for c in ordered
         if c.summary is not None
     ]
@@ -142,28 +150,39 @@ def _require_reader(store: Store) -> None:
     store.require(Action.READ, "kit_issue")
 
 
+def _reader(store: Store | Connection) -> tuple[Connection, str | None]:
+    """The connection and the role to filter by: a `Store` applies its role (NotPermitted
+    without a kit issue grant); a bare connection is below the role line (docs/security.md),
+    as sync's and the ledger's are, and sees every field."""
+    if isinstance(store, Store):
+        _require_reader(store)
+        return store.conn, store.role
+    return store, None
+
+
 @_corruption_is_an_error
-def service_summary(store: Store, client_code: str) -> ClientSummary | None:
+def service_summary(store: Store | Connection, client_code: str) -> ClientSummary | None:
     """The service's summary of `client_code` as this role may see it; None if the hub sent
     none (a code new to the service, or not active in the pull's scope). One primary-key
     look-up."""
-    _require_reader(store)
-    row = store.conn.execute(
+    conn, role = _reader(store)
+    row = conn.execute(
         "SELECT body FROM summaries WHERE client_code = ?", (client_code,)
     ).fetchone()
     if row is None:
         return None
-    return visible_to(_decode(row[0]), store.role)
+    summary = _decode(row[0])
+    return summary if role is None else visible_to(summary, role)
 
 
 @_corruption_is_an_error
-def summary_codes_matching(store: Store, prefix: str, limit: int = 50) -> list[str]:
+def summary_codes_matching(store: Store | Connection, prefix: str, limit: int = 50) -> list[str]:
     """Client codes the service knows that start with `prefix` (as typed; codes are compared
     exactly), in code order, at most `limit`: a range read on the primary key."""
-    _require_reader(store)
+    conn, _ = _reader(store)
     if limit <= 0:
         return []
-    rows = store.conn.execute(
+    rows = conn.execute(
         "SELECT client_code FROM summaries WHERE client_code >= ? AND client_code < ? "
         "ORDER BY client_code LIMIT ?",
         (prefix, prefix + "\U0010ffff", limit),

@@ -68,6 +68,7 @@ def apply_page(
                 entry.client_code,
                 entry.change_seq,
                 None if entry.summary is None else _decode(entry.summary),
+                entry.summary,  # stored as received: it decoded as a ClientSummary
             )
             for entry in page.entries
         ]

@@ -85,7 +85,12 @@ def capture(out: Path, suffix: str) -> None:
         assert workspace is not None
         _record_contact(window, workspace, out, suffix)
         _issue_kit(window, workspace, out, suffix)
-        workspace.show_page("HistoryPage")
+        from outreach.ui.pages.history import HistoryPage
+
+        history = workspace.show_page("HistoryPage")
+        assert isinstance(history, HistoryPage)
+        history.search.setText(_SHOWN_CODE[0][:8])  # a part of the code: found service-wide
+        history.refresh()
         settle(300)
         shot(window, out, "history", suffix)
         workspace.show_page("SyncPage")
@@ -126,6 +131,42 @@ def _unlock(window: MainWindow, out: Path, suffix: str) -> None:
     wait_for(lambda: window.workspace is not None)
 
 
+_SHOWN_CODE: list[str] = []
+
+
+def _service_knows(window: MainWindow, code: str) -> None:
+    """The summary a sync would have pulled for the shown client (seen 4 times, a kit, a
+    previous overdose): the panel then shows the service's history and carries the factor."""
+    import datetime as dt
+
+    from outreach.records.client_summary import ClientSummary, StickyFactor
+    from outreach.store.summaries import SummaryChange, put_summaries
+
+    today = dt.date.today()
+    summary = ClientSummary(
+        client_code=code,
+        first_seen=today - dt.timedelta(days=200),
+        contacts_total=4,
+        contacts_12m=4,
+        last_contact=today - dt.timedelta(days=20),
+        last_contact_area="LS6",
+        kits_total=1,
+        last_kit=today - dt.timedelta(days=60),
+        last_kit_product="nyxoid_1_8mg_nasal",
+        last_kit_expiry=dt.date(today.year + 2, 3, 31),
+        held_kit_expiries=(dt.date(today.year + 2, 3, 31),),
+        risk_level="high",
+        risk_reasons=("previous_overdose",),
+        sticky=(StickyFactor("previous_overdose", today - dt.timedelta(days=73)),),
+    )
+    pulled = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    change = [SummaryChange(code, 1, summary)]
+    window.ops.store(
+        lambda store: put_summaries(store, change, hub="0" * 64, after=0, through=1, as_of=pulled)
+    ).run().result(10)
+    _SHOWN_CODE.append(code)
+
+
 def _record_contact(window: MainWindow, workspace: Workspace, out: Path, suffix: str) -> None:
     from outreach.ui.pages.issue_kit import IssueKitPage
     from outreach.ui.pages.record_contact import RecordContactPage
@@ -137,11 +178,17 @@ def _record_contact(window: MainWindow, workspace: Workspace, out: Path, suffix:
     page.client.dob.setText("17/02/1990")
     page.client.sex.setText("F")
     page.client._maybe_make()
+    code = page.client.value()
+    assert code is not None
+    _service_knows(window, code)
+    page.client.set_code(None)
+    page.client.set_code(code)  # looked up again, now with the service's summary
+    wait_for(lambda: "by the service" in page.client_history.plain_text())
     for group, codes in (
         (page.age_band, ["35_44"]),
         (page.gender, ["female"]),
         (page.substances, ["heroin", "benzodiazepines"]),
-        (page.risk_factors, ["prison_release_2w", "using_alone"]),
+        (page.risk_factors, ["previous_overdose", "using_alone"]),
         (page.interventions, ["harm_reduction_advice", "naloxone_supplied"]),
         (page.referrals, ["drug_treatment"]),
     ):
@@ -160,7 +207,9 @@ def _issue_kit(window: MainWindow, workspace: Workspace, out: Path, suffix: str)
     assert isinstance(kit, IssueKitPage)
     kit.scan.setText(SCAN.replace(GS, GS_SHOWN))
     kit.read_scan()
+    wait_for(lambda: kit.supply.value() == "repeat")
     shot(window, out, "issue-naloxone", suffix)
+    kit.reason.set_selected(["lost"])
     kit.save()
     wait_for(lambda: "Saved" in kit.banner.label.text())
 

@@ -303,3 +303,16 @@ def test_synced_and_counted_by_the_hub(enrolled: Store, hub: Hub) -> None:
         ("LS6", "2026-11"): 3,
         ("NFA", "2026-11"): 1,
     }
+
+
+def test_a_survivors_code_syncs_beside_client_summaries(enrolled: Store, hub: Hub) -> None:
+    """An event with a client code is accepted by a hub that keeps client summaries."""
+    from outreach.domain.client_code import make_client_code
+
+    code = make_client_code(b"k" * 32, "JS", dt.date(1990, 1, 1), "m")
+    enrolled.add_new(event(client_code=code))
+    result = sync_now(enrolled)
+    assert (result.accepted, result.quarantined) == (1, 0)
+    assert hub.counts(["outcome"], *NOVEMBER, kind="overdose_event") == [
+        {"outcome": "survived", "count": 1}
+    ]

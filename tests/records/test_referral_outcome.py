@@ -76,6 +76,7 @@ def test_projection_roles_and_history(tmp_path: Path) -> None:
     assert isinstance(record, ReferralOutcome)
     fact = facts.project(record)
     assert fact is not None and fact.row["day"] == "2026-11-03"
+    assert fact.row["referral_code"] == CODES[0]  # the funnel joins on it without the body
     assert (fact.row["outcome"], fact.row["site"], fact.row["client_code"]) == (
         "attended",
         "service_hub",
@@ -324,3 +325,30 @@ def test_codes_as_people_write_them(typed: str, stored: str) -> None:
     from outreach.records.referral_csv import referral_code
 
     assert referral_code(typed) == stored
+
+
+def test_an_upgraded_store_joins_its_older_contacts_referral_codes(tmp_path: Path) -> None:
+    """Migration 7 writes the referral-code item rows of contacts stored before it: a store
+    made by older code (schema 3) gives the same funnel as a fresh one with the same records."""
+    import json
+    import shutil
+
+    from outreach.store.session import unlock_store
+
+    fixtures = Path(__file__).parents[1] / "store" / "fixtures"
+    sample = Path(__file__).parents[2] / "examples" / "sample.jsonl"
+    shutil.copytree(fixtures / "store_v3", tmp_path / "old")
+    fresh, _ = create_store(tmp_path / "fresh", "alice", "coordinator", PASSPHRASE, kdf=FAST_KDF)
+    old = unlock_store(tmp_path / "old", "alice", "fixture passphrase 4 old stores")
+    every = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+    found = []
+    with fresh, old:
+        for line in sample.read_text().splitlines():
+            if line.strip():
+                fresh.add_new(json.loads(line))
+        for store in (fresh, old):
+            store.add_new(outcome(referral_code="R-7K2M-Q9XD", outcome_on="2026-01-20"))
+            run = lambda sql, params, s=store: s.conn.execute(sql, params).fetchall()  # noqa: E731
+            found.append(read_funnel(run, *every))
+    assert found[0] == found[1]
+    assert sum(n for (_, _, stage), n in found[0].items() if stage == "attended") == 1

@@ -171,3 +171,16 @@ def test_revocation_wipe_destroys_the_summaries(store: Store) -> None:
     assert not [f for f in store_files(data_dir) if f.exists()]
     leftover = b"".join(f.read_bytes() for f in data_dir.rglob("*") if f.is_file())
     assert b"KX7F2" not in leftover
+
+
+def test_a_bare_connection_reads_below_the_role_line(tmp_path: Path) -> None:
+    """The panel's worker thread may hold only the connection: it reads every field."""
+    device = make_device(tmp_path / "device")
+    with unlock_store(device, USERS["pharmacy"], PASSPHRASE) as store:
+        put_summaries(
+            store, [SummaryChange("KX7F2", 1, _summary("KX7F2"))], hub=HUB, after=0, through=1
+        )
+        assert service_summary(store.conn, "KX7F2") == _summary("KX7F2")
+        assert summary_codes_matching(store.conn, "KX") == ["KX7F2"]
+        seen = service_summary(store, "KX7F2")
+        assert seen is not None and seen.risk_level is None

@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from outreach.domain.ids import is_referral_code
 from outreach.ui.pages.issue_kit import IssueKitPage
 from outreach.ui.pages.record_contact import RecordContactPage
+from outreach.ui.widgets.client_panel import is_marked
 from outreach.ui.widgets.message_bar import Kind
 from tests.ui.test_flow import GS, SCAN, type_scan
 
@@ -127,8 +128,13 @@ def test_client_code_history_and_undo(unlocked, qtbot: QtBot) -> None:
         qtbot.mouseClick(page.save_button, LEFT)
     assert page.client.value() is None and page.area.text() == "LS6"
     assert enter_code() == code
-    qtbot.waitUntil(lambda: "1 earlier contact" in page.client_history.text())
+    qtbot.waitUntil(lambda: "Seen once on this device" in page.client_history.text())
     assert "last risk high" in page.client_history.text()
+    assert "comes with the first sync" in page.client_history.plain_text()
+    # The previous overdose is carried into the new contact: ticked, marked, and in the risk.
+    assert page.risk_factors.selected() == ["previous_overdose"]
+    assert is_marked(page.risk_factors.chip("previous_overdose"))
+    assert "from earlier contact" in page.risk.text() and "HIGH" in page.risk.text()
     with qtbot.waitSignal(window.ops.changes, timeout=10_000) as undone:
         qtbot.mouseClick(page.banner.action, LEFT)
     assert undone.args[0].retired

@@ -8,10 +8,10 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from outreach.domain.risk import RiskLevel
+from outreach.records.client_summary import ClientSummary, StickyFactor
+from outreach.records.service_history import merge_history
 from outreach.ui.pages.issue_kit import IssueKitPage
 from outreach.ui.pages.record_contact import RecordContactPage
-from outreach.ui.queries import ClientSummary
 from outreach.ui.widgets.chips import ChipGroup
 from tests.ui.test_flow import SCAN, type_scan
 from tests.ui.test_forms import EXPIRED
@@ -78,11 +78,31 @@ def test_record_contact_chips_stay_put(unlocked, qtbot: QtBot) -> None:
     assert code is not None
     qtbot.waitUntil(lambda: "New client code" in page.client_history.text())
     assert not moved(before, page)
-    when = dt.datetime(2026, 11, 12, 10, tzinfo=dt.UTC)
-    page._show_history(
-        ClientSummary(code, 123, when, (when, "prenoxad_2mg_syringe"), RiskLevel.VERY_HIGH)
+    today = dt.date(2026, 12, 2)
+    summary = ClientSummary(
+        client_code=code,
+        first_seen=dt.date(2024, 1, 5),
+        contacts_total=123,
+        contacts_12m=40,
+        last_contact=dt.date(2026, 11, 12),
+        last_contact_area="LS6",
+        kits_total=9,
+        last_kit=dt.date(2026, 10, 3),
+        last_kit_product="prenoxad_2mg_syringe",
+        last_kit_expiry=dt.date(2028, 3, 31),
+        held_kit_expiries=(dt.date(2028, 3, 31),),
+        risk_level="very_high",
+        sticky=tuple(
+            StickyFactor(c, dt.date(2026, 11, 30))
+            for c in ("previous_overdose", "prison_release_2w", "hospital_discharge_4w")
+        ),
+        last_naloxone_use=dt.date(2026, 9, 1),
+        open_referrals=("R-AAAA-BBBB", "R-CCCC-DDDD"),
     )
-    assert "123 earlier contact(s)" in page.client_history.text()
+    as_of = dt.datetime(2026, 12, 1, 14, 2, tzinfo=dt.UTC)
+    page.show_history(merge_history(code, summary, [], today, as_of=as_of), today)
+    assert "Seen 123 times by the service" in page.client_history.text()
+    assert len(page.risk_factors.selected()) == 3  # carried, marked: no chip moved
     assert not moved(before, page)
     page.client.reset()
     qtbot.keyClicks(page.client.code, "not a code")

@@ -21,8 +21,9 @@ from outreach.store.migrations import (
     m0002_outbox,
     m0003_rollup,
     m0004_summaries,
-    m0007_overdose,
-    m0008_follow_ups,
+    m0005_purge,
+    m0006_overdose,
+    m0007_follow_ups,
 )
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,14 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0002_outbox.upgrade,
     m0003_rollup.upgrade,
     m0004_summaries.upgrade,
-    m0007_overdose.upgrade,  # numbered 7 by the plan for issue 15; the lead renumbers
-    m0008_follow_ups.upgrade,  # issue 15 item 2 (branch followups); the lead renumbers
+    m0005_purge.upgrade,
+    m0006_overdose.upgrade,
+    m0007_follow_ups.upgrade,  # issue 15 item 2 (branch followups)
 ]
 LATEST = len(MIGRATIONS)
 # What the roll-up of the latest step that installs one counts: a type or field outside it is
 # counted from the fact rows (exact, slower) until a migration rolls it up too.
-ROLLUP = m0008_follow_ups.FIELDS
+ROLLUP = m0007_follow_ups.FIELDS
 
 
 def schema_version(conn: Connection) -> int:

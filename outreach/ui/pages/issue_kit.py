@@ -15,20 +15,28 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
 )
 
-from outreach.domain.client_code import format_client_code
 from outreach.domain.vocab import USE_REASONS
 from outreach.errors import InvalidRecord, RepeatSerial
 from outreach.records import Record
-from outreach.store.kit_issue import save_kit
-from outreach.store.store import Changes, StoredRecord
+from outreach.records.service_history import ServiceHistory, supply_suggestion
+from outreach.store.kit_issue import save_kit, serial_issued_on
+from outreach.store.store import Changes
+from outreach.ui import sync_api
 from outreach.ui.context import AppContext
 from outreach.ui.widgets.chips import ChipGroup
+from outreach.ui.widgets.client_code import ClientCodeBox
+from outreach.ui.widgets.client_panel import (
+    ClientPanel,
+    kit_lines,
+    kits_only_for,
+    look_up,
+    tab_past_when_known,
+)
 from outreach.ui.widgets.date_field import DateField, show_date
 from outreach.ui.widgets.form_page import lay_out_form_page
 from outreach.ui.widgets.keys import enter_advances
@@ -49,8 +57,8 @@ class IssueKitPage(QWidget):
         self.ctx = ctx
         vocab = ctx.vocab
         self.contact_id: str | None = None
-        self.client_code: str | None = None
         self.repeat_serial_ok = False
+        self._suggesting = False
         self.site = SiteBox(vocab)
         self.scan = ScanField()
         self.scan_message = MessageBar("Scan result")
@@ -65,8 +73,11 @@ class IssueKitPage(QWidget):
         self.expiry = DateField("Expiry date")
         self.serial = QLineEdit()
         self.serial.setAccessibleName("Serial")
-        self.client = QLabel("No client code")
-        self.client.setAccessibleName("Client code for this kit")
+        self.client = ClientCodeBox()  # prefilled from the contact, or made/typed here
+        self.client.code.setAccessibleName("Client code for this kit")
+        self.client_history = ClientPanel()
+        self.history: ServiceHistory | None = None
+        self._supply_chosen = False  # the person chose first/repeat: no suggestion overrides it
         self.recipient = ChipGroup(vocab, "recipient", name="Recipient", exclusive=True, columns=3)
         self.in_treatment = ChipGroup(vocab, "in_treatment", name="In treatment", exclusive=True)
         self.supply = ChipGroup(vocab, "supply", name="Supply", exclusive=True)
@@ -81,12 +92,17 @@ class IssueKitPage(QWidget):
         self.scan.returnPressed.connect(self.read_scan)
         self.scan.textEdited.connect(self._scan_edited)
         self.supply.changed.connect(self._supply_changed)
+        self.supply.changed.connect(self._supply_chosen_by_hand)
+        self.client.code_changed.connect(self._code_changed)
+        self.client.completed.connect(self._to_recipient)
+        tab_past_when_known(self.client)
         self.reason.changed.connect(self._supply_changed)
         self.save_button.clicked.connect(self.save)
         self.serial.textEdited.connect(lambda _: setattr(self, "repeat_serial_ok", False))
         enter_advances(self.gtin, self.batch, self.expiry, self.serial)
         # Ctrl+S / Ctrl+Return: the workspace's shortcuts call `save` from anywhere on the page.
         self.reset()
+        self.ctx.ops.store(sync_api.service_key).success(self._got_key).run()
 
     def _build_layout(self) -> None:
         form = QFormLayout()
@@ -98,7 +114,8 @@ class IssueKitPage(QWidget):
         form.addRow("&Batch", self.batch)
         form.addRow("&Expiry", self.expiry)
         form.addRow("Se&rial", self.serial)
-        form.addRow("Client", self.client)
+        form.addRow("&Client", self.client)
+        form.addRow("", self.client_history)
         form.addRow("Recipient", self.recipient)
         form.addRow("In treatment", self.in_treatment)
         form.addRow("Supply", self.supply)
@@ -113,10 +130,42 @@ class IssueKitPage(QWidget):
     def prefill(self, contact_id: str | None, client_code: str | None) -> None:
         """Carry over the contact just saved (its id and client code)."""
         self.contact_id = contact_id
-        self.client_code = client_code
-        self.client.setText(format_client_code(client_code) if client_code else "No client code")
+        self.client.set_code(client_code)
         self.recipient.set_selected(["person_at_risk"])
         self.scan.setFocus()
+
+    # -- the client's service-wide history -----------------------------------------------------
+
+    @property
+    def client_code(self) -> str | None:
+        return self.client.value()
+
+    def _got_key(self, key: bytes) -> None:
+        self.client.service_key = key
+
+    def _supply_chosen_by_hand(self) -> None:
+        if not self._suggesting:
+            self._supply_chosen = True
+
+    def _code_changed(self, code: str | None) -> None:
+        self.client_history.clear()
+        self.history = None
+        look_up(self.ctx.ops, self, self.client, self.show_history)
+
+    def show_history(self, history: ServiceHistory | None, today: dt.date) -> None:
+        """Show what the service knows and suggest first or repeat supply from it (unless the
+        person already chose)."""
+        self.history = history
+        suggested = supply_suggestion(history)
+        kits_only = kits_only_for(self.ctx.role)
+        lines = kit_lines(history, self.ctx.vocab, today, suggested, kits_only=kits_only)
+        self.client_history.show_lines(lines)
+        if history is not None and not self._supply_chosen:
+            self._suggesting = True
+            try:
+                self.supply.set_selected([suggested])
+            finally:
+                self._suggesting = False
 
     # -- scanning ------------------------------------------------------------------------------
 
@@ -145,11 +194,17 @@ class IssueKitPage(QWidget):
             return
         if self.fill_from(pack):
             self.scan.clear()
-            entry = self.recipient.entry()  # on to the recipient
-            if entry is not None:
-                entry.setFocus(Qt.FocusReason.OtherFocusReason)
+            if self.client.value() is None and self.contact_id is None:
+                self.client.initials.setFocus()  # a kit on its own (a pharmacy's): the code first
+            else:
+                self._to_recipient()
         else:
             self.scan.selectAll()
+
+    def _to_recipient(self) -> None:
+        entry = self.recipient.entry()
+        if entry is not None:
+            entry.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def fill_from(self, pack: PackScan) -> bool:
         """Fill the form from a pack; False (and nothing filled) when it must not be handed out."""
@@ -175,17 +230,16 @@ class IssueKitPage(QWidget):
             self.scan_message.warning(read + " Unknown product code: choose the product.")
         if pack.serial:
             serial = pack.serial
-            self.ctx.ops.store(lambda store: store.serial_issued(serial)).success(
+            self.ctx.ops.store(lambda store: serial_issued_on(store, serial)).success(
                 self._serial_checked
             ).owner(self).run()
         return True
 
-    def _serial_checked(self, found: StoredRecord | None) -> None:
-        if found is not None:
-            when = found.record.occurred_at
+    def _serial_checked(self, issued_on: dt.date | None) -> None:
+        if issued_on is not None:
             self.scan_message.warning(
                 f"This pack (batch {self.batch.text()}) was already issued on "
-                f"{show_date(when.date())}. Check it before handing it out."
+                f"{show_date(issued_on)}. Check it before handing it out."
             )
 
     def _supply_changed(self) -> None:
@@ -317,9 +371,8 @@ class IssueKitPage(QWidget):
         kind, text = state["scan_message"]
         self.scan_message.show_message(kind, text)
         self.contact_id = state["contact_id"]
-        self.client_code = state["client_code"]
-        code = self.client_code
-        self.client.setText(format_client_code(code) if code else "No client code")
+        self.client.set_code(state["client_code"])
+        self._supply_chosen = True  # the supply restored stays as it was
         self.use.occurred_on.setText(state["use_date"])
         self.use.doses.setValue(state["use_doses"])
         for name, group in self._groups().items():
@@ -336,7 +389,8 @@ class IssueKitPage(QWidget):
         self.reason.set_selected([])
         self.training.set_selected(["full"])
         self.use.reset()
-        self.contact_id = self.client_code = None
-        self.client.setText("No client code")
+        self.contact_id = None
+        self.client.reset()
         self._supply_changed()
+        self._supply_chosen = False
         self._clean = self._state()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QWidget,
 )
 
@@ -23,21 +23,20 @@ from outreach.domain.ids import new_referral_code
 from outreach.domain.risk import assess_risk
 from outreach.errors import InvalidRecord
 from outreach.records import Record
+from outreach.records.service_history import ServiceHistory, carried_factors
 from outreach.records.validation import build_entered, normalise_area
 from outreach.store.store import Changes, Store
 from outreach.ui import sync_api
 from outreach.ui.context import AppContext
-from outreach.ui.queries import ClientSummary, client_summary
 from outreach.ui.widgets.chips import ChipGroup
 from outreach.ui.widgets.client_code import ClientCodeBox
-from outreach.ui.widgets.date_field import show_date
+from outreach.ui.widgets.client_panel import CarriedFactors, ClientPanel, kits_only_for, look_up
 from outreach.ui.widgets.form_page import lay_out_form_page
 from outreach.ui.widgets.keys import enter_advances
 from outreach.ui.widgets.message_bar import MessageBar, refusal
 from outreach.ui.widgets.risk_panel import RiskPanel
 
 log = logging.getLogger(__name__)
-HISTORY_LINES = 2
 
 
 def save_contact(store: Store, data: dict[str, Any]) -> tuple[Record, Changes]:
@@ -54,12 +53,8 @@ class RecordContactPage(QWidget):
         self.ctx = ctx
         vocab = ctx.vocab
         self.client = ClientCodeBox()
-        self.client_history = QLabel()
-        self.client_history.setAccessibleName("Client history")
-        self.client_history.setWordWrap(True)
-        # Two lines reserved: the summary arriving (or going) moves nothing below it.
-        self.client_history.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.client_history.setFixedHeight(self.fontMetrics().lineSpacing() * HISTORY_LINES + 4)
+        self.client_history = ClientPanel()  # fixed height: the summary arriving moves nothing
+        self.history: ServiceHistory | None = None
         self.site = QComboBox()
         self.site.setAccessibleName("Site")
         for code in vocab.codes("site"):
@@ -74,6 +69,7 @@ class RecordContactPage(QWidget):
         self.injecting = ChipGroup(vocab, "injecting", name="Injecting", exclusive=True)
         self.substances = ChipGroup(vocab, "substance", name="Substances", columns=3)
         self.risk_factors = ChipGroup(vocab, "risk_factor", name="Risk factors", columns=3)
+        self.carried = CarriedFactors(self.risk_factors)  # sticky factors from earlier contact
         self.interventions = ChipGroup(vocab, "intervention", name="Interventions", columns=3)
         self.referrals = ChipGroup(vocab, "referral_to", name="Referrals", columns=3)
         self.referral_codes: dict[str, str] = {}
@@ -117,6 +113,7 @@ class RecordContactPage(QWidget):
 
     def _connect(self) -> None:
         self.client.code_changed.connect(self._code_changed)
+        self.risk_factors.changed.connect(self.carried.check)  # before the risk is worked out
         for group in (self.substances, self.risk_factors, self.injecting, self.age_band):
             group.changed.connect(self._update_risk)
         self.referrals.changed.connect(self._update_referrals)
@@ -150,29 +147,23 @@ class RecordContactPage(QWidget):
     # -- live feedback -------------------------------------------------------------------------
 
     def _code_changed(self, code: str | None) -> None:
+        """A new code: the last one's history and carried factors go; this one's are looked up
+        (service-wide summary merged with this device's newer records, on the store thread)."""
         self.client_history.clear()
-        if code:
-            self.ctx.ops.store(lambda store: client_summary(store, code)).success(
-                self._show_history
-            ).run()
+        self.history = None
+        self.carried.drop()
+        look_up(self.ctx.ops, self, self.client, self.show_history)
 
-    def _show_history(self, summary: ClientSummary) -> None:
-        if summary.code != self.client.value():
-            return
-        if not summary.contacts and summary.last_kit is None:
-            self.client_history.setText("New client code: no earlier records on this device.")
-            return
-        parts = [f"{summary.contacts} earlier contact(s)"]
-        if summary.last_contact:
-            parts.append(f"last {show_date(summary.last_contact)}")
-        if summary.last_kit:
-            when, product = summary.last_kit
-            parts.append(f"last kit {show_date(when)} ({self.ctx.vocab.label('product', product)})")
-        else:
-            parts.append("no kit yet")
-        if summary.last_risk:
-            parts.append(f"last risk {summary.last_risk.value.replace('_', ' ')}")
-        self.client_history.setText(" · ".join(parts))
+    def show_history(self, history: ServiceHistory | None, today: dt.date) -> None:
+        """Show the history and pre-tick (marked) the sticky factors still in their window."""
+        self.history = history
+        kits_only = kits_only_for(self.ctx.role)
+        carried = carried_factors(history, today, self.risk_factors.buttons)
+        self.carried.carry(carried)
+        codes = [f.code for f in carried if f.code in self.carried.carried]
+        self.client_history.show_history(
+            history, self.ctx.vocab, today, kits_only=kits_only, carried=codes
+        )
 
     def _update_risk(self) -> None:
         assessment = assess_risk(
@@ -181,7 +172,7 @@ class RecordContactPage(QWidget):
             self.injecting.value(),
             self.age_band.value(),
         )
-        self.risk.show_assessment(assessment)
+        self.risk.show_assessment(self.carried.annotate(assessment))
         self.current_risk = assessment
 
     def _update_referrals(self) -> None:
@@ -302,6 +293,7 @@ class RecordContactPage(QWidget):
             "area": self.area.text(),
             "referral_codes": dict(self.referral_codes),
             **{name: group.selected() for name, group in self._groups().items()},
+            **self.carried.state(),
         }
 
     def draft(self) -> dict[str, Any] | None:
@@ -321,6 +313,7 @@ class RecordContactPage(QWidget):
         self.referral_codes = dict(state["referral_codes"])
         for name, group in self._groups().items():
             group.set_selected(state[name])
+        self.carried.restore(state)
 
     def reset(self) -> None:
         """Clear everything except the remembered site, area and setting."""

@@ -88,6 +88,9 @@ class ClientCodeBox(QWidget):
                 field.setCursorPosition(0)
 
     def _code_entered(self) -> None:
+        """Enter on a typed code: read it now (Qt sends `returnPressed` before
+        `editingFinished`), then move on if it is a code."""
+        self._typed_code()
         if self._current is not None:
             self.completed.emit()
 

@@ -1,13 +1,18 @@
 """Migration 7 (2026-12-02): overdose events and referral outcomes in the counting tables.
 
 * Three columns for what an overdose event counts that no earlier type did (naloxone given,
-  whose kit, taken to hospital), and the `facts` view re-made to show them.
+  whose kit, taken to hospital), one for a referral outcome's code (the referral funnel joins
+  on it), and the `facts` view re-made to show them.
+* Item rows `referral_code` for the contacts already stored (a contact's `join_items` writes
+  them from now on): the referral funnel joins outcomes on them instead of reading bodies.
 * The roll-up again, with both new types: migration 3's has cells for the types of its day
   only, and without this step they would be counted from the fact rows (exact, slower over
   long periods). A literal copy of the counted fields on this day, as migration 3's.
 """
 
 from __future__ import annotations
+
+import msgspec
 
 from outreach.store import rollup
 from outreach.store.connection import Connection
@@ -69,6 +74,7 @@ SQL = """
 ALTER TABLE fact_data ADD COLUMN naloxone_given INTEGER;
 ALTER TABLE fact_data ADD COLUMN kit_owner INTEGER;
 ALTER TABLE fact_data ADD COLUMN taken_to_hospital INTEGER;
+ALTER TABLE fact_data ADD COLUMN referral_code INTEGER;
 DROP VIEW facts;
 CREATE VIEW facts AS SELECT
   f.seq AS fact,
@@ -107,7 +113,8 @@ CREATE VIEW facts AS SELECT
   f.doses AS doses,
   c_naloxone_given.value AS naloxone_given,
   c_kit_owner.value AS kit_owner,
-  c_taken_to_hospital.value AS taken_to_hospital
+  c_taken_to_hospital.value AS taken_to_hospital,
+  c_referral_code.value AS referral_code
 FROM fact_data f JOIN records r ON r.device_seq = f.seq
 LEFT JOIN codes c_type ON c_type.id = f.type
 LEFT JOIN codes c_week ON c_week.id = f.week
@@ -139,10 +146,43 @@ LEFT JOIN codes c_expiry ON c_expiry.id = f.expiry
 LEFT JOIN codes c_risk_level ON c_risk_level.id = f.risk_level
 LEFT JOIN codes c_naloxone_given ON c_naloxone_given.id = f.naloxone_given
 LEFT JOIN codes c_kit_owner ON c_kit_owner.id = f.kit_owner
-LEFT JOIN codes c_taken_to_hospital ON c_taken_to_hospital.id = f.taken_to_hospital;
+LEFT JOIN codes c_taken_to_hospital ON c_taken_to_hospital.id = f.taken_to_hospital
+LEFT JOIN codes c_referral_code ON c_referral_code.id = f.referral_code;
 """
+
+
+class _Referral(msgspec.Struct):
+    referral_code: str | None = None
+
+
+class _Contact(msgspec.Struct):
+    """What this step reads of a stored contact (a copy of that day's shape)."""
+
+    referrals: list[_Referral] = []
+
+
+def _code(conn: Connection, value: str) -> int:
+    conn.execute("INSERT OR IGNORE INTO codes (value) VALUES (?)", (value,))
+    return int(conn.execute("SELECT id FROM codes WHERE value = ?", (value,)).fetchone()[0])
+
+
+def _referral_codes(conn: Connection) -> None:
+    decode = msgspec.msgpack.Decoder(_Contact).decode
+    field = _code(conn, "referral_code")
+    rows = conn.execute(
+        "SELECT f.seq, r.body FROM fact_data f JOIN records r ON r.device_seq = f.seq "
+        "WHERE f.type = (SELECT id FROM codes WHERE value = 'contact')"
+    ).fetchall()
+    for seq, body in rows:
+        for referral in decode(body).referrals:
+            if referral.referral_code:
+                conn.execute(
+                    "INSERT OR IGNORE INTO fact_item_data (seq, field, value) VALUES (?, ?, ?)",
+                    (seq, field, _code(conn, referral.referral_code)),
+                )
 
 
 def upgrade(conn: Connection) -> None:
     run_script(conn, SQL)
+    _referral_codes(conn)
     rollup.install(conn, FIELDS)

@@ -1,4 +1,4 @@
-"""Migration 8 (2026-12-02; issue 15 item 2, branch followups — the lead renumbers): an index
+"""Migration 7 (2026-12-02; issue 15 item 2, branch followups): an index
 for the Follow-ups due list over the pulled client summaries.
 
 Only summaries that hold overdoses are indexed (a partial index: the msgpack key `overdoses`,
@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from outreach.store import rollup
 from outreach.store.connection import Connection
-from outreach.store.migrations import m0007_overdose
+from outreach.store.migrations import m0006_overdose
 from outreach.store.migrations.script import run_script
 
 FIELDS = rollup.RollupFields(
-    counted={**m0007_overdose.FIELDS.counted, "follow_up": ("site", "outcome")},
-    items=m0007_overdose.FIELDS.items,
+    counted={**m0006_overdose.FIELDS.counted, "follow_up": ("site", "outcome")},
+    items=m0006_overdose.FIELDS.items,
 )
 
 SQL = """

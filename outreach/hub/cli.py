@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import platformdirs
@@ -230,46 +229,6 @@ def cmd_counts(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_serve(sub: Any) -> None:
-    """`serve` and its options (split from build_parser to keep it short)."""
-    serve = sub.add_parser("serve", help="run the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8700)
-    serve.add_argument("--rate", type=float, default=50.0, help="requests/s per device")
-    serve.add_argument("--workers", type=int, default=1, help="processes (uses more cores)")
-    serve.add_argument(
-        "--header-timeout",
-        type=float,
-        default=HEADER_SECONDS,
-        help="seconds a client has to send a request's headers",
-    )
-    serve.add_argument(
-        "--admin-remote",
-        action="store_true",
-        help="accept the admin token from other machines (default: this server only)",
-    )
-    serve.add_argument("--tls-cert")
-    serve.add_argument("--tls-key")
-    serve.set_defaults(func=cmd_serve)
-
-
-def _add_enrol(sub: Any) -> None:
-    """`enrol` and its options."""
-    enrol = sub.add_parser("enrol", help="make a one-time enrolment code (text + QR PNG)")
-    enrol.add_argument("--url", required=True, help="the hub URL devices will use")
-    enrol.add_argument("--label", default="", help="a name for the device, e.g. 'van 2'")
-    enrol.add_argument("--days", type=int, default=7)
-    enrol.add_argument("--qr", default="enrolment-code.png", help="where to write the QR image")
-    enrol.add_argument("--tls-cert", help="pin this certificate (PEM) in the code")
-    enrol.add_argument(
-        "--role",
-        choices=ROLES,
-        default="worker",
-        help="the device's hub role (coordinator: service-wide counts), signed into the code",
-    )
-    enrol.set_defaults(func=cmd_enrol)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="outreach-hub", description="Outreach reference hub")
     parser.add_argument("--home", help=f"keys and default database (or ${HOME_ENV})")
@@ -304,6 +263,47 @@ def build_parser() -> argparse.ArgumentParser:
     counts.add_argument("--format", choices=("json", "csv"), default="json")
     counts.set_defaults(func=cmd_counts)
     return parser
+
+
+Commands = argparse._SubParsersAction
+
+
+def _add_serve(sub: Commands) -> None:
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument("--rate", type=float, default=50.0, help="requests/s per device")
+    serve.add_argument("--workers", type=int, default=1, help="processes (uses more cores)")
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_SECONDS,
+        help="seconds a client has to send a request's headers",
+    )
+    serve.add_argument(
+        "--admin-remote",
+        action="store_true",
+        help="accept the admin token from other machines (default: this server only)",
+    )
+    serve.add_argument("--tls-cert")
+    serve.add_argument("--tls-key")
+    serve.set_defaults(func=cmd_serve)
+
+
+def _add_enrol(sub: Commands) -> None:
+    enrol = sub.add_parser("enrol", help="make a one-time enrolment code (text + QR PNG)")
+    enrol.add_argument("--url", required=True, help="the hub URL devices will use")
+    enrol.add_argument("--label", default="", help="a name for the device, e.g. 'van 2'")
+    enrol.add_argument("--days", type=int, default=7)
+    enrol.add_argument("--qr", default="enrolment-code.png", help="where to write the QR image")
+    enrol.add_argument("--tls-cert", help="pin this certificate (PEM) in the code")
+    enrol.add_argument(
+        "--role",
+        choices=ROLES,
+        default="worker",
+        help="the device's hub role (coordinator: service-wide counts), signed into the code",
+    )
+    enrol.set_defaults(func=cmd_enrol)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -154,9 +154,10 @@ class HubSource:
             f"AND f.risk_level IN ({levels}) AND f.day BETWEEN :start AND :end{where}"
         )
         sql = (
-            f"WITH people AS (SELECT DISTINCT f.area, f.risk_level, f.client_code {seen} "
-            "AND f.client_code IS NOT NULL), "
-            "holding AS (SELECT c.client_code FROM (SELECT DISTINCT client_code FROM people) c "
+            # MATERIALIZED: each read once (SQLite re-ran them per row of the outer query).
+            "WITH people AS MATERIALIZED (SELECT DISTINCT f.area, f.risk_level, f.client_code "
+            f"{seen} AND f.client_code IS NOT NULL), holding AS MATERIALIZED (SELECT "
+            "c.client_code FROM (SELECT DISTINCT client_code FROM people) c "
             f"WHERE EXISTS ({_HELD})) "
             "SELECT p.area, p.risk_level, count(*) FROM people p "
             "WHERE p.client_code NOT IN (SELECT client_code FROM holding) "
@@ -184,8 +185,8 @@ class HubSource:
 _HELD = (
     "SELECT 1 FROM facts k WHERE k.type = 'kit_issue' AND k.client_code = c.client_code "
     "AND k.active = 1 AND k.day <= :end AND k.expiry >= :end AND NOT EXISTS ("
-    "SELECT 1 FROM kit_uses u JOIN facts uf ON uf.id = u.use_id "
-    "WHERE u.kit_id = k.id AND uf.active = 1 AND u.day <= :end)"
+    "SELECT 1 FROM kit_uses u WHERE u.kit_id = k.id AND u.day <= :end AND EXISTS ("
+    "SELECT 1 FROM facts uf WHERE uf.id = u.use_id AND uf.active = 1))"
 )
 
 

@@ -26,13 +26,11 @@ CLOCK_SKEW_SECONDS = 300
 _RECEIPT_SIGNED = b"outreach-receipt-v1\x00"
 _REQUEST_SIGNED = b"outreach-request-v1\x00"
 _REVOCATION_SIGNED = b"outreach-revocation-v1\x00"
+_CODE_SIGNED = b"outreach-enrolment-code-v1\x00"
 _SUMMARIES_SIGNED = b"outreach-summaries-v1\x00"
 # A summary page never decompresses beyond this (a zstd bomb from a fake hub or file);
 # a page of the hub's largest size (limits.SUMMARY_PAGE_MAX) is a few MiB.
 MAX_SUMMARY_PAGE_BYTES = 64 * 1024 * 1024
-
-
-_CODE_SIGNED = b"outreach-enrolment-code-v1\x00"
 
 # HTTP headers of a signed device request (reference pull).
 DEVICE_HEADER = "X-Outreach-Device"
@@ -127,9 +125,9 @@ class Reference(msgspec.Struct, frozen=True):
     products: list[Product] = []
     service_key: str = ""  # hex; empty when the hub has none
     retention_days: int = 30
+    disclosure: DisclosureRule = DisclosureRule()
     # Client summaries are sent for codes active in this many months (issue 12).
     summary_months: int = 18
-    disclosure: DisclosureRule = DisclosureRule()
     # When a follow-up after a non-fatal overdose is due (issue 15, item 2).
     follow_up: FollowUpWindow = FollowUpWindow()
 
@@ -233,6 +231,33 @@ def sign_request(
     }
 
 
+class ServiceTable(msgspec.Struct, frozen=True):
+    """One table of the hub's service-wide count set: key columns then the count."""
+
+    name: str
+    title: str
+    columns: list[str]
+    vocab_lists: list[str]
+    rows: list[list[str | int | None]]
+
+
+class ServiceCounts(msgspec.Struct, frozen=True):
+    """`GET /v1/service/commissioner`: the commissioner set of every device's records.
+
+    `status` says which it is: published under the deployment's disclosure rule (its text), or
+    "exact (not for publication)". Read into the reports' `CountSet` with
+    `CountSet.from_wire(msgspec.to_builtins(answer))`."""
+
+    start: str
+    end: str
+    site: str | None
+    area: str | None
+    published: bool
+    status: str
+    headlines: list[tuple[str, str, int | str]]
+    tables: list[ServiceTable]
+
+
 class SummaryEntry(msgspec.Struct, frozen=True, array_like=True):
     """One client code's change: its summary as the hub stores it (`ClientSummary` msgpack),
     or None: drop the code (nothing about it counts now, or it left the pull's scope)."""
@@ -293,30 +318,3 @@ class SignedSummaries(msgspec.Struct, frozen=True, array_like=True):
             return msgspec.msgpack.decode(plain, type=SummaryPage)
         except (zstandard.ZstdError, msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise ProtocolError(f"malformed summary page: {exc}") from None
-
-
-class ServiceTable(msgspec.Struct, frozen=True):
-    """One table of the hub's service-wide count set: key columns then the count."""
-
-    name: str
-    title: str
-    columns: list[str]
-    vocab_lists: list[str]
-    rows: list[list[str | int | None]]
-
-
-class ServiceCounts(msgspec.Struct, frozen=True):
-    """`GET /v1/service/commissioner`: the commissioner set of every device's records.
-
-    `status` says which it is: published under the deployment's disclosure rule (its text), or
-    "exact (not for publication)". Read into the reports' `CountSet` with
-    `CountSet.from_wire(msgspec.to_builtins(answer))`."""
-
-    start: str
-    end: str
-    site: str | None
-    area: str | None
-    published: bool
-    status: str
-    headlines: list[tuple[str, str, int | str]]
-    tables: list[ServiceTable]

@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS kit_uses (
     kit_id TEXT{c},
     day TEXT{c}
 );
-CREATE INDEX IF NOT EXISTS kit_uses_kit ON kit_uses (kit_id);
+CREATE INDEX IF NOT EXISTS kit_uses_kit ON kit_uses (kit_id) WHERE kit_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS kit_uses_unread ON kit_uses (use_id) WHERE day IS NULL
 """
 # The kits of a client code, and the high-risk contacts of a period, read from the index alone

@@ -65,7 +65,7 @@ def window(make_window, ui_data_dir: Path, qtbot: QtBot) -> MainWindow:
 def page_of(window: MainWindow) -> FollowUpsPage:
     page = window.workspace.show_page("FollowUpsPage")
     assert isinstance(page, FollowUpsPage)
-    wait_until(lambda: page.table.rowCount() == 2)
+    wait_until(lambda: page.table.rowCount() == 2 and bool(page.heading.text()))
     return page
 
 

@@ -94,6 +94,8 @@ class FollowUpsPage(QWidget):
         self.heading = QLabel()
         self.heading.setAccessibleName("Follow-ups due")
         self.heading.setWordWrap(True)
+        # two lines kept whatever it says (or before the list arrives), so nothing below moves
+        self.heading.setFixedHeight(self.heading.fontMetrics().lineSpacing() * 2 + 4)
         self.areas = QLineEdit(ctx.settings.follow_up_areas or "")
         self.areas.setAccessibleName("Areas this device covers (empty: every area)")
         self.areas.setPlaceholderText("e.g. LS6, LS7 or LS (empty: every area)")

@@ -26,6 +26,7 @@ from outreach.records.follow_up import DEFAULT_WINDOW, FollowUpWindow
 from outreach.records.naloxone_use import NaloxoneUse
 from outreach.reports.commissioner import HIGH_RISK, Margins, RunQuery, build_count_set
 from outreach.reports.countset import Cell, CountSet, Headline, Table
+from outreach.reports.overdoses import prevention_counts
 from outreach.store.counts import Layout, count_query
 
 READ_USES_AT_ONCE = 500  # use records read per query when bringing kit_uses up to date
@@ -134,6 +135,13 @@ class HubSource:
             {"start": start.isoformat(), "end": end.isoformat()},
         )[0]
         return int(row[0] or 0), int(row[1])
+
+    def prevention(
+        self, start: dt.date, end: dt.date
+    ) -> tuple[Sequence[Headline], Sequence[Table]]:
+        """Overdose events and referral outcomes, from the facts (not rolled up)."""
+        layout: Layout = "arrays" if self.postgres else "json"
+        return prevention_counts(self._rows, start, end, self.site, layout=layout)
 
     def high_risk(self, start: dt.date, end: dt.date) -> Table:
         """People counted once per area and risk level: by code, each code's kits looked at

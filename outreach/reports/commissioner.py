@@ -17,87 +17,25 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from outreach.domain.roles import Action
 from outreach.domain.vocab import USE_REASONS
-from outreach.records import registry
 from outreach.records.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
 from outreach.reports.follow_ups import DEFAULT_WINDOW, FollowUpWindow, follow_up_counts
 from outreach.reports.overdoses import prevention_counts
-from outreach.reports.people import HIGH_RISK as HIGH_RISK
-from outreach.reports.people import high_risk_without_kit, people_reached
-from outreach.store.counts import Layout, count_query
+from outreach.reports.report_tables import TABLES, ReportTable, counted_fields
+from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
 from outreach.store.purge import PurgedSpan, purged_overlap
 
 if TYPE_CHECKING:
     from outreach.store.store import Store
 
 RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
+HIGH_RISK = ("high", "very_high")
 Margins = dict[str, Counter[Cell]]
 
 
-@dataclasses.dataclass(frozen=True)
-class ReportTable:
-    """One published table: a record type's counts by one of its counted fields (registry)."""
-
-    name: str
-    title: str
-    kind: str
-    field: str
-
-    @property
-    def vocab(self) -> str:
-        """The code list of the field, as the record type declares it ("" if none)."""
-        struct = registry.struct_of(self.kind)
-        coded = {**getattr(struct, "CODED", {}), **getattr(struct, "CODED_LISTS", {})}
-        return coded.get(self.field, _UNDECLARED_LISTS.get(self.field, ""))
-
-
-# Referrals are structs (destination and code), counted by destination: no CODED entry.
-_UNDECLARED_LISTS = {"referrals": "referral_to"}
-TABLES = (
-    ReportTable("kits_by_product", "Kits by product", "kit_issue", "product"),
-    ReportTable("kits_by_recipient", "Kits by recipient", "kit_issue", "recipient"),
-    ReportTable("kits_by_site", "Kits by site (outlet)", "kit_issue", "site"),
-    ReportTable("kits_by_supply", "Kits: first or repeat supply", "kit_issue", "supply"),
-    ReportTable("repeat_kits_by_reason", "Repeat kits by reason", "kit_issue", "resupply_reason"),
-    ReportTable("kits_by_training", "Kits by training given", "kit_issue", "training"),
-    ReportTable(
-        "naloxone_use_by_outcome", "Naloxone use reports by outcome", "naloxone_use", "outcome"
-    ),
-    ReportTable(
-        "naloxone_use_by_administered_by",
-        "Naloxone use reports by who gave it",
-        "naloxone_use",
-        "administered_by",
-    ),
-    ReportTable(
-        "naloxone_use_by_ambulance",
-        "Naloxone use reports: ambulance called",
-        "naloxone_use",
-        "ambulance_called",
-    ),
-    ReportTable("contacts_by_setting", "Contacts by setting", "contact", "setting"),
-    ReportTable("interventions", "Contacts by intervention", "contact", "interventions"),
-    ReportTable("referrals_by_destination", "Referrals by destination", "contact", "referrals"),
-)
-
-
-def counted_fields(kind: str) -> tuple[str, ...]:
-    """The fields the set counts `kind` by, site first; each checked against the registry
-    (ValueError for a table over a field its record type does not count)."""
-    fields = (
-        "site",
-        *dict.fromkeys(t.field for t in TABLES if t.kind == kind and t.field != "site"),
-    )
-    known = registry.count_fields().get(kind, ())
-    missing = [field for field in fields if field not in known]
-    if missing:
-        raise ValueError(f"the commissioner set counts {kind} by {missing}: not counted fields")
-    return fields
-
-
-COUNTED_TYPES = tuple(dict.fromkeys(table.kind for table in TABLES))  # what the tables read
-# and what the sections over the facts read (issue 15)
-SECTION_TYPES = ("overdose_event", "referral_outcome", "follow_up")
+COUNTED_TYPES = tuple(dict.fromkeys(table.kind for table in TABLES))  # counted by field
+# what the set reads: also the prevention types (outreach.reports.overdoses, issue 15)
+READ_TYPES = (*COUNTED_TYPES, "overdose_event", "referral_outcome", "follow_up")
 
 
 class CountSource(Protocol):
@@ -115,9 +53,15 @@ class CountSource(Protocol):
         """High-risk people without a kit, by area and risk level."""
         ...
 
+    def prevention(
+        self, start: dt.date, end: dt.date
+    ) -> tuple[Sequence[Headline], Sequence[Table]]:
+        """Overdose events and referral outcomes (`reports.overdoses`)."""
+        ...
+
     def facts(self) -> tuple[RunQuery, Layout]:
-        """The per-record counting tables and their layout, for the sections read from them
-        (issue 15: overdose events, referral funnel, follow-ups; not narrowed by area)."""
+        """The per-record counting tables and their layout (follow-ups, `reports.follow_ups`;
+        not narrowed by area)."""
         ...
 
 
@@ -154,8 +98,8 @@ def build_count_set(
         *_headlines(margins, tables, source.people(start, end)),
         Headline("high_risk_without_kit", at_risk.title, sum(int(n) for _, n in at_risk.rows)),
     )
+    more_headlines, more_tables = source.prevention(start, end)
     run_query, layout = source.facts()
-    more_headlines, more_tables = prevention_counts(run_query, start, end, site, layout=layout)
     due_headlines, due_table = follow_up_counts(run_query, start, end, site, layout, window)
     return CountSet(
         start,
@@ -214,6 +158,11 @@ class FactSource:
         reached = people_reached(self.run_query, start, end, self.site, layout=self.layout)
         return (Headline("people_reached", "People reached (distinct client codes)", reached),)
 
+    def prevention(
+        self, start: dt.date, end: dt.date
+    ) -> tuple[Sequence[Headline], Sequence[Table]]:
+        return prevention_counts(self.run_query, start, end, self.site, layout=self.layout)
+
     def facts(self) -> tuple[RunQuery, Layout]:
         return self.run_query, self.layout
 
@@ -270,6 +219,114 @@ def _table(spec: ReportTable, margins: Margins) -> Table:
     return Table(spec.name, spec.title, (spec.field,), rows, (spec.vocab,))
 
 
+class _Sql:
+    """Table names and code matching for one layout."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.coded = layout not in PLAIN_LAYOUTS
+        self.table = "fact_data" if self.coded else "facts"
+
+    def has_item(self, field: str, value_param: str) -> str:
+        """SQL true when the row `f` lists the code `:value_param` in its list `field`."""
+        if self.layout in LIST_VALUES:
+            values = LIST_VALUES[self.layout].format(field=field, alias="i")
+            return f"EXISTS (SELECT 1 FROM {values} WHERE i.value = :{value_param})"
+        return (  # the laptop's coded item rows
+            "EXISTS (SELECT 1 FROM fact_item_data i WHERE i.seq = f.seq "
+            f"AND i.field = {self.code(field)} AND i.value = {self.code(value_param)})"
+        )
+
+    def code(self, param: str) -> str:
+        return f"(SELECT id FROM codes WHERE value = :{param})" if self.coded else f":{param}"
+
+    def day(self, value: dt.date) -> int | str:
+        return value.toordinal() if self.coded else value.isoformat()
+
+    def decoded(self, expression: str, alias: str) -> tuple[str, str]:
+        """(select expression, join) turning a grouped column back into text."""
+        if not self.coded:
+            return expression, ""
+        return f"c_{alias}.value", f"LEFT JOIN codes c_{alias} ON c_{alias}.id = {expression}"
+
+
+def people_reached(
+    run_query: RunQuery,
+    start: dt.date,
+    end: dt.date,
+    site: str | None = None,
+    *,
+    layout: Layout = "coded",
+) -> int:
+    """Distinct client codes seen on contacts or kit issues in the period."""
+    q = _Sql(layout)
+    params: dict[str, Any] = {
+        "contact": "contact",
+        "kit": "kit_issue",
+        "start": q.day(start),
+        "end": q.day(end),
+    }
+    sql = (
+        f"SELECT count(DISTINCT f.client_code) FROM {q.table} f "
+        f"WHERE f.type IN ({q.code('contact')}, {q.code('kit')}) AND f.active = 1 "
+        "AND f.day BETWEEN :start AND :end AND f.client_code IS NOT NULL"
+    )
+    if site is not None:
+        params["site"] = site
+        sql += f" AND f.site = {q.code('site')}"
+    rows = run_query(sql, params)
+    return int(rows[0][0]) if rows else 0
+
+
+def high_risk_without_kit(
+    run_query: RunQuery,
+    start: dt.date,
+    end: dt.date,
+    site: str | None = None,
+    *,
+    layout: Layout = "coded",
+) -> list[tuple[tuple[Cell, ...], int]]:
+    """People at high or very high risk seen in the period with no kit in the period, by area.
+
+    A person with a client code has a kit if any kit issue in the period (any site) carries that
+    code; a contact without a code has one if it recorded "naloxone supplied". People are counted
+    once per area and risk level by code; contacts without a code count one each.
+    """
+    q = _Sql(layout)
+    params: dict[str, Any] = {
+        "contact": "contact",
+        "kit": "kit_issue",
+        "high": HIGH_RISK[0],
+        "very_high": HIGH_RISK[1],
+        "interventions": "interventions",
+        "supplied": "naloxone_supplied",
+        "start": q.day(start),
+        "end": q.day(end),
+    }
+    site_match = ""
+    if site is not None:
+        params["site"] = site
+        site_match = f" AND f.site = {q.code('site')}"
+    inner = (
+        f"SELECT f.area AS area, f.risk_level AS risk, "
+        "count(DISTINCT f.client_code) + sum(CASE WHEN f.client_code IS NULL THEN 1 ELSE 0 END) "
+        f"AS n FROM {q.table} f "
+        f"WHERE f.type = {q.code('contact')} AND f.active = 1 "
+        f"AND f.day BETWEEN :start AND :end{site_match} "
+        f"AND f.risk_level IN ({q.code('high')}, {q.code('very_high')}) "
+        "AND ((f.client_code IS NOT NULL AND f.client_code NOT IN ("
+        f"SELECT k.client_code FROM {q.table} k WHERE k.type = {q.code('kit')} "
+        "AND k.active = 1 AND k.day BETWEEN :start AND :end AND k.client_code IS NOT NULL)) "
+        f"OR (f.client_code IS NULL AND NOT {q.has_item('interventions', 'supplied')})) "
+        "GROUP BY f.area, f.risk_level"
+    )
+    area, area_join = q.decoded("g.area", "area")
+    risk, risk_join = q.decoded("g.risk", "risk")
+    sql = f"SELECT {area}, {risk}, g.n FROM ({inner}) g {area_join} {risk_join}"
+    rows = [((row[0], row[1]), int(row[2])) for row in run_query(sql, params)]
+    return sorted(rows, key=lambda item: (-item[1], item[0][0] or "", item[0][1] or ""))
+
+
 def store_runner(conn: Any) -> RunQuery:
     """A `run_query` over a DB-API connection (the laptop's SQLCipher connection)."""
 
@@ -282,7 +339,7 @@ def store_runner(conn: Any) -> RunQuery:
 def store_counts(store: Store, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:
     """The count set from an unlocked store, for a role that may read every type it counts
     (NotPermitted otherwise: a pharmacy user cannot export contact counts)."""
-    store.require(Action.READ, *COUNTED_TYPES, *SECTION_TYPES)
+    store.require(Action.READ, *READ_TYPES)
     return local_counts(store.conn, start, end, site)
 
 

@@ -43,7 +43,7 @@ RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
 LIST_DAYS = 14  # an overdue follow-up stays on the list this many days after its window closed
 LIST_MAX = 500  # rows the page shows (a service sees a few non-fatal overdoses a week)
 _PLAIN = ("json", "arrays")
-# The condition of the store's partial index `summaries_with_overdoses` (migration 7), written
+# The condition of the store's partial index `summaries_with_overdoses` (migration 8), written
 # exactly as there so the planner uses it: the msgpack key "overdoses" is in the body.
 WITH_OVERDOSES = "instr(body, X'a96f766572646f736573') > 0"
 _OPEN = (Status.NOT_YET, Status.DUE, Status.OVERDUE)
@@ -109,7 +109,7 @@ def due_follow_ups(
 
 def _summary_events(store: Store, since: dt.date) -> list[tuple[str, OverdoseFollowUp]]:
     """(code, event) from the pulled summaries with overdoses active since `since` (the partial
-    index of store migration 7: a few rows, not the table)."""
+    index of store migration 8: a few rows, not the table)."""
     rows = store.conn.execute(
         f"SELECT body FROM summaries WHERE {WITH_OVERDOSES} AND last_active >= ?",
         (since.isoformat(),),

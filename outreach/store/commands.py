@@ -17,6 +17,7 @@ from outreach.records.record_lines import parse_lines
 from outreach.store.kit_issue import refuse_repeat_serials
 from outreach.store.purge import purged_status
 from outreach.store.session import create_store, load_vault, store_exists
+from outreach.store.vocabulary import current_vocabulary
 
 log = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 50
@@ -91,7 +92,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     lines = data.splitlines()
     store = open_store_from_args(args)
     try:
-        records, errors = parse_lines(lines, store.user)
+        records, errors = parse_lines(lines, store.user, current_vocabulary(store))
         if errors:
             for error in errors[:MAX_REPORTED_ERRORS]:
                 sys.stderr.write(f"outreach: {error}\n")

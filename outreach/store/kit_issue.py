@@ -16,6 +16,7 @@ from outreach.records.validation import build_entered
 from outreach.store.changes import Changes
 from outreach.store.purge import purged_serial_day
 from outreach.store.store import Store
+from outreach.store.vocabulary import current_vocabulary
 
 
 def serial_issued_on(store: Store, serial: str) -> dt.date | None:
@@ -53,7 +54,8 @@ def save_kit(
     """Validate with the core's rules (an expired kit is refused there), refuse a serial issued
     before unless confirmed, and save the kit and its use report in one transaction."""
     now = dt.datetime.now().astimezone()
-    record = build_entered(kit, recorded_by=store.user, now=now)
+    vocab = current_vocabulary(store)  # the shipped lists and the hub's additions
+    record = build_entered(kit, recorded_by=store.user, now=now, vocab=vocab)
     if not isinstance(record, KitIssue):
         raise InvalidRecord("expected a kit issue", field="type")
     if not allow_repeat_serial:
@@ -61,6 +63,8 @@ def save_kit(
     records: list[Record] = [record]
     if use is not None:
         records.append(
-            build_entered({**use, "kit_issue_id": record.id}, recorded_by=store.user, now=now)
+            build_entered(
+                {**use, "kit_issue_id": record.id}, recorded_by=store.user, now=now, vocab=vocab
+            )
         )
     return record, store.add(records)

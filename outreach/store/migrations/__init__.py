@@ -23,7 +23,8 @@ from outreach.store.migrations import (
     m0004_summaries,
     m0005_purge,
     m0006_overdose,
-    m0007_follow_ups,
+    m0007_service_counts,
+    m0008_follow_ups,
 )
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,13 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0004_summaries.upgrade,
     m0005_purge.upgrade,
     m0006_overdose.upgrade,
-    m0007_follow_ups.upgrade,  # issue 15 item 2 (branch followups)
+    m0007_service_counts.upgrade,
+    m0008_follow_ups.upgrade,  # issue 15 item 2 (branch followups)
 ]
 LATEST = len(MIGRATIONS)
 # What the roll-up of the latest step that installs one counts: a type or field outside it is
 # counted from the fact rows (exact, slower) until a migration rolls it up too.
-ROLLUP = m0007_follow_ups.FIELDS
+ROLLUP = m0008_follow_ups.FIELDS
 
 
 def schema_version(conn: Connection) -> int:

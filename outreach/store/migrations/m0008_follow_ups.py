@@ -1,4 +1,4 @@
-"""Migration 7 (2026-12-02; issue 15 item 2, branch followups): an index
+"""Migration 8 (2026-12-02; issue 15 item 2, branch followups): an index
 for the Follow-ups due list over the pulled client summaries.
 
 Only summaries that hold overdoses are indexed (a partial index: the msgpack key `overdoses`,

@@ -218,8 +218,11 @@ class Dated(Protocol):
 
 def last_active(summary: Dated) -> dt.date:
     """The last day anything happened for the code: what the pull's scope (N months) reads."""
-    days = [summary.first_seen, summary.last_contact, summary.last_kit, summary.last_naloxone_use]
-    return max(day for day in days if day is not None)
+    latest = summary.first_seen
+    for day in (summary.last_contact, summary.last_kit, summary.last_naloxone_use):
+        if day is not None and day > latest:
+            latest = day
+    return latest
 
 
 def visible_to(summary: ClientSummary, role: str) -> ClientSummary | None:

@@ -55,6 +55,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m outreach.ui.screenshots docs/screenshots
 	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 $(BIN)/python -m outreach.ui.screenshots \
 		docs/screenshots --suffix @2x --only record-contact
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m outreach.ui.screenshots_prevention docs/screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -2,7 +2,9 @@
 
 The store is a real encrypted store (fast KDF, temp dir) filled by bulk inserts straight into the
 counting tables, whose triggers keep the daily roll-up as `Store.add` would (`Store.add` at 1M
-records takes ~50 s and is measured by bench_store). Figures:
+records takes ~50 s and is measured by bench_store). Record bodies are written only where a
+count reads them: contacts with a referral and the referral outcomes (every other referral has
+one), for the referral funnel. Figures:
 the monthly set (one month of a 1M-record year), the whole year (all 1M), the PDF after counts.
 `BENCH_RECORDS` scales the data down for a quick look.
 """
@@ -18,9 +20,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from outreach.domain import ids
+from outreach.records import Contact, Referral, ReferralOutcome, encode_record
 from outreach.records.facts import period_keys
-from outreach.reports.commissioner import local_counts
+from outreach.reports.commissioner import local_counts, store_runner
 from outreach.reports.pdf_report import report_pdf
+from outreach.reports.referral_funnel import read_funnel
 from outreach.store.connection import Connection
 from outreach.store.fact_table import CODED_COLUMNS
 from outreach.store.session import create_store
@@ -59,6 +64,8 @@ def rows(count: int, seed: int = 7) -> Iterator[tuple[dict[str, Any], list[tuple
             items = [("interventions", rng.choice(INTERVENTIONS))]
             if rng.random() < 0.2:
                 items.append(("referrals", rng.choice(REFERRALS)))
+                row["made_code"] = f"R-{index % 10_000:04d}-{index // 10_000:04d}"
+                items.append(("referral_code", row["made_code"]))  # the contact's join item
         elif index % 20 != 1:
             supply = rng.choice(("first", "repeat"))
             row.update(
@@ -85,6 +92,60 @@ def rows(count: int, seed: int = 7) -> Iterator[tuple[dict[str, Any], list[tuple
         yield row, items
 
 
+OUTCOMES = ("attended", "started_treatment", "did_not_attend", "not_known")
+WHEN = dt.datetime(2025, 1, 1, 12, tzinfo=dt.UTC)
+
+
+def with_outcomes(
+    made: Iterator[tuple[dict[str, Any], list[tuple[str, str]]]],
+) -> Iterator[tuple[dict[str, Any], list[tuple[str, str]]]]:
+    """Every other referral gets an outcome (the funnel reads both): 1M rows gain ~33,000."""
+    for row, items in made:
+        yield row, items
+        code = row.get("made_code")  # not a contact's facts column: only in its body
+        if code is not None and int(code[2:6]) % 2 == 0:
+            outcome = OUTCOMES[int(code[2:6]) // 2 % len(OUTCOMES)]
+            day = row["day"] + dt.timedelta(days=7)
+            yield (
+                {
+                    **period_keys(day),
+                    "day": day,
+                    "type": "referral_outcome",
+                    "site": "service_hub",
+                    "outcome": outcome,
+                    "referral_code": code,
+                },
+                [],
+            )
+
+
+def body(row: dict[str, Any]) -> bytes:
+    """The record body where a count reads it (the referral funnel), else empty as before."""
+    if row["type"] == "contact" and "made_code" in row:
+        contact = Contact(
+            id=ids.uuid7(),
+            occurred_at=dt.datetime.combine(row["day"], WHEN.timetz()),
+            recorded_by="bench",
+            site=row["site"],
+            area=row["area"],
+            setting=row["setting"],
+            referrals=(Referral(to="drug_treatment", referral_code=row["made_code"]),),
+        )
+        return encode_record(contact)
+    if row["type"] == "referral_outcome":
+        outcome = ReferralOutcome(
+            id=ids.uuid7(),
+            occurred_at=WHEN,
+            recorded_by="bench",
+            site=row["site"],
+            referral_code=row["referral_code"],
+            outcome=row["outcome"],
+            outcome_on=row["day"],
+        )
+        return encode_record(outcome)
+    return b""
+
+
 def fill(conn: Connection, count: int) -> None:
     """Bulk insert: code ids handed out here and written once, rows in batches of 50,000."""
     ids: dict[str, int] = {}
@@ -106,8 +167,10 @@ def fill(conn: Connection, count: int) -> None:
     records: list[Any] = []
     facts: list[Any] = []
     items: list[Any] = []
-    for seq, (row, row_items) in enumerate(rows(count), start=1):
-        records.append((seq, f"bench-{seq:08d}", row["type"], row["day"].isoformat(), "bench", b""))
+    for seq, (row, row_items) in enumerate(with_outcomes(rows(count)), start=1):
+        records.append(
+            (seq, f"bench-{seq:08d}", row["type"], row["day"].isoformat(), "bench", body(row))
+        )
         values: list[object] = [seq, 1, row["day"].toordinal()]
         values += [code(row.get(name)) for name in CODED_COLUMNS]
         values += [row.get("quantity"), row.get("doses")]
@@ -163,6 +226,9 @@ def main() -> None:
             month_s, month_set = best(lambda: local_counts(store.conn, *month))
             year_s, year_set = best(lambda: local_counts(store.conn, *year))
             site_s, _ = best(lambda: local_counts(store.conn, *month, site="pharmacy"))
+            run = store_runner(store.conn)
+            funnel_s, funnel = best(lambda: read_funnel(run, *year))
+            made = sum(n for (_, _, stage), n in funnel.items() if stage == "made")  # type: ignore[union-attr]
             pdf_times = []
             for counts in (month_set, year_set):
                 pdf_s, pdf = best(lambda c=counts: report_pdf(c.for_publication()), repeat=3)  # type: ignore[misc]
@@ -174,6 +240,7 @@ def main() -> None:
         "commissioner set, one month of 1M (≤ 0.5 s)": month_s,
         "commissioner set, one month, one site": site_s,
         "commissioner set, whole year = all 1M (≤ 0.5 s)": year_s,
+        f"  of which the referral funnel ({made:,} referrals)": funnel_s,
         "PDF monthly report after counts (≤ 1 s)": pdf_times[0],
         "PDF report of the whole year": pdf_times[1],
     }

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 COMMAND_GROUPS = (
     "outreach.store.commands",
     "outreach.store.user_commands",
+    "outreach.store.referral_commands",
     "outreach.reports.commands",
     "outreach.sync.commands",
 )

@@ -24,28 +24,10 @@ from biip import BiipException, ParseConfig
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_element_strings import GS1ElementString
 
-from outreach.domain.gs1_text import GS, GS_SHOWN
+from outreach.domain.gs1_text import GS, GS_SHOWN, check_batch_or_serial
 from outreach.errors import InvalidRecord
 
 __all__ = ["PackScan", "ScanError", "check_batch_or_serial", "is_expired", "parse_pack_scan"]
-
-MAX_CODE_TEXT = 20  # GS1 batch and serial are at most 20 characters
-# GS1 AI encodable character set 82, the only characters of batch (10) and serial (21) in a pack
-# code: letters, digits and ! " % & ' ( ) * + , - . / : ; < = > ? _ (no spaces, no # $ @ [ \ ]
-# ^ ` { | } ~).
-_GS1_TEXT = re.compile(r'^[!"%-?A-Z_a-z]{1,20}$')
-
-
-def check_batch_or_serial(value: str, field: str) -> None:
-    """The one rule for batch and serial, typed or scanned (scans are checked with it too): what
-    a scan of the pack could hold, so a typed value matches the pack and a recall finds it."""
-    if not _GS1_TEXT.fullmatch(value):
-        raise InvalidRecord(
-            f"must be 1–{MAX_CODE_TEXT} letters, digits or GS1 punctuation "
-            "(no spaces, and none of # $ @ [ \\ ] ^ ` { | } ~)",
-            field=field,
-        )
-
 
 log = logging.getLogger(__name__)
 

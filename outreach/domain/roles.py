@@ -48,3 +48,4 @@ class Access:
 EVERYONE = frozenset(ROLES)
 FIELD_STAFF = frozenset({"worker", "coordinator"})
 STOCK_KEEPERS = frozenset({"pharmacy", "coordinator"})
+COORDINATORS = frozenset({"coordinator"})

@@ -174,8 +174,18 @@ def cmd_reference(args: argparse.Namespace) -> int:
         raise HubCommandError(f"cannot read reference data: {exc}") from None
     if reference.service_key:  # the key is the hub's own: never replaced from a file
         raise HubCommandError("the service key is made by the hub and cannot be set from a file")
-    hub.set_reference(reference)
-    _out({"reference_version": reference.version})
+    released = hub.set_reference(reference)
+    _out({"reference_version": reference.version, "quarantine": released.report()})
+    if released.released:
+        sys.stderr.write(f"outreach-hub: {released.detail()}\n")
+    return 0
+
+
+def cmd_recheck(args: argparse.Namespace) -> int:
+    """Check quarantined records again with today's reference data (`reference` does this
+    itself; this is for a change that raced a batch, or after an upgrade)."""
+    released = open_hub(args).recheck_quarantine()
+    _out({"quarantine": released.report()})
     return 0
 
 
@@ -246,9 +256,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="ingest batch files carried by USB")
     imp.add_argument("files", nargs="+")
     imp.set_defaults(func=cmd_import)
-    ref = sub.add_parser("reference", help="set reference data (code lists, products) from JSON")
+    ref = sub.add_parser(
+        "reference",
+        help="set reference data (code lists, products) from JSON; seen by a running hub, and "
+        "quarantined records that now pass are stored and counted",
+    )
     ref.add_argument("file")
     ref.set_defaults(func=cmd_reference)
+    recheck = sub.add_parser(
+        "recheck", help="check quarantined records again; store and count those that now pass"
+    )
+    recheck.set_defaults(func=cmd_recheck)
     summaries = sub.add_parser(
         "summaries-export", help="write a device's client summaries to a signed file (USB)"
     )

@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 
 from outreach.hub import migrations
+from outreach.records.columns import ADDED_FACT_COLUMNS
 from outreach.records.facts import FACT_COLUMNS, ITEM_FIELDS, NUMERIC_COLUMNS, PERIOD_FIELDS
 
 log = logging.getLogger(__name__)
@@ -133,9 +134,10 @@ facts = sa.Table(
     *(sa.Column(name, Text) for name in PERIOD_FIELDS),
     sa.Column("client_code", Text),
     sa.Column("serial", Text),
-    *(sa.Column(name, Text) for name in FACT_COLUMNS),
+    *(sa.Column(name, Text) for name in FACT_COLUMNS if name not in ADDED_FACT_COLUMNS),
     *(sa.Column(name, sa.BigInteger) for name in NUMERIC_COLUMNS),
     *(sa.Column(name, Values) for name in ITEM_FIELDS),
+    *(sa.Column(name, Text) for name in ADDED_FACT_COLUMNS),  # h0007, after the others
     sa.Index("facts_type_day", "type", "day"),
 )
 fact_items = sa.Table(  # older hubs' list values, moved into facts by h0002 (see above)

@@ -102,6 +102,9 @@ class CheckedBatch(NamedTuple):
     via: str
     good: Sequence[Checked]
     bad: Sequence[Refused]
+    # The reference revision whose lists checked the records (`reference_watch`): a batch with
+    # invalid records stored after the lists changed has its quarantine re-checked.
+    revision: int = 0
 
     def claim(self) -> Claim:
         """The batches row that claims the batch id."""

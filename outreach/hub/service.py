@@ -18,9 +18,8 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from outreach.domain.client_code import new_service_key
-from outreach.domain.vocab import Vocabulary, base_vocabulary
-from outreach.errors import InvalidRecord
-from outreach.hub import db, enrolment, pending, summaries
+from outreach.domain.vocab import Vocabulary
+from outreach.hub import db, enrolment, pending, quarantine, summaries
 from outreach.hub.errors import (
     BadEnvelope,
     BadToken,
@@ -35,11 +34,10 @@ from outreach.hub.ingest import BatchWriter, Checked, CheckedBatch, Refused
 from outreach.hub.ingest import now as _now
 from outreach.hub.keys import HubKeys
 from outreach.hub.limits import MAX_BATCH_PLAINTEXT, MAX_RECORD_BYTES, MAX_SEQ
-from outreach.hub.projection import Projected
+from outreach.hub.quarantine import Released
+from outreach.hub.reference_watch import ReferenceWatch
 from outreach.hub.sql import Sql
 from outreach.hub.write_lock import WriteLock
-from outreach.records import decode_record
-from outreach.records.validation import validate
 from outreach.store.counts import Layout, count_query
 from outreach.sync.envelope import (
     EnvelopeError,
@@ -91,8 +89,7 @@ class Hub:
         self.tls_fingerprint: str | None = None
         # SQLite has one writer: serialising ingest here avoids busy-retries under load.
         self._write_lock = WriteLock(engine.url.database) if db.is_sqlite(engine) else None
-        self._reference: Reference | None = None
-        self._vocab: Vocabulary | None = None
+        self.references = ReferenceWatch(engine)  # re-read when any process changes it
         self.sql = Sql(engine)
         self._writer = BatchWriter(engine, keys.sign)
         self._device_keys: dict[str, Ed25519PublicKey] = {}
@@ -116,33 +113,27 @@ class Hub:
                 )
 
     def reference(self) -> Reference:
-        if self._reference is None:
-            with self.engine.connect() as conn:
-                value = conn.execute(
-                    sa.select(db.hub_meta.c.value).where(db.hub_meta.c.key == "reference")
-                ).scalar_one_or_none()
-            if value is None:
-                raise HubError("the hub database is not initialised: run 'outreach-hub init'")
-            self._reference = msgspec.json.decode(value, type=Reference)
-        return self._reference
+        """The reference data as stored now (any process may have changed it)."""
+        return self.references.reference(fresh=True)
 
-    def set_reference(self, reference: Reference) -> None:
-        """Replace code list additions, products and retention (keeps the service key)."""
+    def set_reference(self, reference: Reference) -> Released:
+        """Replace code list additions, products and retention (keeps the service key); every
+        hub process sees it (`reference_watch`). Quarantined records are checked again with
+        the new lists and those that now pass are stored and counted (`quarantine`)."""
         if not reference.service_key:
             reference = msgspec.structs.replace(reference, service_key=self.reference().service_key)
-        with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(db.hub_meta)
-                .where(db.hub_meta.c.key == "reference")
-                .values(value=msgspec.json.encode(reference).decode())
-            )
-        self._reference, self._vocab = reference, None
+        self.references.write(reference)
+        return self.recheck_quarantine()
+
+    def recheck_quarantine(self) -> Released:
+        """Release the quarantined records today's reference data accepts (`quarantine`)."""
+        released = quarantine.recheck(self.engine, self.sql, self.vocabulary(), self._writing)
+        if released.released:
+            self._alert("quarantine_released", None, released.detail())
+        return released
 
     def vocabulary(self) -> Vocabulary:
-        if self._vocab is None:
-            ref = self.reference()
-            self._vocab = base_vocabulary().merged(ref.lists, ref.products)
-        return self._vocab
+        return self.references.vocabulary()
 
     # -- enrolment ---------------------------------------------------------------------------
 
@@ -228,7 +219,15 @@ class Hub:
         except (SeqReused, QuarantineFull) as exc:  # alert after the transaction rolled back
             self._alert(exc.alert, batch.header.device_id, _alert_detail(batch, exc))
             raise
+        self._recheck_if_changed(batch)
         return self._stored(batch, body)
+
+    def _recheck_if_changed(self, batch: CheckedBatch) -> None:
+        """A batch quarantined records checked with lists that changed before it was stored:
+        `outreach-hub reference` may have re-checked the quarantine before they were in it,
+        so check it again here (a primary-key read for a batch with invalid records)."""
+        if batch.bad and self.references.changed_since(batch.revision):
+            self.recheck_quarantine()
 
     async def store_async(self, batch: CheckedBatch) -> bytes:
         """`store` for the app on PostgreSQL: awaiting the server (`pg_async`) with no thread
@@ -245,6 +244,8 @@ class Hub:
             detail = _alert_detail(batch, exc)
             await anyio.to_thread.run_sync(self._alert, exc.alert, header.device_id, detail)
             raise
+        if batch.bad:
+            await anyio.to_thread.run_sync(self._recheck_if_changed, batch)
         if body is None:
             return await anyio.to_thread.run_sync(self._stored, batch, body)
         return self._stored(batch, body)
@@ -310,8 +311,9 @@ class Hub:
         for seq, body in opened.records:
             if len(body) > MAX_RECORD_BYTES:
                 raise BadEnvelope(f"record {seq} is larger than {MAX_RECORD_BYTES} bytes")
-        good, bad = self._check(opened.records)
-        return CheckedBatch(header, envelope, envelope_hash(envelope), via, good, bad)
+        good, bad, revision = self._check(opened.records)
+        digest = envelope_hash(envelope)
+        return CheckedBatch(header, envelope, digest, via, good, bad, revision)
 
     def _stored(self, batch: CheckedBatch, body: bytes | None) -> bytes:
         """The receipt to answer with: the new one, or on a replay (or a concurrent upload of
@@ -377,23 +379,21 @@ class Hub:
                     )
                 )
 
-    def _check(self, pairs: Sequence[tuple[int, bytes]]) -> tuple[list[Checked], list[Refused]]:
+    def _check(
+        self, pairs: Sequence[tuple[int, bytes]]
+    ) -> tuple[list[Checked], list[Refused], int]:
         """Validate every record and make its facts row; the invalid ones are quarantined,
-        never the whole batch."""
-        vocab = self.vocabulary()
+        never the whole batch. Returns the reference revision that checked them."""
         now = dt.datetime.now(dt.UTC) + FUTURE_SKEW
-        good: list[Checked] = []
-        bad: list[Refused] = []
-        for seq, body in pairs:
-            try:
-                record = decode_record(body)
-                validate(record, now=now, vocab=vocab)
-                good.append((seq, body, Projected(record, compact=self.sql.postgres)))
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                bad.append((seq, body, f"undecodable record: {exc}"))
-            except InvalidRecord as exc:
-                bad.append((seq, body, str(exc)))
-        return good, bad
+        lists = self.references.snapshot()
+        good, bad = quarantine.check_records(pairs, lists.vocabulary, now, self.sql.postgres)
+        if bad and self.references.changed_since(lists.revision):  # a code just added
+            lists = self.references.snapshot()
+            again, bad = quarantine.check_records(
+                [(seq, body) for seq, body, _ in bad], lists.vocabulary, now, self.sql.postgres
+            )
+            good = sorted([*good, *again], key=lambda item: item[0])
+        return good, bad, lists.revision
 
     def upgrade(self) -> list[str]:
         """Run the recorded migrations this hub has not run (none on a hub up to date); after

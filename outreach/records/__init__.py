@@ -12,11 +12,13 @@ from outreach.records.base import SCHEMA_VERSION, BaseRecord, RecordType, Referr
 from outreach.records.contact import Contact
 from outreach.records.kit_issue import KitIssue
 from outreach.records.naloxone_use import NaloxoneUse
+from outreach.records.overdose_event import OverdoseEvent
+from outreach.records.referral_outcome import ReferralOutcome
 from outreach.records.stock_movement import StockMovement
 from outreach.records.void import Void
 
 # The built-in types, for type checking; at run time a record may be of any registered type.
-Record = Contact | KitIssue | NaloxoneUse | StockMovement | Void
+Record = Contact | KitIssue | NaloxoneUse | StockMovement | Void | OverdoseEvent | ReferralOutcome
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -24,9 +26,11 @@ __all__ = [
     "Contact",
     "KitIssue",
     "NaloxoneUse",
+    "OverdoseEvent",
     "Record",
     "RecordType",
     "Referral",
+    "ReferralOutcome",
     "StockMovement",
     "Void",
     "decode_record",

@@ -90,6 +90,9 @@ class RecordType:
     derived_columns: tuple[str, ...] = ()
     countable: bool = True
     help: str = ""
+    # (field, value) pairs the laptop keeps as item rows beside the counted ones, for joins
+    # between types (a contact's referral codes); never counted, and hubs do not keep them
+    join_items: Callable[[Any], Iterable[tuple[str, str]]] | None = None
 
     @property
     def name(self) -> str:

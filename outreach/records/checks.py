@@ -11,7 +11,7 @@ import re
 
 from outreach.domain import ids
 from outreach.domain.client_code import is_valid_client_code
-from outreach.domain.gs1 import MAX_CODE_TEXT, check_batch_or_serial
+from outreach.domain.gs1_text import MAX_CODE_TEXT, check_batch_or_serial
 from outreach.domain.vocab import Vocabulary
 from outreach.errors import InvalidRecord
 

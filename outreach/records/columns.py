@@ -4,7 +4,15 @@ can count a field only once a column holds it (`registry.register` checks; docs/
 
 from __future__ import annotations
 
-# Scalar fields that can be counted, in column order of the facts table.
+# Added by later migrations (store m0006, hub h0007: overdose events, issue 15); ALTER TABLE puts
+# them after every earlier column, so the tables' column order lists them last.
+ADDED_FACT_COLUMNS: tuple[str, ...] = (
+    "naloxone_given",
+    "kit_owner",
+    "taken_to_hospital",
+    "referral_code",  # a referral outcome's code: the funnel joins on it without reading bodies
+)
+# Scalar fields that can be counted (the facts tables' columns, those of migration 1 in order).
 FACT_COLUMNS: tuple[str, ...] = (
     "site",
     "area",
@@ -28,6 +36,7 @@ FACT_COLUMNS: tuple[str, ...] = (
     "batch",
     "expiry",
     "risk_level",
+    *ADDED_FACT_COLUMNS,
 )
 NUMERIC_COLUMNS: tuple[str, ...] = ("quantity", "doses")
 PERIOD_FIELDS: tuple[str, ...] = ("day", "week", "month", "year")

@@ -96,6 +96,11 @@ def list_values(record: Contact, field: str) -> Iterable[str]:
     return values
 
 
+def join_items(record: Contact) -> Iterable[tuple[str, str]]:
+    """Its referral codes, which the referral funnel joins outcomes on (issue 15)."""
+    return [("referral_code", r.referral_code) for r in record.referrals if r.referral_code]
+
+
 def derived(record: Contact) -> dict[str, Any]:
     level = risk_level(record.risk_factors, record.substances, record.injecting, record.age_band)
     return {"risk_level": level}
@@ -132,5 +137,6 @@ TYPE = RecordType(
     list_values=list_values,
     derived=derived,
     derived_columns=("risk_level",),
+    join_items=join_items,
     help="one outreach encounter: site, area, setting, age_band, gender, … (no names)",
 )

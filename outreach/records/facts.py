@@ -72,7 +72,7 @@ ListValues = Callable[[Any, str], Iterable[str]]
 class _Plan:
     """A type's projection, worked out once: hubs project every record they ingest."""
 
-    __slots__ = ("day", "derived", "has_code", "list_values", "lists", "values")
+    __slots__ = ("day", "derived", "has_code", "join_items", "list_values", "lists", "values")
 
     def __init__(self, kind: type) -> None:
         spec = registry.of(kind)
@@ -84,6 +84,7 @@ class _Plan:
         self.values = tuple(column for column in _VALUE_COLUMNS if column in fields)
         self.lists = tuple(field for field in spec.counted if field in spec.lists)
         self.list_values: ListValues = spec.list_values or getattr
+        self.join_items = spec.join_items
 
 
 @functools.cache
@@ -146,6 +147,8 @@ def project(record: Record) -> Fact | None:
     items: list[tuple[str, str]] = []
     for field in plan.lists:
         items.extend((field, value) for value in plan.list_values(record, field))
+    if plan.join_items is not None:  # the laptop's join keys; a hub groups only `lists`
+        items.extend(plan.join_items(record))
     return Fact(row, items)
 
 

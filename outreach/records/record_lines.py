@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from outreach.domain.vocab import Vocabulary
 from outreach.errors import InvalidRecord
 from outreach.records import Record
 from outreach.records.validation import build_entered
@@ -60,15 +61,18 @@ def decode_line(raw: bytes) -> Any:
         raise InvalidRecord("JSON nested too deeply") from None
 
 
-def parse_lines(lines: Iterable[bytes], user: str) -> tuple[list[Record], list[InvalidRecord]]:
-    """Decode and validate every line; return the records and every line's error."""
+def parse_lines(
+    lines: Iterable[bytes], user: str, vocab: Vocabulary | None = None
+) -> tuple[list[Record], list[InvalidRecord]]:
+    """Decode and validate every line against `vocab` (the device's current code lists; the
+    shipped ones if None); return the records and every line's error."""
     records: list[Record] = []
     errors: list[InvalidRecord] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            records.append(build_entered(decode_line(line), recorded_by=user))
+            records.append(build_entered(decode_line(line), recorded_by=user, vocab=vocab))
         except InvalidRecord as exc:
             errors.append(exc.at_line(number))
     return records, errors

@@ -19,7 +19,15 @@ import msgspec
 
 from outreach.records.base import BaseRecord, RecordType
 
-BUILT_IN = ("contact", "kit_issue", "naloxone_use", "stock_movement", "void")
+BUILT_IN = (
+    "contact",
+    "kit_issue",
+    "naloxone_use",
+    "stock_movement",
+    "void",
+    "overdose_event",
+    "referral_outcome",
+)
 
 _types: dict[str, RecordType] = {}
 _by_struct: dict[type, RecordType] = {}

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from outreach.domain.risk import FACTORS, assess_risk
+from outreach.domain.risk import assess_recorded
 from outreach.errors import InvalidRecord
 from outreach.records.client_summary import STICKY_FACTORS, ClientSummary, StickyFactor
 from outreach.records.contact import Contact
@@ -120,17 +120,15 @@ def _later(a: dt.date | None, b: dt.date | None) -> bool:
 
 
 def _risk(contact: Contact) -> tuple[str | None, tuple[str, ...]]:
-    """The level and the factor codes behind it, heaviest first, as the hub keeps them: a factor
-    code the risk table does not know (one a hub added) is left out of the score, and an
-    injecting or age band code it does not know gives no level."""
-    known = tuple(code for code in contact.risk_factors if code in FACTORS)
+    """The level and the factor codes behind it, heaviest first, as the hub keeps them and the
+    facts projection scores them (`assess_recorded`: a factor a hub added counts weight 1)."""
     try:
-        assessment = assess_risk(known, contact.substances, contact.injecting, contact.age_band)
-    except InvalidRecord:
+        assessment = assess_recorded(
+            contact.risk_factors, contact.substances, contact.injecting, contact.age_band
+        )
+    except InvalidRecord:  # e.g. synthetic_opioids ticked (derived only): no level
         return None, ()
-    by_text = {factor.explanation: code for code, factor in FACTORS.items()}
-    texts = [reason.rsplit(" (weight", 1)[0] for reason in assessment.reasons]
-    return assessment.level.value, tuple(by_text[text] for text in texts if text in by_text)
+    return assessment.level.value, assessment.codes
 
 
 def _in_year(day: dt.date, today: dt.date) -> bool:

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from outreach.domain.risk import FACTORS, assess_risk
+from outreach.domain.risk import assess_recorded
 from outreach.domain.roles import Action
 from outreach.errors import InvalidRecord
 from outreach.records import Contact, KitIssue, NaloxoneUse, Record, Void, permissions
@@ -60,9 +60,9 @@ def referral_closed(code: str) -> bool:
 
 
 def _risk_codes(contact: Contact) -> tuple[str | None, tuple[str, ...]]:
-    """The level and the counted factor codes, heaviest first. A factor code the risk table
-    does not know (one a hub added) is left out of the score rather than refused, as is an
-    injecting or age band code it does not know (no level then)."""
+    """The level and the counted factor codes, heaviest first, as the facts projection scores
+    them (`assess_recorded`): a factor code the risk table does not know (one a hub added)
+    counts weight 1, an injecting or age band code it does not know counts nothing."""
     return _risk_of(contact.risk_factors, contact.substances, contact.injecting, contact.age_band)
 
 
@@ -72,10 +72,9 @@ def _risk_of(
 ) -> tuple[str | None, tuple[str, ...]]:
     """Cached: a few hundred combinations of answers cover nearly every contact, and the hub
     recomputes a summary for every code a batch touches."""
-    known = tuple(code for code in factors if code in FACTORS)
     try:
-        assessed = assess_risk(known, substances, injecting, age_band)
-    except InvalidRecord:
+        assessed = assess_recorded(factors, substances, injecting, age_band)
+    except InvalidRecord:  # e.g. synthetic_opioids ticked (derived only): no level
         return None, ()
     return assessed.level.value, assessed.codes
 

@@ -64,14 +64,24 @@ def parse_fields(text: str) -> list[str]:
 
 def cmd_counts(args: argparse.Namespace) -> int:
     from outreach.reports.disclosure import publish_rows
+    from outreach.store.counts import rolled_up
+    from outreach.store.purge import purged_overlap
 
     if args.start > args.end:
         raise CommandError("--from is after --to")
     store = open_store_from_args(args)
     try:
         rows = store.counts(args.by, args.start, args.end, args.type)
+        purged = purged_overlap(store.conn, args.start, args.end)
     finally:
         store.close()
+    if purged is not None and not rolled_up(args.by, args.type):
+        sys.stderr.write(
+            f"note: records from {purged.first:%d %b %Y} to {purged.last:%d %b %Y} have left "
+            "this laptop after the hub confirmed them (retention), and this grouping needs each "
+            "record: it counts only what is still here (the hub has the full figures). Counts by "
+            "one field, site and day, week, month or year are kept whole.\n"
+        )
     if args.publish:
         rows = publish_rows(rows)
     write_rows(rows, [*args.by, "count"], args.format, sys.stdout)

@@ -9,6 +9,7 @@ same code runs on the laptop's dictionary-coded tables (layout "coded") and on a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -18,7 +19,9 @@ from outreach.domain.roles import Action
 from outreach.domain.vocab import USE_REASONS
 from outreach.records.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
+from outreach.reports.overdoses import prevention_counts
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
+from outreach.store.purge import PurgedSpan, purged_overlap
 
 if TYPE_CHECKING:
     from outreach.store.store import Store
@@ -29,7 +32,8 @@ HIGH_RISK = ("high", "very_high")
 KIT_FIELDS = ("site", "product", "recipient", "supply", "resupply_reason", "training")
 USE_FIELDS = ("site", "outcome", "administered_by", "ambulance_called")
 CONTACT_FIELDS = ("site", "setting", "interventions", "referrals")
-COUNTED_TYPES = ("contact", "kit_issue", "naloxone_use")  # what the count set reads
+# what the count set reads (the last two: outreach.reports.overdoses, issue 15)
+COUNTED_TYPES = ("contact", "kit_issue", "naloxone_use", "overdose_event", "referral_outcome")
 
 
 def commissioner_counts(
@@ -115,7 +119,8 @@ def commissioner_counts(
             sum(int(n) for _, n in at_risk),
         ),
     )
-    return CountSet(start, end, site, headlines, tables)
+    more_headlines, more_tables = prevention_counts(run_query, start, end, site, layout=layout)
+    return CountSet(start, end, site, (*headlines, *more_headlines), (*tables, *more_tables))
 
 
 Margins = dict[str, Counter[Cell]]
@@ -293,5 +298,24 @@ def store_counts(store: Store, start: dt.date, end: dt.date, site: str | None = 
 
 
 def local_counts(conn: Any, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:
-    """The commissioner set from this laptop's store (its dictionary-coded tables)."""
-    return commissioner_counts(store_runner(conn), start, end, site, layout="rollup")
+    """The commissioner set from this laptop's store (its dictionary-coded tables). Counts of
+    people over a period that includes purged records are marked not exact, with a note."""
+    counts = commissioner_counts(store_runner(conn), start, end, site, layout="rollup")
+    span = purged_overlap(conn, start, end)
+    if span is None:
+        return counts
+    return dataclasses.replace(counts, not_exact=PER_PERSON, note=purged_note(span))
+
+
+# What needs each person's records, which a retention purge removes (everything else in the set
+# is the roll-up's, which the purge keeps).
+PER_PERSON = ("people_reached", "high_risk_without_kit", "high_risk_without_kit_by_area")
+
+
+def purged_note(span: PurgedSpan) -> str:
+    return (
+        f"Records from {span.first:%d %b %Y} to {span.last:%d %b %Y} have left this laptop "
+        "after the hub confirmed them (retention). People reached and high-risk people without "
+        "a kit are counted from the records still here (marked †); the hub's report has the "
+        "full figures. Every other count is unchanged."
+    )

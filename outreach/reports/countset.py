@@ -44,6 +44,11 @@ class CountSet:
     headlines: tuple[Headline, ...]
     tables: tuple[Table, ...]
     published: bool = False
+    # Headlines and tables counted from the records still on this device, when a retention purge
+    # removed some of the period's records (`note` says which days); every other count comes from
+    # the roll-up the purge keeps (outreach.store.purge).
+    not_exact: tuple[str, ...] = ()
+    note: str = ""
 
     def headline(self, name: str) -> Published:
         for item in self.headlines:

@@ -48,6 +48,9 @@ def about_csv(counts: CountSet) -> str:
     writer.writerow(("published", "yes" if counts.published else "no (exact counts)"))
     if counts.published:
         writer.writerow(("disclosure_control", INDEPENDENT_TOTALS_NOTE))
+    if counts.note:
+        writer.writerow(("not_exact", " ".join(counts.not_exact)))
+        writer.writerow(("note", counts.note))
     writer.writerow(("generated_by", f"Outreach {__version__}"))
     return buffer.getvalue()
 

@@ -84,6 +84,7 @@ def _cover(counts: CountSet, service_name: str, vocab: Vocabulary) -> list[objec
     lines += [
         Spacer(1, 6 * mm),
         _para(status, "Normal"),
+        *([Spacer(1, 4 * mm), _para(counts.note, "Normal")] if counts.note else []),
         Spacer(1, 6 * mm),
         _para(
             f"Generated {dt.date.today():%d %B %Y} by Outreach {__version__}. No client codes or "
@@ -96,7 +97,13 @@ def _cover(counts: CountSet, service_name: str, vocab: Vocabulary) -> list[objec
 
 
 def _headlines(counts: CountSet) -> list[object]:
-    data = [["Measure", "Count"], *([h.title, str(h.value)] for h in counts.headlines)]
+    data = [
+        ["Measure", "Count"],
+        *(
+            [h.title, f"{h.value}{' †' if h.name in counts.not_exact else ''}"]
+            for h in counts.headlines
+        ),
+    ]
     table = PdfTable(data, colWidths=[120 * mm, 30 * mm], style=_GRID, hAlign="LEFT")
     return [_para("Headline numbers", "Heading1"), table, Spacer(1, 6 * mm)]
 

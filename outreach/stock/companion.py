@@ -1,6 +1,7 @@
 """The ledger's rules inside `Store.add` (DESIGN §3), run in the same transaction as the write.
 
-* A kit issue at a site that keeps a ledger (has any stock movement) writes the matching `issued`
+* A kit issue at a site that keeps a ledger (has any stock movement, or an opening balance left
+  by purged ones) writes the matching `issued`
   movement; voiding or correcting that kit issue voids the movement with it.
 * Stock on hand never goes negative unless the same write carries an explicit count adjustment
   for that line. A refused write raises `StockError` and nothing is saved.
@@ -16,7 +17,8 @@ from outreach.domain.vocab import base_vocabulary
 from outreach.errors import StockError
 from outreach.records import KitIssue, Record, StockMovement, Void, decode_record, facts
 from outreach.stock.ledger import ADJUSTMENT, StockKey, balances, signed
-from outreach.store.companions import register_companion_writer
+from outreach.stock.opening import keep_opening_balances
+from outreach.store.companions import register_companion_writer, register_purge_keeper
 from outreach.store.connection import Connection
 
 _RELEVANT = (KitIssue, StockMovement, Void)
@@ -80,14 +82,16 @@ def _type_of(conn: Connection, record_id: str) -> str | None:
 
 
 def _has_ledger(conn: Connection, site: str | None = None) -> bool:
-    """Whether `site` (or any site) has a stock movement: an indexed look-up by type."""
+    """Whether `site` (or any site) has a stock movement, or an opening balance left by purged
+    ones: indexed look-ups."""
     sql = (
         "SELECT 1 FROM fact_data WHERE type = (SELECT id FROM codes WHERE value = 'stock_movement')"
     )
+    opening = "SELECT 1 FROM stock_opening"
     if site is None:
-        return conn.execute(sql + " LIMIT 1").fetchone() is not None
-    sql += " AND site = (SELECT id FROM codes WHERE value = ?) LIMIT 1"
-    return conn.execute(sql, (site,)).fetchone() is not None
+        return any(conn.execute(q + " LIMIT 1").fetchone() for q in (sql, opening))
+    where = " AND site = (SELECT id FROM codes WHERE value = ?) LIMIT 1"
+    return any(conn.execute(q + where, (site,)).fetchone() for q in (sql, opening + " WHERE true"))
 
 
 def _movement_for_kit(conn: Connection, kit_id: str) -> str | None:
@@ -157,5 +161,7 @@ def _check_not_negative(
 
 
 def register() -> None:
-    """Install the ledger's rules in every `Store.add` (call once at start-up; idempotent)."""
+    """Install the ledger's rules in every `Store.add`, and its opening balances in every
+    retention purge (call once at start-up; idempotent)."""
     register_companion_writer(ledger_companions)
+    register_purge_keeper(keep_opening_balances)

@@ -1,6 +1,7 @@
 """Stock on hand from the ledger: every stock movement record, summed by site, product and batch.
 
-There is no stock table to drift out of step: on hand is always the sum of active movements
+There is no stock table to drift out of step: on hand is always the opening balance (what purged
+movements left, `stock_opening`; see `outreach.stock.opening`) plus the sum of active movements
 (received, transfers in and returns add; issues, write-offs, recalls and transfers out take away;
 a count adjustment carries its own sign).
 """
@@ -76,9 +77,18 @@ JOIN codes cb ON cb.id = g.batch JOIN codes ce ON ce.id = g.expiry
 JOIN codes cm ON cm.id = g.movement
 """
 
+# What purged movements left (migration 5, `outreach.stock.opening`), per line.
+_OPENING = """
+SELECT cs.value, cp.value, cb.value, ce.value, o.quantity FROM stock_opening o
+JOIN codes cs ON cs.id = o.site JOIN codes cp ON cp.id = o.product
+JOIN codes cb ON cb.id = o.batch JOIN codes ce ON ce.id = o.expiry
+{site}
+"""
+
 
 def balances(conn: Connection, site: str | None = None) -> dict[StockKey, int]:
-    """On hand per site/product/batch/expiry, including zero and (adjusted) negative lines."""
+    """On hand per site/product/batch/expiry, including zero and (adjusted) negative lines:
+    the opening balance left by purged movements plus the active movements on the device."""
     where = "AND site = (SELECT id FROM codes WHERE value = :site)" if site else ""
     totals: dict[StockKey, int] = defaultdict(int)
     for site_code, product, batch, expiry, movement, n in conn.execute(
@@ -86,6 +96,12 @@ def balances(conn: Connection, site: str | None = None) -> dict[StockKey, int]:
     ):
         key = StockKey(site_code, product, batch, dt.date.fromisoformat(expiry))
         totals[key] += signed(movement, int(n))
+    opening_where = "WHERE cs.value = :site" if site else ""
+    for site_code, product, batch, expiry, n in conn.execute(
+        _OPENING.format(site=opening_where), {"site": site}
+    ):
+        key = StockKey(site_code, product, batch, dt.date.fromisoformat(expiry))
+        totals[key] += int(n)
     return dict(totals)
 
 

@@ -18,6 +18,7 @@ from outreach.records import Record
 from outreach.records.validation import build_entered, build_record
 from outreach.stock.ledger import StockKey, quantity_of
 from outreach.store.store import Changes, Store
+from outreach.store.vocabulary import current_vocabulary
 
 WRITE_OFFS = {
     "expired": ("written_off_expired", "expired"),
@@ -46,7 +47,7 @@ def _movement(
         **{name: value for name, value in extra.items() if value is not None},
     }
     build = build_entered if entered else build_record
-    return build(data, recorded_by=store.user)
+    return build(data, recorded_by=store.user, vocab=current_vocabulary(store))
 
 
 def receive(

@@ -15,7 +15,9 @@ from outreach.errors import InvalidRecord, NotPermitted, RepeatSerial
 from outreach.records import registry
 from outreach.records.record_lines import parse_lines
 from outreach.store.kit_issue import refuse_repeat_serials
+from outreach.store.purge import purged_status
 from outreach.store.session import create_store, load_vault, store_exists
+from outreach.store.vocabulary import current_vocabulary
 
 log = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 50
@@ -90,7 +92,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     lines = data.splitlines()
     store = open_store_from_args(args)
     try:
-        records, errors = parse_lines(lines, store.user)
+        records, errors = parse_lines(lines, store.user, current_vocabulary(store))
         if errors:
             for error in errors[:MAX_REPORTED_ERRORS]:
                 sys.stderr.write(f"outreach: {error}\n")
@@ -130,6 +132,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 device_id=store.device_id,
                 records=store.record_count(),
                 last_seq=store.last_seq(),
+                purged=purged_status(store.conn),
             )
             for section in getattr(args, "status_sections", ()):
                 status.update(section(store))

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from outreach.errors import InvalidRecord
-from outreach.records.facts import ITEM_FIELDS, PERIOD_FIELDS, count_fields, infer_count_type
+from outreach.records.facts import (
+    ITEM_FIELDS,
+    PERIOD_FIELDS,
+    count_fields,
+    infer_count_type,
+    period_keys,
+)
 from outreach.store import migrations, rollup
 from outreach.store.connection import Connection
 from outreach.store.fact_table import ORDINAL_TO_JULIAN
@@ -25,6 +31,7 @@ from outreach.store.fact_table import ORDINAL_TO_JULIAN
 # caller but tests.)
 Layout = Literal["rollup", "coded", "json", "arrays"]
 PLAIN_LAYOUTS = ("json", "arrays")
+PERIODS = ("week", "month", "year")  # summed from the roll-up's days on the laptop
 # A list field's values as rows `i.value`, per hub layout.
 LIST_VALUES = {
     "json": "json_each(f.{field}) AS {alias}",
@@ -145,7 +152,49 @@ def counts(
     end: dt.date,
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of {field: value, ..., "count": n} from the laptop store; no value shows as None."""
+    """Rows of {field: value, ..., "count": n} from the laptop store; no value shows as None.
+
+    A count by week, month or year (and at most one other field) is the roll-up's daily cells
+    summed into periods, so it stays exact after a retention purge (`rolled_up`)."""
+    fields, kind = _check_fields(by, kind)
+    daily = _daily(fields)
+    if daily is not None and _served(kind, daily):
+        return _into_periods(_rows(conn, daily, start, end, kind), fields)
+    return _rows(conn, by, start, end, kind)
+
+
+def rolled_up(by: Sequence[str], kind: str | None = None) -> bool:
+    """Whether `counts` answers this grouping from the roll-up, which a retention purge keeps:
+    if not, a period that includes purged records is counted from what is left on the device."""
+    fields, kind = _check_fields(by, kind)
+    return _served(kind, _daily(fields) or fields)
+
+
+def _served(kind: str, fields: Sequence[str]) -> bool:
+    return rollup.serves(fields) and _rolled_up(kind, fields)
+
+
+def _daily(fields: Sequence[str]) -> list[str] | None:
+    """`fields` with week, month and year replaced by day; None when it has none of them."""
+    if not any(field in PERIODS for field in fields):
+        return None
+    return list(dict.fromkeys("day" if field in PERIODS else field for field in fields))
+
+
+def _into_periods(rows: list[dict[str, Any]], fields: list[str]) -> list[dict[str, Any]]:
+    """Daily rows summed into the periods of `fields`, ordered as the SQL orders (None first)."""
+    totals: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        periods = period_keys(dt.date.fromisoformat(row["day"]))
+        key = tuple(periods[f] if f in PERIOD_FIELDS else row[f] for f in fields)
+        totals[key] = totals.get(key, 0) + int(row["count"])
+    ordered = sorted(totals.items(), key=lambda item: [(v is not None, v or "") for v in item[0]])
+    return [dict(zip([*fields, "count"], [*key, n], strict=True)) for key, n in ordered]
+
+
+def _rows(
+    conn: Connection, by: Sequence[str], start: dt.date, end: dt.date, kind: str
+) -> list[dict[str, Any]]:
     sql, params, _ = count_query(by, start, end, kind, layout="rollup")
     cursor = conn.execute(sql, params)
     names = [column[0] for column in cursor.description]

@@ -14,12 +14,24 @@ from outreach.errors import InvalidRecord, RepeatSerial
 from outreach.records import KitIssue, Record
 from outreach.records.validation import build_entered
 from outreach.store.changes import Changes
+from outreach.store.purge import purged_serial_day
 from outreach.store.store import Store
+from outreach.store.vocabulary import current_vocabulary
+
+
+def serial_issued_on(store: Store, serial: str) -> dt.date | None:
+    """The day an active kit issue on this device handed out this pack serial, if one did;
+    a kit issue the retention purge deleted still counts (`outreach.store.purge`)."""
+    found = store.serial_issued(serial)
+    if found is not None:
+        return found.record.occurred_at.date()
+    return purged_serial_day(store.conn, serial)
 
 
 def refuse_repeat_serials(store: Store, records: Sequence[Record]) -> None:
     """RepeatSerial for the first kit issue whose pack serial was issued before: on this device
-    (an active kit issue that this record does not correct) or earlier in the same batch."""
+    (an active kit issue that this record does not correct, or one purged after sync) or earlier
+    in the same batch."""
     seen: set[str] = set()
     for record in records:
         if not isinstance(record, KitIssue) or not record.serial:
@@ -28,6 +40,7 @@ def refuse_repeat_serials(store: Store, records: Sequence[Record]) -> None:
         if not earlier:
             found = store.serial_issued(record.serial)
             earlier = found is not None and found.record.id != record.supersedes
+            earlier = earlier or purged_serial_day(store.conn, record.serial) is not None
         if earlier:
             raise RepeatSerial(
                 f"pack serial {record.serial} was already issued on this device", field="serial"
@@ -41,7 +54,8 @@ def save_kit(
     """Validate with the core's rules (an expired kit is refused there), refuse a serial issued
     before unless confirmed, and save the kit and its use report in one transaction."""
     now = dt.datetime.now().astimezone()
-    record = build_entered(kit, recorded_by=store.user, now=now)
+    vocab = current_vocabulary(store)  # the shipped lists and the hub's additions
+    record = build_entered(kit, recorded_by=store.user, now=now, vocab=vocab)
     if not isinstance(record, KitIssue):
         raise InvalidRecord("expected a kit issue", field="type")
     if not allow_repeat_serial:
@@ -49,6 +63,8 @@ def save_kit(
     records: list[Record] = [record]
     if use is not None:
         records.append(
-            build_entered({**use, "kit_issue_id": record.id}, recorded_by=store.user, now=now)
+            build_entered(
+                {**use, "kit_issue_id": record.id}, recorded_by=store.user, now=now, vocab=vocab
+            )
         )
     return record, store.add(records)

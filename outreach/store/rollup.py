@@ -3,8 +3,10 @@
 A count by one field over a year of a busy store would otherwise group hundreds of thousands of
 fact rows; the roll-up answers it from a few thousand cells. Triggers on `fact_data` and
 `fact_item_data` keep it exact on every write path: `Store.add`, voids and corrections (active
-1 → 0), purges (the cascade from `records`) and bulk loads alike. Cells that fall to zero stay
-and are skipped by `HAVING`.
+1 → 0), deletes (the cascade from `records`) and bulk loads alike. Cells that fall to zero stay
+and are skipped by `HAVING`. A retention purge (`outreach.store.purge`) is the one delete that
+must not change a count: it deletes with the delete triggers set aside (`keeping_cells`), so
+past periods keep their counts after their records have left the laptop.
 
 Type and field names are stored as code ids (seeded here, so the triggers carry them as
 literals); a missing scalar value is 0, which decodes to no value. Which fields are rolled up is
@@ -16,7 +18,8 @@ latest one is current).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from outreach.records.facts import PERIOD_FIELDS
@@ -106,6 +109,28 @@ def _trigger(name: str, when: str, body: list[str]) -> str:
     return f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(body)}; END"
 
 
+_DELETE_TRIGGER = "fact_rollup_delete_"
+
+
+@contextlib.contextmanager
+def keeping_cells(conn: Connection) -> Iterator[None]:
+    """Inside a transaction: deletes from `fact_data` leave the roll-up's cells as they are.
+
+    The delete triggers are dropped and re-created from their own SQL (DDL is transactional in
+    SQLite: a rollback brings them back too, and no other connection sees the gap)."""
+    if not conn.in_transaction:
+        raise RuntimeError("keeping_cells needs an open transaction")
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+        (f"{_DELETE_TRIGGER}%",),
+    ).fetchall()
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER {name}")
+    yield
+    for _, sql in triggers:
+        conn.execute(sql)
+
+
 def _triggers(ids: dict[str, int], fields: RollupFields) -> list[str]:
     """One set per record type (each touches only its own fields), and one for list items."""
     triggers = [
@@ -137,7 +162,7 @@ def _triggers(ids: dict[str, int], fields: RollupFields) -> list[str]:
             ),
             # BEFORE: the record's list items are still there to be taken out with it.
             _trigger(
-                f"fact_rollup_delete_{kind}",
+                f"{_DELETE_TRIGGER}{kind}",
                 f"BEFORE DELETE ON fact_data WHEN OLD.{is_kind} AND OLD.active = 1",
                 _change_cells(ids, fields, kind, "OLD", "-1"),
             ),

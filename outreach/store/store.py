@@ -29,6 +29,7 @@ from outreach.store.connection import (
 )
 from outreach.store.fact_table import FactWriter
 from outreach.store.guard import RoleGuard
+from outreach.store.vocabulary import current_vocabulary
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -172,7 +173,7 @@ class Store:
 
     def add_new(self, data: dict[str, Any]) -> tuple[Record, Changes]:
         """Build a record from form values (id, time and user filled in), validate and save it."""
-        record = build_record(data, recorded_by=self.user)
+        record = build_record(data, recorded_by=self.user, vocab=current_vocabulary(self))
         return record, self.add([record])
 
     def _insert(self, conn: Connection, records: Sequence[Record]) -> None:

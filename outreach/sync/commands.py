@@ -18,6 +18,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     enrol = commands.add_parser("enrol", help="enrol this device with a hub (one-time code)")
     enrol.add_argument("code", help="the enrolment code text, or - to read it from stdin")
     enrol.add_argument("--user")
+    enrol.add_argument(
+        "--unlink-local-codes",
+        action="store_true",
+        help="enrol although records carry client codes made with this device's own key (they "
+        "will not match the service's codes; refused without this)",
+    )
     enrol.set_defaults(func=cmd_enrol)
 
     sync = commands.add_parser("sync", help="send pending records to the hub")
@@ -67,12 +73,27 @@ def _out(data: object) -> None:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    from outreach.sync.enrolment import enrol
+    from outreach.sync.enrolment import codes_to_unlink, enrol
 
     code = sys.stdin.read() if args.code == "-" else args.code
     with open_store_from_args(args) as store:
+        unlinked = codes_to_unlink(store)
+        if unlinked and not args.unlink_local_codes:
+            sys.stderr.write(
+                f"outreach: {unlinked} record(s) here carry client codes made with this device's "
+                "own key. After enrolling, the service's key makes the codes, so the same people "
+                "get different codes and those records will not match them (they are kept, and "
+                'marked "not linked" in History). Not enrolled: run again with '
+                "--unlink-local-codes to go ahead.\n"
+            )
+            return 1
         info = enrol(store, code)
     _out(dataclasses.asdict(info))
+    if info.unlinked_client_codes:
+        sys.stderr.write(
+            f"outreach: enrolled; {info.unlinked_client_codes} record(s) keep client codes from "
+            "this device's own key (not linked to the service's codes)\n"
+        )
     return 0
 
 

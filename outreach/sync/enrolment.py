@@ -124,6 +124,8 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
         unlinked = _codes_from_local_key(store, answer.reference.service_key)
         store.set_meta(state.HUB, msgspec.json.encode(pins).decode())
         store.set_meta(state.UNLINKED_CODES, str(unlinked))
+        if unlinked:  # History marks the records up to here that carry a client code
+            store.set_meta(state.LOCAL_CODES_THROUGH, str(store.last_seq()))
         state.save_reference(store, answer.reference)
     log.info("enrolled with hub %s", fingerprint[:12])
     if unlinked:
@@ -140,10 +142,29 @@ def _codes_from_local_key(store: Store, hub_key: str | None) -> int:
     local = store.meta(LOCAL_SERVICE_KEY)
     if not local or not hub_key or local == hub_key:
         return 0
+    return _local_code_records(store)
+
+
+def _local_code_records(store: Store) -> int:
+    """Active records carrying a client code (before enrolment, made with the local key)."""
+    if not store.meta(LOCAL_SERVICE_KEY):
+        return 0
     row = store.conn.execute(
         "SELECT count(*) FROM fact_data WHERE client_code IS NOT NULL AND active = 1"
     ).fetchone()
     return int(row[0])
+
+
+def codes_to_unlink(store: Store) -> int:
+    """Before enrolling: records with client codes this laptop made with its own key, which
+    will not match the codes the service's key gives the same people (the user is warned)."""
+    return 0 if is_enrolled(store) else _local_code_records(store)
+
+
+def local_codes_through(store: Store) -> int:
+    """The last store seq whose client code (if any) was made with this laptop's own key before
+    enrolment; 0 if there were none. History marks those records "not linked"."""
+    return int(store.meta(state.LOCAL_CODES_THROUGH, "0") or 0)
 
 
 def unlinked_client_codes(store: Store) -> int:

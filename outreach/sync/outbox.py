@@ -12,6 +12,7 @@ import logging
 import msgspec
 
 from outreach.store.connection import Connection
+from outreach.store.purge import purge_prefix
 from outreach.store.store import Store
 from outreach.sync import state
 from outreach.sync.envelope import read_header, seal
@@ -125,30 +126,15 @@ def apply_receipt(store: Store, receipt: Receipt, signed: bytes) -> int:
 
 
 def purge_synced(store: Store, retention_days: int, now: dt.datetime | None = None) -> int:
-    """Delete records older than the retention period, but only those a receipt covers."""
+    """Delete records older than the retention period, but only those a receipt covers; stock
+    on hand and past counts stay as they were (`outreach.store.purge`)."""
     if retention_days <= 0:
         return 0
-    acked = state.acked_through(store)
     cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=retention_days)
-    with store.transaction() as conn:
-        row = conn.execute(
-            "SELECT max(device_seq), count(*) FROM records WHERE device_seq <= ? "
-            "AND device_seq <= (SELECT coalesce(min(device_seq) - 1, ?) FROM records "
-            "  WHERE device_seq <= ? AND occurred_at >= ?)",
-            (acked, acked, acked, cutoff.isoformat()),
-        ).fetchone()
-        through, count = row[0], int(row[1])
-        if not through:
-            return 0
-        # Seqs are gap-free, so purging a prefix keeps `last_seq` and the outbox consistent.
-        conn.execute("DELETE FROM records WHERE device_seq <= ?", (through,))
-        store.set_meta("purged_through", str(max(int(through), _purged(store))))
-    log.info("purged %d synced records older than %d days", count, retention_days)
+    count = purge_prefix(store, state.acked_through(store), cutoff)
+    if count:
+        log.info("purged %d synced records older than %d days", count, retention_days)
     return count
-
-
-def _purged(store: Store) -> int:
-    return int(store.meta("purged_through", "0") or 0)
 
 
 def decode_receipt_row(body: bytes) -> dict[str, object]:

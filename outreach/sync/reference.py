@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 
 from outreach.domain.client_code import new_service_key
-from outreach.domain.vocab import Vocabulary, base_vocabulary
+from outreach.domain.vocab import Vocabulary
+from outreach.store import vocabulary
 from outreach.store.store import Store
 from outreach.sync import state
 
@@ -19,11 +20,7 @@ LOCAL_SERVICE_KEY = "service_key"  # the same meta key the desktop uses for a st
 
 def current_vocabulary(store: Store) -> Vocabulary:
     """The shipped code lists plus whatever the hub has added."""
-    ref = state.reference(store)
-    base = base_vocabulary()
-    if ref is None or not (ref.lists or ref.products):
-        return base
-    return base.merged(ref.lists, ref.products)
+    return vocabulary.current_vocabulary(store)
 
 
 def service_key(store: Store) -> bytes:

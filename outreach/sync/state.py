@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from outreach.errors import SyncError, SyncErrorKind
+from outreach.store import vocabulary
 from outreach.store.store import Store
 from outreach.sync.protocol import Reference, b64d
 
@@ -20,8 +21,9 @@ DEVICE_KEY = "sync.device_key"
 HUB = "sync.hub"
 ACKED = "sync.acked_through"
 LAST_SYNC = "sync.last_sync"
-REFERENCE = "sync.reference"
+REFERENCE = vocabulary.REFERENCE  # "sync.reference": the store reads its code lists from it
 UNLINKED_CODES = "sync.unlinked_client_codes"
+LOCAL_CODES_THROUGH = "sync.local_codes_through"  # see enrolment.local_codes_through
 # After a re-enrolment, the store seq that the new device id's seq 0 stands for: the hub numbers
 # a device's records from 1, the store keeps its own seqs (see `reenrol`).
 SEQ_BASE = "sync.seq_base"

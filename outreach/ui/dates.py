@@ -29,3 +29,11 @@ def format_datetime(moment: dt.datetime) -> str:
 
 def _local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone() if moment.tzinfo is not None else moment
+
+
+def month_span(day: dt.date, months_back: int = 0) -> tuple[dt.date, dt.date]:
+    """First and last day of the month `months_back` before `day`'s month."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months_back, 12)
+    start = dt.date(year, month + 1, 1)
+    following = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)

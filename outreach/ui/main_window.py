@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,13 +44,16 @@ def fitted_geometry(available: QRect, frame: QMargins, preferred: QSize = PREFER
     )
 
 
-def _preload() -> None:
-    """Off the UI thread: what unlocking imports, then the sync client (httpx), which the status
-    bar asks for as soon as the workspace shows, on the store thread that saves wait for."""
+def _preload(with_sync: bool) -> None:
+    """Off the UI thread, while the passphrase is typed: what unlocking imports, then the sync
+    client (httpx, ~380 M instructions), which nothing needs until a sync. Not the client once an
+    unlock is under way: it would compete with building the workspace for the first paint."""
     preload()
-    from outreach.ui import sync_api
-
-    sync_api.available()
+    if with_sync:
+        try:
+            importlib.import_module("outreach.sync.client")
+        except ModuleNotFoundError as exc:  # a build without sync
+            log.info("no sync client to preload: %s", exc)
 
 
 def _preload_failed(error: BaseException) -> None:
@@ -121,7 +125,9 @@ class MainWindow(QMainWindow):
         """The store stack is no longer imported at launch (first paint); have it ready by the
         time the passphrase is typed, so that unlocking does not wait for it either."""
         if self.workspace is None and not self.ops.closed:
-            self.ops.network(_preload).failure(_preload_failed).run()
+            screen = self._screen
+            unlocking = isinstance(screen, UnlockScreen) and not screen.unlock_button.isEnabled()
+            self.ops.network(lambda: _preload(not unlocking)).failure(_preload_failed).run()
 
     def _on_unlocked(self, user: str, role: str) -> None:
         self.ctx.user, self.ctx.role = user, role

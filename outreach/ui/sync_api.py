@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 import logging
 from dataclasses import dataclass
 from types import ModuleType
@@ -33,7 +34,14 @@ def _module(name: str) -> ModuleType | None:
 
 
 def available() -> bool:
-    return _module("client") is not None and _module("enrolment") is not None
+    """Whether this build has the sync client, found without importing it (httpx)."""
+    try:
+        return all(
+            importlib.util.find_spec(f"outreach.sync.{name}") is not None
+            for name in ("client", "enrolment", "status")
+        )
+    except ModuleNotFoundError:  # no `outreach.sync` package at all
+        return False
 
 
 @dataclass(frozen=True)
@@ -46,16 +54,17 @@ class SyncStatusInfo:
 
 
 def status(store: Store) -> SyncStatusInfo:
-    enrolment = _module("enrolment")
-    if enrolment is None or not available():
+    """The sync state from the store alone: the status bar's first refresh, right after unlock,
+    must not import the network stack (start-up budget, docs/benchmarks.md)."""
+    reads = _module("status")
+    if reads is None or not available():
         return SyncStatusInfo(False, False, store.last_seq(), None)
-    last = enrolment.last_sync(store)
     return SyncStatusInfo(
         True,
-        bool(enrolment.is_enrolled(store)),
-        int(enrolment.pending_count(store)),
-        last,
-        int(enrolment.unlinked_client_codes(store)),
+        bool(reads.is_enrolled(store)),
+        int(reads.pending_count(store)),
+        reads.last_sync(store),
+        int(reads.unlinked_client_codes(store)),
     )
 
 
@@ -67,6 +76,18 @@ def sync_now(store: Store, progress: Any, cancel: Any) -> tuple[Any, Changes]:
 
         raise SyncError("sync is not part of this build", kind=SyncErrorKind.NOT_ENROLLED)
     return client.sync_now(store, progress=progress, cancel=cancel), SYNC_STATE
+
+
+def codes_to_unlink(store: Store) -> int:
+    """Records whose client codes (made with this laptop's own key) enrolling would unlink."""
+    enrolment = _module("enrolment")
+    return 0 if enrolment is None else int(enrolment.codes_to_unlink(store))
+
+
+def local_codes_through(store: Store) -> int:
+    """The last seq whose client code was made with this laptop's own key (History marks)."""
+    enrolment = _module("enrolment")
+    return 0 if enrolment is None else int(enrolment.local_codes_through(store))
 
 
 def enrol(store: Store, code: str) -> tuple[Any, Changes]:

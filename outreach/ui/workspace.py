@@ -18,7 +18,9 @@ from outreach.ui.pages import pages_for
 
 log = logging.getLogger(__name__)
 WARM_UP_MS = 1500
-WARM_UP_MODULES = ("outreach.domain.gs1",)  # slow imports a first scan would otherwise wait for
+# Slow imports a first scan would otherwise wait for, made after the first paint (biip, ~460 M
+# instructions). The sync client is preloaded while the passphrase is typed (`MainWindow`).
+WARM_UP_MODULES = ("outreach.domain.gs1",)
 
 
 class Workspace(QWidget):
@@ -79,6 +81,9 @@ class Workspace(QWidget):
     def _warm_up(self) -> None:
         if self.ctx.ops.closed:
             return
+        from outreach.ui.widgets import message_bar
+
+        message_bar.warm_up()  # Qt enums the first message needs (UI thread: PySide types)
         for name in WARM_UP_MODULES:
             self.ctx.ops.network(lambda name=name: importlib.import_module(name)).failure(
                 lambda exc: log.info("warm-up import failed: %s", exc)

@@ -18,6 +18,7 @@ from outreach.domain.risk import (
     assess_risk,
     is_high_risk,
     level_for_score,
+    risk_level,
 )
 from outreach.errors import InvalidRecord
 
@@ -310,3 +311,48 @@ def test_property_more_factors_never_lower_risk(factors: list[str], extra: str) 
     after = assess_risk([*factors, extra])
     assert after.score >= before.score
     assert order.index(after.level) >= order.index(before.level)
+
+
+def test_a_factor_the_service_added_counts_the_default_weight_with_its_label() -> None:
+    """A hub-added risk factor counts ADDED_FACTOR_WEIGHT, explained by its label; with another
+    minor factor it raises the level, alone it cannot reach HIGH."""
+    from outreach.domain.risk import ADDED_FACTOR_WEIGHT
+
+    added = {"chemsex": "Chemsex"}
+    alone = assess_risk(["chemsex"], added=added)
+    assert (alone.score, alone.level) == (ADDED_FACTOR_WEIGHT, RiskLevel.LOW)
+    assert alone.reasons == ("Chemsex (weight 1; added by your service)",)
+    both = assess_risk(["homeless", "chemsex"], added=added)
+    assert (both.score, both.level) == (2, RiskLevel.RAISED)
+    assert both.reasons[0].startswith("Homeless") and both.reasons[1].startswith("Chemsex")
+    with pytest.raises(InvalidRecord, match="unknown risk factor code: chemsex"):
+        assess_risk(["chemsex"])  # not added: still unknown
+
+
+def test_projection_scores_a_validated_record_with_an_added_factor() -> None:
+    """`risk_level` (the facts projection) counts a code outside the table at the default
+    weight: the record was validated against the lists that held it. synthetic_opioids stays
+    derived-only."""
+    assert risk_level(("chemsex",)) == "low"
+    assert risk_level(("chemsex", "homeless")) == "raised"
+    assert risk_level(("chemsex", "previous_overdose")) == "high"
+    with pytest.raises(InvalidRecord, match="synthetic_opioids"):
+        risk_level(("synthetic_opioids",))
+
+
+def test_added_factors_are_the_vocabulary_codes_beyond_the_table() -> None:
+    from outreach.domain.risk import added_factors
+    from outreach.domain.vocab import Code, base_vocabulary
+
+    assert added_factors(base_vocabulary()) == {}
+    vocab = base_vocabulary().merged({"risk_factor": [Code("chemsex", "Chemsex")]})
+    assert added_factors(vocab) == {"chemsex": "Chemsex"}
+
+
+def test_added_injecting_values_and_age_bands_count_nothing_when_lists_are_extended() -> None:
+    """The hub may extend any list: with `added` given (the forms, the projection) an injecting
+    value or age band outside the table counts nothing instead of failing."""
+    assert assess_risk(["homeless"], injecting="weekly", age_band="85_plus", added={}).score == 1
+    assert risk_level(("homeless",), (), "weekly", "85_plus") == "low"
+    with pytest.raises(InvalidRecord, match="unknown age band"):
+        assess_risk([], age_band="85_plus")

@@ -91,7 +91,10 @@ def test_an_old_hub_upgrades_to_a_fresh_hubs_schema_and_counts(
         before = schema(hub.engine)
         assert hub.upgrade() == [step.name for step in migrations.STEPS]
         assert schema(hub.engine) == fresh_schema != before
-        assert counts(hub) == expected
+        got = counts(hub)
+        assert {key: got[key] for key in expected} == expected
+        # types added since the fixture was made (overdose events…) count nothing on it
+        assert all(got[key] in ([], [[0]]) for key in got.keys() - expected.keys())
         device = Device(hub, "dev-new")
         hub.ingest(device.batch(contacts(2)))
         after = counts(hub)

@@ -312,7 +312,7 @@ def _chronicles(draw: st.DrawFn) -> tuple[list[Contact | KitIssue | NaloxoneUse]
     splits = [0]
     day = D(2025, 1, 1)
     for _ in range(draw(st.integers(0, 9))):
-        day += dt.timedelta(days=draw(st.integers(0, 120)))
+        day += dt.timedelta(days=draw(st.integers(0, 60)))  # 9 steps stay before TODAY
         if draw(st.booleans()):
             factors = draw(
                 st.lists(

@@ -160,10 +160,19 @@ def test_a_use_of_another_clients_kit_or_a_voided_one_is_not_counted() -> None:
     assert summary.last_naloxone_use is None
 
 
-def test_a_factor_code_the_risk_table_does_not_know_is_left_out() -> None:
+def test_a_factor_code_the_hub_added_counts_as_the_facts_count_it() -> None:
+    """Weight 1 (`risk.assess_recorded`), as in the counts' risk level: one level per contact."""
     summary = summarise(CODE, [contact("2026-11-01", risk_factors=("hub_added_code",))], TODAY)
     assert summary is not None
-    assert (summary.risk_level, summary.risk_reasons, summary.sticky) == ("low", (), ())
+    assert (summary.risk_level, summary.risk_reasons, summary.sticky) == (
+        "low",
+        ("hub_added_code",),
+        (),
+    )
+    both = summarise(
+        CODE, [contact("2026-11-01", risk_factors=("hub_added_code", "homeless"))], TODAY
+    )
+    assert both is not None and both.risk_level == "raised"
 
 
 def test_what_a_pharmacy_sees_and_when_a_code_was_last_active() -> None:

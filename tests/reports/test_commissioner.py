@@ -29,6 +29,11 @@ def test_headline_numbers_match_hand_counts(seeded: Store) -> None:
         "contacts_with_training": 1,
         "referrals": 3,
         "high_risk_without_kit": 2,
+        # issue 15 (tests/reports/test_prevention_counts.py): none in this seed
+        "overdose_events": 0,
+        "overdose_deaths": 0,
+        "referrals_attended": 0,
+        "referrals_started_treatment": 0,
     }
 
 

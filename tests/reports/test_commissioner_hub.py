@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from outreach.hub import db, pg_store
 from outreach.hub.projection import Projected, project
 from outreach.hub.sql import Sql
+from outreach.records import encode_record
 from outreach.reports.commissioner import commissioner_counts, local_counts
 from outreach.store.counts import Layout
 from outreach.store.store import Store
@@ -24,6 +25,22 @@ def load_hub(engine: sa.Engine, store: Store) -> None:
     stored = reversed(store.recent(limit=10_000))
     new = [Projected(item.record, compact=postgres) for item in stored]
     with engine.begin() as conn:
+        # the records too: the referral funnel reads referral codes from their bodies
+        conn.execute(
+            db.records.insert(),
+            [
+                {
+                    "id": item.record.id,
+                    "device_id": "seeded",
+                    "device_seq": item.device_seq,
+                    "type": item.record.type,
+                    "occurred_at": item.record.occurred_at.isoformat(),
+                    "batch_id": "seeded",
+                    "body": encode_record(item.record),
+                }
+                for item in store.recent(limit=10_000)
+            ],
+        )
         if postgres:
             pg_store.project(conn, new)
         else:

@@ -36,12 +36,20 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "kit_issue": KIT,
     "naloxone_use": NALOXONE_USE,
     "stock_movement": STOCK,
+    "overdose_event": {  # issue 15 (referral outcomes differ per action: tests/records)
+        "type": "overdose_event",
+        "site": "outreach_van",
+        "area": "LS6",
+        "occurred_on": "2026-01-08",
+        "location_type": "street",
+        "outcome": "survived",
+    },
 }
 USERS = {"worker": "wendy", "pharmacy": "phil", "coordinator": "cora"}
 EVERY_TYPE = frozenset(SAMPLES)
 # What a real service expects (docs/decisions.md, "Roles"): the same grants for record, read, void.
 GRANTED = {
-    "worker": frozenset({"contact", "kit_issue", "naloxone_use"}),
+    "worker": frozenset({"contact", "kit_issue", "naloxone_use", "overdose_event"}),
     "pharmacy": frozenset({"kit_issue", "naloxone_use", "stock_movement"}),
     "coordinator": EVERY_TYPE,
 }

@@ -49,7 +49,8 @@ def test_screens_render_at_200_percent(tmp_path: Path) -> None:
 
 def test_the_unlock_window_waits_for_no_store_stack(existing_store: Path) -> None:
     """`outreach` shows its unlock window without the sub-commands, SQLCipher or crypto loaded,
-    then loads the store stack off the UI thread while the passphrase is typed.
+    then loads the store stack and the sync client off the UI thread while the passphrase is
+    typed (the client not once an unlock is under way: see the next test).
 
     Importing them before the first paint made launch slower (DESIGN §7).
     """
@@ -82,3 +83,45 @@ def test_the_unlock_window_waits_for_no_store_stack(existing_store: Path) -> Non
     first, later = result.stdout.strip().splitlines()
     assert first == "['MainWindow'] []"
     assert later == "['MainWindow'] ['argon2', 'cryptography', 'httpx', 'outreach', 'sqlcipher3']"
+
+
+def test_an_unlock_under_way_leaves_the_sync_client_for_later(tmp_path: Path) -> None:
+    """When the unlock is under way at the preload's turn (300 ms after the unlock screen: a
+    harness, a password manager), the preload imports the store stack but not the sync client
+    (httpx, ~380 M instructions), which would compete with building the workspace for its first
+    paint (start-up budget). A key derivation slow enough to still run at 300 ms."""
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from outreach import paths\n"
+        "from outreach.stock.companion import register\n"
+        "from outreach.store.session import create_store\n"
+        "from outreach.store.vault import KdfParams\n"
+        "from outreach.ui.main_window import MainWindow\n"
+        "from tests.samples import PASSPHRASE\n"
+        "register()\n"
+        "data = Path(sys.argv[1]); paths.set_data_dir(data)\n"
+        "kdf = KdfParams(memory_kib=64 * 1024, time_cost=8, parallelism=1)\n"
+        "create_store(data, 'alice', 'worker', PASSPHRASE, kdf=kdf)[0].close()\n"
+        "app = QApplication([])\n"
+        "window = MainWindow(data); window.show()\n"
+        "started = time.perf_counter()\n"
+        "def look():\n"
+        "    print(time.perf_counter() - started > 0.4, 'httpx' in sys.modules)\n"
+        "    app.quit()\n"
+        "window.unlocked.connect(look)\n"
+        "screen = window.stack.currentWidget()\n"
+        "screen.passphrase.setText(PASSPHRASE); screen.try_unlock()\n"
+        "app.exec()\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "store")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["True", "False"]

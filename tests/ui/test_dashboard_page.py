@@ -159,3 +159,52 @@ def test_coordinator_pages_name_every_input(dashboard: DashboardPage) -> None:
             if not named and not isinstance(owner, QComboBox | QAbstractSpinBox):
                 missing.append(f"{type(page).__name__}: {type(widget).__name__}")
     assert not missing
+
+
+@pytest.fixture
+def purged_dashboard(make_window, ui_data_dir: Path, qtbot: QtBot, tmp_path: Path) -> DashboardPage:
+    """January's records synced to a real hub, then purged (the hub keeps 30 days)."""
+    from outreach.sync.client import sync_now
+    from outreach.sync.enrolment import enrol
+    from tests.hub.harness import make_hub, serve_in_thread
+
+    store, _ = create_store(ui_data_dir, "cora", "coordinator", PASSPHRASE, kdf=FAST_KDF)
+    hub = make_hub(tmp_path / "hub")
+    try:
+        seed_january(store)
+        with serve_in_thread(hub) as url:
+            enrol(store, hub.new_enrolment(url).text())
+            assert sync_now(store).purged == 12  # up to the first record saved today
+    finally:
+        store.close()
+    window = make_window()
+    unlock(qtbot, window)
+    page: DashboardPage = window.workspace.show_page("DashboardPage")
+    page.set_period(*JANUARY)
+    qtbot.waitUntil(lambda: page.counts is not None and page.counts.start == JANUARY[0])
+    return page
+
+
+def test_after_a_purge_counts_stay_and_people_counts_say_they_are_not_exact(
+    purged_dashboard: DashboardPage, qtbot: QtBot
+) -> None:
+    """The roll-up's counts are January's as before; the counts of people, which need the
+    purged records, are marked † and a note on screen says why and where the full figure is."""
+    page = purged_dashboard
+    assert headline(page, "kits") == "4"
+    assert headline(page, "contacts") == "6"
+    page.chart_choice.setCurrentIndex(page.chart_choice.findData("kits_by_product"))
+    assert page.chart_values() == [("Nyxoid 1.8 mg nasal spray", 3), ("Prenoxad 2 mg syringe", 1)]
+    assert headline(page, "people_reached").endswith(" †")
+    assert headline(page, "high_risk_without_kit").endswith("†")
+    assert not headline(page, "kits").endswith("†")
+    assert page.note.isVisible() and "have left this laptop" in page.note.text()
+    assert "hub's report has the full figures" in page.note.text()
+    assert page.message.text().startswith("Counts exact except those marked †, ")
+    from outreach.reports.csv_export import about_csv
+
+    assert "not_exact,people_reached high_risk_without_kit" in about_csv(page.counts)
+    june = dt.date(2026, 6, 1)
+    page.set_period(june, dt.date(2026, 6, 30))  # no purged record occurred in June
+    qtbot.waitUntil(lambda: page.counts is not None and page.counts.start == june)
+    assert not page.note.isVisible() and page.counts.not_exact == ()

@@ -45,6 +45,7 @@ def test_setup_lock_unlock_contact_kit_history_void(make_window, qtbot: QtBot) -
     qtbot.mouseClick(setup.create_button, LEFT)
     qtbot.waitUntil(lambda: setup.steps.currentIndex() == 2, timeout=20_000)
     setup.saved.setChecked(True)
+    qtbot.mouseClick(setup.next_to_enrol, LEFT)
     with qtbot.waitSignal(window.unlocked):
         qtbot.mouseClick(setup.finish_button, LEFT)
 

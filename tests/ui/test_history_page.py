@@ -58,3 +58,34 @@ def test_a_void_names_the_record_it_voided(
         window.ops.store(lambda s: history.load_history(s, None, limit=1)).run().result(timeout=5)
     )
     assert [r.record.type for r in rows] == ["void"] and contact.id in targets
+
+
+def test_after_a_purge_history_says_older_records_left_the_laptop(
+    qtbot: QtBot, make_window: type[MainWindow], ui_data_dir: Path, tmp_path: Path
+) -> None:
+    """Records purged after sync are not listed, and History says where they went."""
+    from outreach.records.validation import build_record
+    from outreach.sync.client import sync_now
+    from outreach.sync.enrolment import enrol
+    from tests.hub.harness import make_hub, serve_in_thread
+
+    store, _ = create_store(ui_data_dir, "alice", "worker", PASSPHRASE, kdf=FAST_KDF)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+    store.add([build_record({**CONTACT, "occurred_at": old.isoformat()}, recorded_by="alice")])
+    store.add_new(CONTACT)
+    hub = make_hub(tmp_path / "hub")
+    with serve_in_thread(hub) as url:
+        enrol(store, hub.new_enrolment(url).text())
+        assert sync_now(store).purged == 1
+    store.close()
+    window = make_window()
+    unlock(qtbot, window)
+    page = window.workspace.show_page("HistoryPage")
+    assert isinstance(page, HistoryPage)
+    qtbot.waitUntil(lambda: "left this laptop" in page.message.text(), timeout=5000)
+    assert page.model.rowCount() == 1
+    today = format_date(dt.datetime.now(dt.UTC).date())
+    assert (
+        f"1 record(s) on this device (newest first). Older records left this laptop on {today}"
+        in (page.message.text())
+    )

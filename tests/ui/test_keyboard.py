@@ -154,10 +154,14 @@ def test_enter_moves_the_set_up_wizard_on(make_window, qtbot: QtBot) -> None:
     qtbot.keyClick(setup.new.second, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: setup.steps.currentIndex() == 2, timeout=20_000)
     qtbot.keyClick(setup.saved, Qt.Key.Key_Return)
-    assert window.workspace is None  # not before the key is said to be saved
+    assert setup.steps.currentIndex() == 2  # not before the key is said to be saved
     qtbot.keyClick(setup.saved, Qt.Key.Key_Space)
-    with qtbot.waitSignal(window.unlocked):
-        qtbot.keyClick(setup.saved, Qt.Key.Key_Return)
+    qtbot.keyClick(setup.saved, Qt.Key.Key_Return)
+    assert setup.steps.currentIndex() == 3  # enrolment, offered before the first record
+    assert window.focusWidget() is setup.enrol_form.code
+    assert window.workspace is None
+    with qtbot.waitSignal(window.unlocked):  # no code yet: Alt+S starts without enrolling
+        qtbot.keyClick(setup.enrol_form.code, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
 
 
 def test_enter_on_a_focused_button_presses_it(keyboard_window, qtbot: QtBot) -> None:

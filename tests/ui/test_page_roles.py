@@ -10,11 +10,21 @@ from outreach.ui.pages import pages_for
 @pytest.mark.parametrize(
     ("role", "titles"),
     [
-        ("worker", ["Record contact", "Issue naloxone", "History", "Sync"]),
+        ("worker", ["Record contact", "Issue naloxone", "History", "Sync", "Record overdose"]),
         ("pharmacy", ["Issue naloxone", "Stock", "Sync"]),
         (
             "coordinator",
-            ["Record contact", "Issue naloxone", "History", "Stock", "Dashboard", "Sync"],
+            [
+                "Record contact",
+                "Issue naloxone",
+                "History",
+                "Stock",
+                "Dashboard",
+                "Sync",
+                "Record overdose",
+                "Referral outcomes",
+                "Overdose review",
+            ],
         ),
     ],
 )

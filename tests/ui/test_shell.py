@@ -45,8 +45,10 @@ def test_setup_creates_store_and_shows_recovery_key_once(
     assert not cut, cut  # every word of what to do with the key can be read
     setup.save_pdf_to(tmp_path / "card.pdf")
     assert (tmp_path / "card.pdf").read_bytes().startswith(b"%PDF")
-    assert not setup.finish_button.isEnabled()
+    assert not setup.next_to_enrol.isEnabled()
     setup.saved.setChecked(True)
+    qtbot.mouseClick(setup.next_to_enrol, Qt.MouseButton.LeftButton)
+    assert setup.recovery_text.text() == ""  # shown once: forgotten
     with qtbot.waitSignal(window.unlocked):
         qtbot.mouseClick(setup.finish_button, Qt.MouseButton.LeftButton)
     assert load_vault(window.ctx.data_dir).users() == [("alice", "worker")]

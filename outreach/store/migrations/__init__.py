@@ -16,7 +16,14 @@ from pathlib import Path
 
 from outreach.errors import StoreError
 from outreach.store.connection import Connection
-from outreach.store.migrations import m0001_records, m0002_outbox, m0003_rollup, m0004_summaries
+from outreach.store.migrations import (
+    m0001_records,
+    m0002_outbox,
+    m0003_rollup,
+    m0004_summaries,
+    m0005_purge,
+    m0006_overdose,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +35,13 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0002_outbox.upgrade,
     m0003_rollup.upgrade,
     m0004_summaries.upgrade,
+    m0005_purge.upgrade,
+    m0006_overdose.upgrade,
 ]
 LATEST = len(MIGRATIONS)
 # What the roll-up of the latest step that installs one counts: a type or field outside it is
 # counted from the fact rows (exact, slower) until a migration rolls it up too.
-ROLLUP = m0003_rollup.FIELDS
+ROLLUP = m0006_overdose.FIELDS
 
 
 def schema_version(conn: Connection) -> int:

@@ -18,6 +18,11 @@ from outreach.store.store import StoredRecord
 from outreach.ui.dates import format_datetime
 
 COLUMNS = ("When", "Type", "Summary", "Client code", "Status")
+NOT_LINKED = "not linked"
+NOT_LINKED_TIP = (
+    "Made with this laptop's own key before it was enrolled: the service gives this person a "
+    "different code, so this record is not linked to their service-wide history."
+)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -51,6 +56,12 @@ class RecordsModel(QAbstractTableModel):
         self.vocab = vocab
         self._rows: list[StoredRecord] = []
         self._targets: dict[str, Record] = {}
+        self.local_codes_through = 0  # records up to this seq have codes from the local key
+
+    def not_linked(self, stored: StoredRecord) -> bool:
+        """Whether the record's client code was made with the laptop's own key (pre-enrolment)."""
+        has_code = bool(getattr(stored.record, "client_code", None))
+        return has_code and stored.device_seq <= self.local_codes_through
 
     def set_rows(
         self, rows: list[StoredRecord], targets: Mapping[str, Record] | None = None
@@ -84,12 +95,13 @@ class RecordsModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
+        if not index.isValid():
             return None
         stored = self._rows[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            return NOT_LINKED_TIP if self.not_linked(stored) else None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return None
         record = stored.record
         column = index.column()
         if column == 0:
@@ -100,5 +112,8 @@ class RecordsModel(QAbstractTableModel):
             return summary(record, self.vocab, self._targets)
         if column == 3:
             code = getattr(record, "client_code", None)
-            return format_client_code(code) if code else ""
+            if not code:
+                return ""
+            shown = format_client_code(code)
+            return f"{shown} ({NOT_LINKED})" if self.not_linked(stored) else shown
         return "active" if stored.active else "voided"

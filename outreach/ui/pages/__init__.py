@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from outreach.domain.roles import EVERYONE, ROLES, Action
+from outreach.domain.roles import COORDINATORS, EVERYONE, ROLES, Action
 from outreach.records import permissions
 
 if TYPE_CHECKING:  # no Qt at package import: tools that walk packages import __init__ files
@@ -91,6 +91,25 @@ REGISTRY: tuple[PageEntry, ...] = (
         ),
     ),
     PageEntry("outreach.ui.pages.sync_page", "SyncPage", "Sync"),
+    # Issue 15, after the others so that their Ctrl+number shortcuts stay as they were.
+    PageEntry(
+        "outreach.ui.pages.record_overdose",
+        "RecordOverdosePage",
+        "Record overdose",
+        _who(Action.RECORD, "overdose_event"),
+    ),
+    PageEntry(
+        "outreach.ui.pages.referral_outcomes",
+        "ReferralOutcomesPage",
+        "Referral outcomes",
+        _who(Action.RECORD, "referral_outcome"),
+    ),
+    PageEntry(
+        "outreach.ui.pages.overdose_review",
+        "OverdoseReviewPage",
+        "Overdose review",  # the coordinator's list of fatal events (reviews after a death)
+        COORDINATORS & _who(Action.READ, "overdose_event"),
+    ),
 )
 
 

@@ -32,7 +32,7 @@ from outreach.reports.countset import CountSet, Table
 from outreach.reports.disclosure import Published, as_number
 from outreach.store.store import Changes, Store
 from outreach.ui.context import AppContext
-from outreach.ui.dates import QT_DATE_FORMAT, format_date
+from outreach.ui.dates import QT_DATE_FORMAT, format_date, month_span
 from outreach.ui.task import Task
 
 if TYPE_CHECKING:  # QtCharts is imported on first use: it is slow to load
@@ -56,14 +56,6 @@ def integer_axis(largest: int) -> tuple[int, int]:
                 top = -(-largest // candidate) * candidate
                 return top, top // candidate + 1
         step *= 10
-
-
-def month_span(day: dt.date, months_back: int = 0) -> tuple[dt.date, dt.date]:
-    """First and last day of the month `months_back` before `day`'s month."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months_back, 12)
-    start = dt.date(year, month + 1, 1)
-    following = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    return start, following - dt.timedelta(days=1)
 
 
 def _date_edit(name: str, day: dt.date) -> QDateEdit:
@@ -99,6 +91,10 @@ class DashboardPage(QWidget):
         self.export_pdf_button = QPushButton("Export &PDF…")
         self.message = QLabel()
         self.message.setAccessibleName("Dashboard message")
+        self.note = QLabel()  # when a retention purge removed some of the period's records
+        self.note.setAccessibleName("Counts not exact")
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.headline_grid = QGridLayout()
         self.headline_labels: dict[str, QLabel] = {}
         self.chart_choice = QComboBox()
@@ -144,6 +140,7 @@ class DashboardPage(QWidget):
         layout.addLayout(period)
         layout.addLayout(filters)
         layout.addLayout(self.headline_grid)
+        layout.addWidget(self.note)
         layout.addLayout(lower, 1)
         layout.addLayout(exports)
 
@@ -224,7 +221,12 @@ class DashboardPage(QWidget):
                 label.setWordWrap(True)
                 self.headline_labels[headline.name] = label
                 self.headline_grid.addWidget(label, index // 5, index % 5)
-            label.setText(f"<b style='font-size:16pt'>{headline.value}</b><br>{headline.title}")
+            mark = " †" if headline.name in shown.not_exact else ""
+            label.setText(
+                f"<b style='font-size:16pt'>{headline.value}{mark}</b><br>{headline.title}"
+            )
+        self.note.setText(shown.note)
+        self.note.setVisible(bool(shown.note))
         self._fill_at_risk(shown.table(AT_RISK))
         current = self.chart_choice.currentData()
         self.chart_choice.blockSignals(True)
@@ -243,6 +245,7 @@ class DashboardPage(QWidget):
         if shown is None:
             return
         what = "published (small numbers suppressed)" if shown.published else "exact"
+        what += " except those marked †" if shown.not_exact else ""
         self.message.setText(
             f"Counts {what}, {format_date(shown.start)} to {format_date(shown.end)}"
             f" (counted at {dt.datetime.now():%H:%M:%S})."

@@ -23,13 +23,15 @@ from outreach.errors import InvalidRecord
 from outreach.records import Record, Void
 from outreach.records.permissions import may_look_up_clients
 from outreach.records.service_history import ServiceHistory
+from outreach.store.purge import last_purge
 from outreach.store.store import Changes, Store, StoredRecord
 from outreach.store.summaries import summary_codes_matching
+from outreach.ui import sync_api
 from outreach.ui.client_history import load_client_history
 from outreach.ui.context import AppContext
-from outreach.ui.dates import format_datetime
+from outreach.ui.dates import format_date, format_datetime
 from outreach.ui.dialogs.void_dialog import VoidDialog
-from outreach.ui.models.records_model import RecordsModel, type_label
+from outreach.ui.models.records_model import NOT_LINKED, RecordsModel, type_label
 from outreach.ui.widgets.client_panel import history_lines
 
 LIMIT = 300
@@ -47,6 +49,10 @@ class Found:
     targets: dict[str, Record]
     service: ServiceHistory | None = None
     matches: tuple[str, ...] = ()
+    purged: dt.date | None = None  # the last retention purge that deleted records here
+    # Records up to this seq carry client codes made with the laptop's own key before
+    # enrolment: History marks them "not linked" (0: none).
+    local_codes_through: int = 0
 
 
 def code_prefix(text: str) -> str:
@@ -65,7 +71,14 @@ def search_history(store: Store, code: str | None, prefix: str = "") -> Found:
         code = matches[0]
     rows, targets = load_history(store, code)
     service = load_client_history(store, code) if code else None
-    return Found(code, rows, targets, service)
+    return Found(
+        code,
+        rows,
+        targets,
+        service,
+        purged=last_purge(store.conn),
+        local_codes_through=sync_api.local_codes_through(store),
+    )
 
 
 def load_history(
@@ -128,7 +141,7 @@ class HistoryPage(QWidget):
         query (UI budget, DESIGN §7). The summary takes what is left."""
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
-        samples = ("28 Sep 2026 23:59", "Naloxone use", "", "WWWWW-WWWWW-W", "voided")
+        samples = ("28 Sep 2026 23:59", "Naloxone use", "", "WWWWW-WWWWW-W (not linked)", "voided")
         for column, sample in enumerate(samples):
             if sample:
                 header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
@@ -169,8 +182,13 @@ class HistoryPage(QWidget):
         return prefix
 
     def _show(self, found: Found) -> None:
-        rows, targets = found.rows, found.targets
-        if rows != self.model.rows() or targets != self.model.targets():
+        rows, targets, local = found.rows, found.targets, found.local_codes_through
+        if (
+            rows != self.model.rows()
+            or targets != self.model.targets()
+            or local != self.model.local_codes_through
+        ):
+            self.model.local_codes_through = local
             self.model.set_rows(rows, targets)  # a reset repaints every row: only on a change
         if found.code is None and self.search.text().strip():
             self.message.setText(self._matches_text(found.matches))
@@ -179,6 +197,17 @@ class HistoryPage(QWidget):
         text = f"{len(rows)} record(s) {what} (newest first)."
         if found.code:
             text = f"{format_client_code(found.code)}: {text} {self._service_text(found.service)}"
+        elif found.purged:
+            text += (
+                f" Older records left this laptop on {format_date(found.purged)} after the hub "
+                "confirmed them; the hub keeps them."
+            )
+        unlinked = sum(1 for stored in rows if self.model.not_linked(stored))
+        if unlinked:
+            text += (
+                f" {unlinked} marked “{NOT_LINKED}”: client codes made with this laptop's own"
+                " key before enrolment, which do not match the service's codes."
+            )
         self.message.setText(text)
 
     @staticmethod

@@ -24,8 +24,8 @@ from outreach.domain.vocab import USE_REASONS
 from outreach.errors import InvalidRecord, RepeatSerial
 from outreach.records import Record
 from outreach.records.service_history import ServiceHistory, supply_suggestion
-from outreach.store.kit_issue import save_kit
-from outreach.store.store import Changes, StoredRecord
+from outreach.store.kit_issue import save_kit, serial_issued_on
+from outreach.store.store import Changes
 from outreach.ui import sync_api
 from outreach.ui.context import AppContext
 from outreach.ui.widgets.chips import ChipGroup
@@ -230,17 +230,16 @@ class IssueKitPage(QWidget):
             self.scan_message.warning(read + " Unknown product code: choose the product.")
         if pack.serial:
             serial = pack.serial
-            self.ctx.ops.store(lambda store: store.serial_issued(serial)).success(
+            self.ctx.ops.store(lambda store: serial_issued_on(store, serial)).success(
                 self._serial_checked
             ).owner(self).run()
         return True
 
-    def _serial_checked(self, found: StoredRecord | None) -> None:
-        if found is not None:
-            when = found.record.occurred_at
+    def _serial_checked(self, issued_on: dt.date | None) -> None:
+        if issued_on is not None:
             self.scan_message.warning(
                 f"This pack (batch {self.batch.text()}) was already issued on "
-                f"{show_date(when.date())}. Check it before handing it out."
+                f"{show_date(issued_on)}. Check it before handing it out."
             )
 
     def _supply_changed(self) -> None:

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.domain.ids import new_referral_code
-from outreach.domain.risk import assess_risk
+from outreach.domain.risk import added_factors, assess_risk
 from outreach.errors import InvalidRecord
 from outreach.records import Record
 from outreach.records.service_history import ServiceHistory, carried_factors
 from outreach.records.validation import build_entered, normalise_area
 from outreach.store.store import Changes, Store
+from outreach.store.vocabulary import current_vocabulary
 from outreach.ui import sync_api
 from outreach.ui.context import AppContext
 from outreach.ui.widgets.chips import ChipGroup
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 def save_contact(store: Store, data: dict[str, Any]) -> tuple[Record, Changes]:
     """On the store thread: the core's rules for a new entry (an empty contact is refused)."""
-    record = build_entered(data, recorded_by=store.user)
+    record = build_entered(data, recorded_by=store.user, vocab=current_vocabulary(store))
     return record, store.add([record])
 
 
@@ -171,6 +172,7 @@ class RecordContactPage(QWidget):
             self.substances.selected(),
             self.injecting.value(),
             self.age_band.value(),
+            added=added_factors(self.ctx.vocab),
         )
         self.risk.show_assessment(self.carried.annotate(assessment))
         self.current_risk = assessment

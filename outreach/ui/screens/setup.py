@@ -1,4 +1,6 @@
-"""First run: role, user, defaults, passphrase, then the recovery key shown once."""
+"""First run: role, user, defaults, passphrase, the recovery key shown once, then enrolment with
+the service's hub (optional), before the first record: client codes made after it match the
+service's, so nobody's earlier records end up under a code the service does not know."""
 
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ class SetupScreen(QWidget):
         self.steps.addWidget(self._about_step())
         self.steps.addWidget(self._passphrase_step())
         self.steps.addWidget(self._recovery_step())
+        self.steps.addWidget(self._enrol_step())
         box = QWidget()
         box.setMaximumWidth(640)
         inner = QVBoxLayout(box)
@@ -179,11 +182,11 @@ class SetupScreen(QWidget):
         self.recovery_qr.setAccessibleName("Recovery key QR code")
         self.pdf_button = QPushButton("Save as &PDF…")
         self.saved = QCheckBox("I have &saved or written down the recovery key")
-        self.finish_button = QPushButton("&Start using Outreach")
-        self.finish_button.setEnabled(False)
-        self.saved.toggled.connect(self.finish_button.setEnabled)
+        self.next_to_enrol = QPushButton("&Next")
+        self.next_to_enrol.setEnabled(False)
+        self.saved.toggled.connect(self.next_to_enrol.setEnabled)
         self.pdf_button.clicked.connect(self._save_pdf)
-        self.finish_button.clicked.connect(self._finish)
+        self.next_to_enrol.clicked.connect(self._recovery_done)
         explanation = QLabel(
             "<b>Recovery key — shown only now.</b> It opens this device if every "
             "passphrase is forgotten. Keep it apart from the device."
@@ -197,8 +200,64 @@ class SetupScreen(QWidget):
         row.addWidget(self.pdf_button)
         layout.addLayout(row)
         layout.addWidget(self.saved)
-        layout.addWidget(self.finish_button)
+        layout.addWidget(self.next_to_enrol)
         return page
+
+    def _recovery_done(self) -> None:
+        """The key is saved: forget it, then offer enrolment (if this build can sync)."""
+        self._recovery = ""  # shown once: forget it
+        self.recovery_text.clear()
+        self.recovery_qr.clear()
+        from outreach.ui import sync_api
+
+        if not sync_api.available():
+            self._finish()
+            return
+        self.steps.setCurrentIndex(3)
+        self.enrol_form.code.setFocus()
+
+    # -- step 4: enrol with the service's hub, before the first record -------------------------
+
+    def _enrol_step(self) -> QWidget:
+        from outreach.ui.dialogs.enrol_dialog import EnrolForm
+
+        page = QWidget()
+        explanation = QLabel(
+            "<b>Connect this device to your service (recommended).</b> Enrol now, before the "
+            "first record, so that client codes match the rest of the service. Paste the "
+            "enrolment code from your coordinator, or load a picture of its QR code. No code "
+            "yet? Start now and enrol later on the Sync page: client codes recorded before then "
+            "will not match the service's."
+        )
+        explanation.setWordWrap(True)
+        self.enrol_form = EnrolForm(self.ctx)
+        self.enrol_button = QPushButton("&Enrol")
+        self.finish_button = QPushButton("&Start using Outreach")
+        self.enrol_button.clicked.connect(self.enrol_form.enrol)
+        self.enrol_form.busy.connect(lambda busy: self.enrol_button.setEnabled(not busy))
+        self.enrol_form.enrolled.connect(self._enrolled)
+        self.finish_button.clicked.connect(self._finish)
+        row = QHBoxLayout()
+        row.addWidget(self.enrol_button)
+        row.addStretch()
+        row.addWidget(self.finish_button)
+        layout = QVBoxLayout(page)
+        layout.addWidget(explanation)
+        layout.addWidget(self.enrol_form)
+        layout.addLayout(row)
+        layout.addStretch()
+        return page
+
+    def _enrolled(self, _info: object) -> None:
+        from outreach.store.vocabulary import current_vocabulary
+
+        def lists(vocab: object) -> None:
+            self.ctx.vocab = vocab  # type: ignore[assignment]  # the hub's additions too
+
+        self.ctx.ops.store(current_vocabulary).success(lists).run()
+        self.enrol_button.setEnabled(False)
+        self.enrol_form.code.setReadOnly(True)
+        self.finish_button.setFocus()
 
     def save_pdf_to(self, path: Path) -> None:
         from outreach.reports.recovery_card import write_recovery_card
@@ -216,16 +275,17 @@ class SetupScreen(QWidget):
                 self.ctx.ops.report_error(exc)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
-        """Enter on the last step (the key saved) starts the app; the fields before it move the
-        wizard on themselves (returnPressed), and their Enter ends up here unused."""
+        """Enter on the recovery step (the key saved) moves on to enrolment, and on a focused
+        button presses it; the fields before move the wizard on themselves (returnPressed)."""
         enter = event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
         if enter and self.steps.currentIndex() == 2 and self.saved.isChecked():
-            self._finish()
+            self._recovery_done()
+            return
+        focused = self.focusWidget()
+        if enter and isinstance(focused, QPushButton) and focused.isEnabled():
+            focused.click()  # Enter presses the focused button, as on the workspace's pages
             return
         super().keyPressEvent(event)
 
     def _finish(self) -> None:
-        self._recovery = ""  # shown once: forget it
-        self.recovery_text.clear()
-        self.recovery_qr.clear()
         self.finished.emit(self._user, self._role)

@@ -25,6 +25,7 @@ from outreach.ui.widgets.centred import lay_out_centred
 from outreach.ui.widgets.passphrase import secret_field
 
 if TYPE_CHECKING:
+    from outreach.domain.vocab import Vocabulary
     from outreach.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -129,11 +130,17 @@ class UnlockScreen(QWidget):
         self.unlock_button.setEnabled(False)
         self.message.setText("Unlocking…")
         data_dir = self.ctx.data_dir
-        self.ctx.ops.open_store(lambda: unlock_store(data_dir, user, passphrase)).success(
-            self._opened
-        ).failure(self._failed).run()
+        self.ctx.ops.open_store(
+            lambda: _with_lists(unlock_store(data_dir, user, passphrase))
+        ).success(self._opened).failure(self._failed).run()
 
-    def _opened(self, store: Store) -> None:
+    def _opened(self, opened: Store | tuple[Store, Vocabulary]) -> None:
+        """`opened`: the store with its code lists (unlock), or the store alone (recovery: the
+        shipped lists until the next unlock)."""
+        if isinstance(opened, tuple):
+            store, self.ctx.vocab = opened  # the forms offer the codes the hub added, too
+        else:
+            store = opened
         self.unlock_button.setEnabled(True)
         self.message.clear()
         self.unlocked.emit(store.user, store.role)
@@ -170,3 +177,10 @@ class UnlockScreen(QWidget):
         from outreach.ui.dialogs.change_passphrase import ChangePassphraseDialog
 
         ChangePassphraseDialog(self.ctx, self.selected()[0], self).open()
+
+
+def _with_lists(store: Store) -> tuple[Store, Vocabulary]:
+    """On the store thread: the store and its code lists (shipped plus the hub's additions)."""
+    from outreach.store.vocabulary import current_vocabulary  # not at first paint
+
+    return store, current_vocabulary(store)

@@ -36,15 +36,22 @@ class Kind(enum.Enum):
     ERROR = "error"
 
 
-# (background, border, spoken prefix, standard icon)
-_LOOK: dict[Kind, tuple[str, str, str, QStyle.StandardPixmap | None]] = {
+# (background, border, spoken prefix, standard icon). The icon is named, not looked up: the first
+# use of `QStyle.StandardPixmap` makes PySide build all of QStyle's enums (~60 M instructions),
+# which the first paint should not wait for; `warm_up` does it once the window is up.
+_LOOK: dict[Kind, tuple[str, str, str, str | None]] = {
     Kind.NONE: ("transparent", "transparent", "", None),
-    Kind.INFO: ("#e8f0fe", "#5b7fc7", "", QStyle.StandardPixmap.SP_MessageBoxInformation),
-    Kind.SAVED: ("#e6f4ea", "#2e7d32", "Done: ", QStyle.StandardPixmap.SP_DialogApplyButton),
-    Kind.WARNING: ("#fff4e0", "#b26a00", "Warning: ", QStyle.StandardPixmap.SP_MessageBoxWarning),
-    Kind.ERROR: ("#fdecea", "#c62828", "Error: ", QStyle.StandardPixmap.SP_MessageBoxCritical),
+    Kind.INFO: ("#e8f0fe", "#5b7fc7", "", "SP_MessageBoxInformation"),
+    Kind.SAVED: ("#e6f4ea", "#2e7d32", "Done: ", "SP_DialogApplyButton"),
+    Kind.WARNING: ("#fff4e0", "#b26a00", "Warning: ", "SP_MessageBoxWarning"),
+    Kind.ERROR: ("#fdecea", "#c62828", "Error: ", "SP_MessageBoxCritical"),
 }
 ICON_SIZE = 20
+
+
+def warm_up() -> None:
+    """Build QStyle's enums now, in idle time after the first paint, not at the first message."""
+    QStyle.StandardPixmap.SP_MessageBoxInformation  # noqa: B018 - the access is the point
 
 
 class MessageBar(QFrame):
@@ -134,7 +141,7 @@ class MessageBar(QFrame):
         if pixmap is None:
             self.icon.clear()
         else:
-            icon: QIcon = self.style().standardIcon(pixmap)
+            icon: QIcon = self.style().standardIcon(getattr(QStyle.StandardPixmap, pixmap))
             self.icon.setPixmap(icon.pixmap(ICON_SIZE, ICON_SIZE))
 
     def _set_action(self, on_action: Callable[[], None] | None, text: str, seconds: int) -> None:

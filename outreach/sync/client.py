@@ -39,10 +39,7 @@ from outreach.sync.wipe import wipe_store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-SUMMARIES_MISSING = (
-    "records sent; the hub is older and does not send the service's client history "
-    "(client summaries) yet: the client panel shows this device's records only"
-)
+SUMMARIES_MISSING = "the hub is older and does not send the service's client history yet"
 
 
 @dataclasses.dataclass(frozen=True)

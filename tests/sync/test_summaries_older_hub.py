@@ -4,6 +4,7 @@ the batches were receipted — with a note saying the service history is not the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from outreach.sync import outbox
 from outreach.sync.client import SUMMARIES_MISSING, sync_now
 from outreach.sync.enrolment import enrol
 from outreach.sync.transport import DEFAULT_POLICY, make_client, request
+from tests.cli.helpers import outreach
 from tests.hub.harness import serve_in_thread
 from tests.hub.test_summaries import X
 from tests.samples import FAST_KDF, PASSPHRASE
@@ -34,7 +36,7 @@ def device(hub: Hub, older_hub_url: str, tmp_path: Path) -> Iterator[Store]:
     store, _ = create_store(tmp_path / "a", "a", "worker", PASSPHRASE, kdf=FAST_KDF)
     enrol(store, hub.new_enrolment(older_hub_url).text())
     yield store
-    store.close()
+    store.close()  # closing twice is harmless
 
 
 def test_the_route_really_answers_404(older_hub_url: str) -> None:
@@ -51,10 +53,26 @@ def test_a_sync_with_an_older_hub_succeeds_with_a_note(device: Store, hub: Hub) 
     assert (result.sent, result.accepted, result.pending) == (2, 2, 0)
     assert result.summaries == 0
     assert result.notes == (SUMMARIES_MISSING,)
-    assert "older" in SUMMARIES_MISSING and "client summaries" in SUMMARIES_MISSING
+    assert "older" in SUMMARIES_MISSING and "client history" in SUMMARIES_MISSING
     assert outbox.pending_count(device) == 0  # receipted: nothing is sent again
     assert (summary_count(device), summaries_cursor(device)) == (0, 0)
     with hub.engine.connect() as conn:
         assert hub.sql.rows(conn, "SELECT count(*) FROM records")[0][0] == 2
     again = sync_now(device)  # and the next sync too
     assert (again.sent, again.notes) == (0, (SUMMARIES_MISSING,))
+
+
+def test_outreach_sync_on_an_older_hub_exits_0_and_prints_the_note(
+    device: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device.add([seen(X)])
+    assert device.path is not None
+    data_dir = device.path.parent
+    device.close()
+    monkeypatch.setenv("OUTREACH_PASSPHRASE", PASSPHRASE)
+    capsys.readouterr()
+    code, printed, err = outreach(capsys, data_dir, "sync", "--user", "a")
+    assert code == 0 and "Traceback" not in err
+    result = json.loads(printed)
+    assert (result["accepted"], result["pending"]) == (1, 0)
+    assert result["notes"] == [SUMMARIES_MISSING]

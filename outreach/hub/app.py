@@ -5,8 +5,6 @@ thread pool."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import hmac
 import logging
 import math
 import re
@@ -19,11 +17,10 @@ import anyio.to_thread
 import msgspec
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
 from outreach import __version__
-from outreach.errors import InvalidRecord
 from outreach.hub import db, limits, summary_pages
 from outreach.hub.errors import (
     DeviceRevoked,
@@ -110,8 +107,11 @@ async def _read_capped(request: Request, limit: int) -> bytes:
         chunks.append(chunk)
 
 
-def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI:
-    """The ASGI app for `hub`; `rate` is requests per second allowed per device (0 = no limit).
+def create_app(
+    hub: Hub, *, rate: float = 50.0, burst: float = 200.0, admin_remote: bool = False
+) -> FastAPI:
+    """The ASGI app for `hub`; `rate` is requests per second allowed per device (0 = no limit);
+    `admin_remote` accepts the admin token from other machines (off: the server itself only).
 
     Long because FastAPI's routes are declared here as closures over `hub` and the limiter, one
     short handler each; splitting them into routers would add a module per two routes."""
@@ -270,24 +270,9 @@ def create_app(hub: Hub, *, rate: float = 50.0, burst: float = 200.0) -> FastAPI
             raise Unauthorised("the device signature does not verify") from None
         return device_id
 
-    @app.get("/v1/counts", responses=_errors(400, 401))
-    def counts(
-        request: Request, by: str = "", start: str = "", end: str = "", type: str = ""
-    ) -> JSONResponse:
-        """Coordinator counts of active records (Authorization: Bearer <admin token>)."""
-        supplied = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(supplied.encode(), hub.keys.admin_token.encode()):
-            raise Unauthorised("coordinator token required")
-        try:
-            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-            fields = [field for field in by.split(",") if field]
-            rows = hub.counts(fields, first, last, type or None)
-        except ValueError as exc:
-            raise HubError(f"bad dates: {exc}") from None
-        except InvalidRecord as exc:
-            raise HubError(str(exc)) from None
-        return JSONResponse({"rows": rows})
+    from outreach.hub import coordinator  # imports this module's Hub: here, not at the top
 
+    coordinator.add_routes(app, hub, _verify_device, _limit, admin_remote=admin_remote)
     _add_components(app)
     return app
 
@@ -304,7 +289,8 @@ def app_from_env() -> FastAPI:
         load_keys(Path(os.environ["OUTREACH_HUB_HOME"])),
     )
     rate = float(os.environ.get("OUTREACH_HUB_RATE", "50"))
-    return create_app(hub, rate=rate, burst=max(rate * 4, 1))
+    remote = os.environ.get("OUTREACH_HUB_ADMIN_REMOTE") == "1"
+    return create_app(hub, rate=rate, burst=max(rate * 4, 1), admin_remote=remote)
 
 
 def _add_components(app: FastAPI) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import msgspec
 import platformdirs
 
+from outreach.domain.roles import ROLES
 from outreach.errors import InvalidRecord, OutreachError
 from outreach.hub import db
 from outreach.hub.keys import create_keys, load_keys
@@ -80,18 +81,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "http": GuardedHttp,  # header deadline and size (slow-loris)
         "limit_concurrency": limits.MAX_CONNECTIONS,
     }
+    scheme = "https" if args.tls_cert else "http"
+    sys.stdout.write(f"outreach-hub: listening on {scheme}://{args.host}:{args.port}\n")
+    sys.stdout.flush()
     if args.workers > 1:
         # Several processes: each builds its own app from the environment (rate is per worker).
         os.environ.update(
             OUTREACH_HUB_HOME=str(_home(args)),
             OUTREACH_HUB_DB=_db_url(args),
             OUTREACH_HUB_RATE=str(args.rate),
+            OUTREACH_HUB_ADMIN_REMOTE="1" if args.admin_remote else "0",
         )
         hub.engine.dispose()
         from outreach.hub.workers import serve_workers
 
         return serve_workers(args.workers, options)
-    uvicorn.run(create_app(hub, rate=args.rate, burst=max(args.rate * 4, 1)), **options)
+    app = create_app(
+        hub, rate=args.rate, burst=max(args.rate * 4, 1), admin_remote=args.admin_remote
+    )
+    uvicorn.run(app, **options)
     return 0
 
 
@@ -101,13 +109,16 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     hub = open_hub(args)
     if args.tls_cert:
         hub.tls_fingerprint = tls_fingerprint(Path(args.tls_cert))
-    code = hub.new_enrolment(args.url, args.label, args.days)
+    code = hub.new_enrolment(args.url, args.label, args.days, args.role)
     text = code.text()
     image = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr_path = Path(args.qr)
     image.save(str(qr_path))
     sys.stdout.write(text + "\n")
-    sys.stderr.write(f"QR code written to {qr_path}; the code works once, for {args.days} days\n")
+    sys.stderr.write(
+        f"QR code written to {qr_path}; the code enrols one {args.role} device, "
+        f"within {args.days} days\n"
+    )
     return 0
 
 
@@ -130,6 +141,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 def cmd_devices(args: argparse.Namespace) -> int:
     _out(open_hub(args).list_devices())
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from outreach.hub.coordinator import audit_log
+
+    _out(audit_log(open_hub(args)))
     return 0
 
 
@@ -228,31 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("init", help="make hub keys and the database").set_defaults(func=cmd_init)
-    serve = sub.add_parser("serve", help="run the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8700)
-    serve.add_argument("--rate", type=float, default=50.0, help="requests/s per device")
-    serve.add_argument("--workers", type=int, default=1, help="processes (uses more cores)")
-    serve.add_argument(
-        "--header-timeout",
-        type=float,
-        default=HEADER_SECONDS,
-        help="seconds a client has to send a request's headers",
-    )
-    serve.add_argument("--tls-cert")
-    serve.add_argument("--tls-key")
-    serve.set_defaults(func=cmd_serve)
-    enrol = sub.add_parser("enrol", help="make a one-time enrolment code (text + QR PNG)")
-    enrol.add_argument("--url", required=True, help="the hub URL devices will use")
-    enrol.add_argument("--label", default="", help="a name for the device, e.g. 'van 2'")
-    enrol.add_argument("--days", type=int, default=7)
-    enrol.add_argument("--qr", default="enrolment-code.png", help="where to write the QR image")
-    enrol.add_argument("--tls-cert", help="pin this certificate (PEM) in the code")
-    enrol.set_defaults(func=cmd_enrol)
+    _add_serve(sub)
+    _add_enrol(sub)
     revoke = sub.add_parser("revoke", help="refuse a device; it wipes itself at next contact")
     revoke.add_argument("device")
     revoke.set_defaults(func=cmd_revoke)
     sub.add_parser("devices", help="list enrolled devices").set_defaults(func=cmd_devices)
+    sub.add_parser("audit", help="coordinator actions, newest first").set_defaults(func=cmd_audit)
     imp = sub.add_parser("import", help="ingest batch files carried by USB")
     imp.add_argument("files", nargs="+")
     imp.set_defaults(func=cmd_import)
@@ -281,6 +281,47 @@ def build_parser() -> argparse.ArgumentParser:
     counts.add_argument("--format", choices=("json", "csv"), default="json")
     counts.set_defaults(func=cmd_counts)
     return parser
+
+
+Commands = argparse._SubParsersAction
+
+
+def _add_serve(sub: Commands) -> None:
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument("--rate", type=float, default=50.0, help="requests/s per device")
+    serve.add_argument("--workers", type=int, default=1, help="processes (uses more cores)")
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_SECONDS,
+        help="seconds a client has to send a request's headers",
+    )
+    serve.add_argument(
+        "--admin-remote",
+        action="store_true",
+        help="accept the admin token from other machines (default: this server only)",
+    )
+    serve.add_argument("--tls-cert")
+    serve.add_argument("--tls-key")
+    serve.set_defaults(func=cmd_serve)
+
+
+def _add_enrol(sub: Commands) -> None:
+    enrol = sub.add_parser("enrol", help="make a one-time enrolment code (text + QR PNG)")
+    enrol.add_argument("--url", required=True, help="the hub URL devices will use")
+    enrol.add_argument("--label", default="", help="a name for the device, e.g. 'van 2'")
+    enrol.add_argument("--days", type=int, default=7)
+    enrol.add_argument("--qr", default="enrolment-code.png", help="where to write the QR image")
+    enrol.add_argument("--tls-cert", help="pin this certificate (PEM) in the code")
+    enrol.add_argument(
+        "--role",
+        choices=ROLES,
+        default="worker",
+        help="the device's hub role (coordinator: service-wide counts), signed into the code",
+    )
+    enrol.set_defaults(func=cmd_enrol)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

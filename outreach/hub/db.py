@@ -14,7 +14,9 @@ moved (migration h0002).
 from __future__ import annotations
 
 import logging
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +51,7 @@ enrol_tokens = sa.Table(
     sa.Column("created_at", Text, nullable=False),
     sa.Column("expires_at", Text, nullable=False),
     sa.Column("device_id", Text),  # set when used: a token enrols one device only
+    sa.Column("role", Text, nullable=False, server_default="worker"),  # set by the operator
 )
 devices = sa.Table(
     "devices",
@@ -140,6 +143,24 @@ facts = sa.Table(
     *(sa.Column(name, Text) for name in ADDED_FACT_COLUMNS),  # h0007, after the others
     sa.Index("facts_type_day", "type", "day"),
 )
+# Who did what as a coordinator (h0006), and the service-wide roll-up tables it reads, kept by
+# triggers on facts (see outreach/hub/migrations/h0006_coordinator.py).
+coordinator_audit = sa.Table(
+    "coordinator_audit",
+    metadata,
+    sa.Column("entry", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("at", Text, nullable=False),
+    sa.Column("device_id", Text, nullable=False),
+    sa.Column("action", Text, nullable=False),
+    sa.Column("detail", Text, nullable=False),
+)
+kit_uses = sa.Table(
+    "kit_uses",
+    metadata,
+    sa.Column("use_id", Text, primary_key=True),
+    sa.Column("kit_id", Text),
+    sa.Column("day", Text),  # NULL until the use's record is read (service_counts)
+)
 fact_items = sa.Table(  # older hubs' list values, moved into facts by h0002 (see above)
     "fact_items",
     metadata,
@@ -195,9 +216,27 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def make_private(path: Path) -> None:
+    """The SQLite hub file and its folder readable by the hub's user only (0600, 0700): the
+    file is made empty with those rights before SQLite opens it (its -wal and -shm files take
+    the file's rights), and an existing one is tightened. A folder is tightened only if the
+    hub's user owns it."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name.exists():
+            name.chmod(0o600)
+
+
 def make_engine(url: str) -> sa.Engine:
     url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
+        database = sa.engine.make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            make_private(Path(database))
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

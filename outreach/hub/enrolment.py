@@ -12,15 +12,35 @@ from outreach.domain.roles import ROLES
 from outreach.hub import db
 from outreach.hub.errors import BadToken, HubError
 from outreach.hub.ingest import now as _now
-from outreach.sync.protocol import EnrolRequest, ProtocolError, b64d
+from outreach.hub.keys import HubKeys
+from outreach.sync.protocol import EnrolmentCode, EnrolRequest, ProtocolError, b64d, b64e
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token(engine: sa.Engine, label: str, days: int) -> str:
-    """A new one-time token, kept only as its hash, valid for `days`."""
+def new_code(
+    engine: sa.Engine,
+    keys: HubKeys,
+    url: str,
+    tls: str | None,
+    label: str,
+    days: int,
+    role: str = "worker",
+) -> EnrolmentCode:
+    """A one-time code naming this hub, pinning its keys (and TLS certificate if given), for a
+    device of `role` (the operator's choice, kept with the token and signed into the code)."""
+    token = new_token(engine, label, days, role)
+    code = EnrolmentCode(url.rstrip("/"), token, keys.fingerprint, tls, role)
+    signature = b64e(keys.sign.sign(code.signed_bytes()))
+    return EnrolmentCode(code.url, token, code.hub, tls, role, signature)
+
+
+def new_token(engine: sa.Engine, label: str, days: int, role: str = "worker") -> str:
+    """A new one-time token for a device of `role`, kept only as its hash, valid for `days`."""
+    if role not in ROLES:
+        raise HubError(f"unknown role '{role}' (one of: {', '.join(ROLES)})")
     token = secrets.token_urlsafe(18)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
@@ -28,6 +48,7 @@ def new_token(engine: sa.Engine, label: str, days: int) -> str:
             sa.insert(db.enrol_tokens).values(
                 token_hash=token_hash(token),
                 label=label,
+                role=role,
                 created_at=now.isoformat(timespec="seconds"),
                 expires_at=(now + dt.timedelta(days=days)).isoformat(timespec="seconds"),
             )
@@ -64,7 +85,7 @@ def _claim_token(conn: sa.Connection, request: EnrolRequest, public: bytes) -> N
             db.enrol_tokens.c.expires_at >= _now(),
         )
         .values(device_id=request.device_id)
-        .returning(db.enrol_tokens.c.label)
+        .returning(db.enrol_tokens.c.label, db.enrol_tokens.c.role)
     ).first()
     existing = conn.execute(
         sa.select(db.devices).where(db.devices.c.device_id == request.device_id)
@@ -72,12 +93,16 @@ def _claim_token(conn: sa.Connection, request: EnrolRequest, public: bytes) -> N
     if claimed is not None:
         if existing is not None:
             raise BadToken("this device is already enrolled")  # the claim rolls back
+        if request.role != claimed.role:  # the role is the operator's, never the device's
+            raise BadToken(
+                f"this enrolment code is for a {claimed.role} device, not a {request.role}"
+            )
         conn.execute(
             sa.insert(db.devices).values(
                 device_id=request.device_id,
                 public_key=public,
                 label=claimed.label,
-                role=request.role,
+                role=claimed.role,
                 enrolled_at=_now(),
             )
         )

@@ -67,6 +67,13 @@ class Unauthorised(HubError):
     code = "unauthorised"
 
 
+class Forbidden(HubError):
+    """An authenticated caller whose role may not do this (a worker asking coordinator counts)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class QuarantineFull(HubError):
     """A batch with invalid records from a device whose quarantine is at its cap."""
 

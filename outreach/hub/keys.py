@@ -70,9 +70,17 @@ def load_keys(home: Path) -> HubKeys:
     try:
         kem = X25519PrivateKey.from_private_bytes((home / KEM_FILE).read_bytes())
         sign = Ed25519PrivateKey.from_private_bytes((home / SIGN_FILE).read_bytes())
-        admin = (home / ADMIN_FILE).read_text().strip()
     except FileNotFoundError:
         raise HubSetupError(f"no hub keys in {home}: run 'outreach-hub init' first") from None
     except ValueError as exc:
         raise HubSetupError(f"the hub keys in {home} are damaged: {exc}") from None
-    return HubKeys(kem, sign, admin)
+    return HubKeys(kem, sign, _admin_token(home))
+
+
+def _admin_token(home: Path) -> str:
+    """The admin token for `outreach-hub` on the server; "" (opens nothing, see
+    `coordinator.admin_token_matches`) if its file is missing or empty."""
+    try:
+        return (home / ADMIN_FILE).read_text().strip()
+    except FileNotFoundError:
+        return ""

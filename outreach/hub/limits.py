@@ -35,6 +35,9 @@ MAX_HEADER_BYTES = 64 * 1024  # request line and headers
 # a byte-a-second sender holds a reading slot for seconds, not minutes.
 BODY_GRACE_SECONDS = 5.0
 BODY_MIN_RATE = 100 * 1024
+# A coordinator's service-wide count set covers at most this many days (its queries read the
+# roll-up's cells of the period, so their cost grows with it).
+MAX_REPORT_DAYS = 3700
 MAX_CONNECTIONS = 512  # open at once per hub process; more get 503 from uvicorn
 # Client summaries a page of `GET /v1/summaries` holds at most (a device asks for fewer with
 # `limit`): ~150 bytes each in msgpack, so a page is ~3.8 MiB before zstd (~1 MB after); building

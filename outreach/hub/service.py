@@ -137,10 +137,13 @@ class Hub:
 
     # -- enrolment ---------------------------------------------------------------------------
 
-    def new_enrolment(self, url: str, label: str = "", days: int = TOKEN_DAYS) -> EnrolmentCode:
-        """A one-time code naming this hub, pinning its keys (and TLS certificate if given)."""
-        token = enrolment.new_token(self.engine, label, days)
-        return EnrolmentCode(url.rstrip("/"), token, self.keys.fingerprint, self.tls_fingerprint)
+    def new_enrolment(
+        self, url: str, label: str = "", days: int = TOKEN_DAYS, role: str = "worker"
+    ) -> EnrolmentCode:
+        """A one-time code for a device of `role` (`enrolment.new_code`)."""
+        return enrolment.new_code(
+            self.engine, self.keys, url, self.tls_fingerprint, label, days, role
+        )
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
         enrolment.enrol(self.engine, request)

@@ -41,8 +41,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "export", help="export counts as CSV or PDF", description=EXPORT_HELP
     )
     export.add_argument("format", choices=("csv", "pdf"))
-    export.add_argument("--from", dest="start", type=parse_date, required=True)
-    export.add_argument("--to", dest="end", type=parse_date, required=True)
+    export.add_argument("--from", dest="start", type=parse_date)
+    export.add_argument("--to", dest="end", type=parse_date)
+    export.add_argument(
+        "--period", help="instead of --from/--to: 2026-01, FY2026-27 or FY2026-27 Q1 (April-March)"
+    )
     export.add_argument("--out", type=Path, required=True, help="file (.zip / .pdf) or folder")
     export.add_argument("--publish", action="store_true", help="apply disclosure control")
     export.add_argument("--site", help="one site's records only (default: all sites)")
@@ -108,6 +111,7 @@ def _check_out(out: Path) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from outreach.reports.commissioner import store_counts
 
+    _period_dates(args)
     if args.start > args.end:
         raise CommandError("--from is after --to")
     _check_out(args.out)
@@ -131,6 +135,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_pdf(counts, args.out, service_name=args.service)
         sys.stdout.write(f"wrote {args.out}\n")
     return 0
+
+
+def _period_dates(args: argparse.Namespace) -> None:
+    """Set --from/--to from --period (financial years and quarters run April to March)."""
+    from outreach.reports.periods import parse_period
+
+    if args.period is not None:
+        if args.start or args.end:
+            raise CommandError("give --period or --from/--to, not both")
+        try:
+            args.start, args.end, _ = parse_period(args.period)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    elif args.start is None or args.end is None:
+        raise CommandError("give --from and --to, or --period")
 
 
 def cmd_card(args: argparse.Namespace) -> int:

@@ -13,13 +13,14 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from outreach.domain.roles import Action
 from outreach.domain.vocab import USE_REASONS
 from outreach.records.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
 from outreach.reports.overdoses import prevention_counts
+from outreach.reports.report_tables import TABLES, ReportTable, counted_fields
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
 from outreach.store.purge import PurgedSpan, purged_overlap
 
@@ -28,12 +29,34 @@ if TYPE_CHECKING:
 
 RunQuery = Callable[[str, dict[str, Any]], Sequence[Sequence[Any]]]
 HIGH_RISK = ("high", "very_high")
+Margins = dict[str, Counter[Cell]]
 
-KIT_FIELDS = ("site", "product", "recipient", "supply", "resupply_reason", "training")
-USE_FIELDS = ("site", "outcome", "administered_by", "ambulance_called")
-CONTACT_FIELDS = ("site", "setting", "interventions", "referrals")
-# what the count set reads (the last two: outreach.reports.overdoses, issue 15)
-COUNTED_TYPES = ("contact", "kit_issue", "naloxone_use", "overdose_event", "referral_outcome")
+
+COUNTED_TYPES = tuple(dict.fromkeys(table.kind for table in TABLES))  # counted by field
+# what the set reads: also the prevention types (outreach.reports.overdoses, issue 15)
+READ_TYPES = (*COUNTED_TYPES, "overdose_event", "referral_outcome")
+
+
+class CountSource(Protocol):
+    """Where a count set's numbers come from: the laptop's or a hub's tables."""
+
+    def margins(self, kind: str, fields: Sequence[str], start: dt.date, end: dt.date) -> Margins:
+        """Active records of `kind` in the period by each of `fields`."""
+        ...
+
+    def people(self, start: dt.date, end: dt.date) -> tuple[Headline, ...]:
+        """The headlines about people (distinct client codes)."""
+        ...
+
+    def high_risk(self, start: dt.date, end: dt.date) -> Table:
+        """High-risk people without a kit, by area and risk level."""
+        ...
+
+    def prevention(
+        self, start: dt.date, end: dt.date
+    ) -> tuple[Sequence[Headline], Sequence[Table]]:
+        """Overdose events and referral outcomes (`reports.overdoses`)."""
+        ...
 
 
 def commissioner_counts(
@@ -44,64 +67,51 @@ def commissioner_counts(
     *,
     layout: Layout = "coded",
 ) -> CountSet:
-    """Counts for `start`..`end` (inclusive), optionally for one site; true values, unpublished.
+    """Counts for `start`..`end` (inclusive), optionally for one site; true values, unpublished."""
+    return build_count_set(FactSource(run_query, layout, site), start, end, site)
+
+
+def build_count_set(
+    source: CountSource,
+    start: dt.date,
+    end: dt.date,
+    site: str | None = None,
+    area: str | None = None,
+) -> CountSet:
+    """The set from any source: the tables, then the headlines read off them.
 
     Validation makes a resupply reason present exactly on repeat kits, so the repeat tables come
-    from the reason margin without crossing it with supply.
-    """
-    kits = _margins(run_query, KIT_FIELDS, start, end, "kit_issue", layout, site)
-    uses = _margins(run_query, USE_FIELDS, start, end, "naloxone_use", layout, site)
-    contacts = _margins(run_query, CONTACT_FIELDS, start, end, "contact", layout, site)
-    at_risk = high_risk_without_kit(run_query, start, end, site, layout=layout)
-    reached = people_reached(run_query, start, end, site, layout=layout)
-    reasons: Counter[Cell] = Counter(
-        {reason: n for reason, n in kits["resupply_reason"].items() if reason is not None}
-    )
-    training = _table("kits_by_training", "Kits by training given", kits, "training")
-    interventions = _table("interventions", "Contacts by intervention", contacts, "interventions")
-    tables = (
-        _table("kits_by_product", "Kits by product", kits, "product"),
-        _table("kits_by_recipient", "Kits by recipient", kits, "recipient"),
-        _table("kits_by_site", "Kits by site (outlet)", kits, "site"),
-        _table("kits_by_supply", "Kits: first or repeat supply", kits, "supply"),
-        _table(
-            "repeat_kits_by_reason",
-            "Repeat kits by reason",
-            {"resupply_reason": reasons},
-            "resupply_reason",
-        ),
-        training,
-        _table("naloxone_use_by_outcome", "Naloxone use reports by outcome", uses, "outcome"),
-        _table(
-            "naloxone_use_by_administered_by",
-            "Naloxone use reports by who gave it",
-            uses,
-            "administered_by",
-        ),
-        _table(
-            "naloxone_use_by_ambulance",
-            "Naloxone use reports: ambulance called",
-            uses,
-            "ambulance_called",
-        ),
-        _table("contacts_by_setting", "Contacts by setting", contacts, "setting"),
-        interventions,
-        _table("referrals_by_destination", "Referrals by destination", contacts, "referrals"),
-        Table(
-            "high_risk_without_kit_by_area",
-            "High-risk people without a kit in the period, by area",
-            ("area", "risk_level"),
-            tuple(at_risk),
-            ("", "risk_level"),
-        ),
-    )
-    trained_kits = sum(int(n) for (code,), n in training.rows if code not in (None, "declined"))
-    trained_contacts = sum(
-        int(n) for (code,), n in interventions.rows if code == "naloxone_training"
-    )
+    from the reason margin without crossing it with supply."""
+    margins = {
+        kind: source.margins(kind, counted_fields(kind), start, end) for kind in COUNTED_TYPES
+    }
+    tables = tuple(_table(spec, margins[spec.kind]) for spec in TABLES)
+    at_risk = source.high_risk(start, end)
     headlines = (
+        *_headlines(margins, tables, source.people(start, end)),
+        Headline("high_risk_without_kit", at_risk.title, sum(int(n) for _, n in at_risk.rows)),
+    )
+    more_headlines, more_tables = source.prevention(start, end)
+    return CountSet(
+        start, end, site, (*headlines, *more_headlines), (*tables, at_risk, *more_tables), area=area
+    )
+
+
+def _headlines(
+    margins: dict[str, Margins], tables: Sequence[Table], people: Sequence[Headline]
+) -> tuple[Headline, ...]:
+    kits, uses, contacts = margins["kit_issue"], margins["naloxone_use"], margins["contact"]
+    by_name = {table.name: table for table in tables}
+    reasons = kits["resupply_reason"]
+    trained_kits = sum(
+        int(n) for (code,), n in by_name["kits_by_training"].rows if code not in (None, "declined")
+    )
+    trained_contacts = sum(
+        int(n) for (code,), n in by_name["interventions"].rows if code == "naloxone_training"
+    )
+    return (
         Headline("contacts", "Contacts", _total(contacts)),
-        Headline("people_reached", "People reached (distinct client codes)", reached),
+        *people,
         Headline("kits", "Kits supplied", _total(kits)),
         Headline("repeat_kits", "Repeat kits", kits["supply"]["repeat"]),
         Headline(
@@ -113,22 +123,41 @@ def commissioner_counts(
         Headline("kits_with_training", "Kits given with training", trained_kits),
         Headline("contacts_with_training", "Contacts with naloxone training", trained_contacts),
         Headline("referrals", "Referrals made", sum(contacts["referrals"].values())),
-        Headline(
-            "high_risk_without_kit",
-            "High-risk people without a kit",
-            sum(int(n) for _, n in at_risk),
-        ),
     )
-    more_headlines, more_tables = prevention_counts(run_query, start, end, site, layout=layout)
-    return CountSet(start, end, site, (*headlines, *more_headlines), (*tables, *more_tables))
-
-
-Margins = dict[str, Counter[Cell]]
 
 
 def _total(margins: Margins) -> int:
     """Records counted: every record has exactly one site."""
     return sum(margins["site"].values())
+
+
+class FactSource:
+    """The laptop's store (layout "rollup"/"coded") or a hub's facts ("json"/"arrays")."""
+
+    def __init__(self, run_query: RunQuery, layout: Layout, site: str | None) -> None:
+        self.run_query, self.layout, self.site = run_query, layout, site
+
+    def margins(self, kind: str, fields: Sequence[str], start: dt.date, end: dt.date) -> Margins:
+        return _margins(self.run_query, fields, start, end, kind, self.layout, self.site)
+
+    def people(self, start: dt.date, end: dt.date) -> tuple[Headline, ...]:
+        reached = people_reached(self.run_query, start, end, self.site, layout=self.layout)
+        return (Headline("people_reached", "People reached (distinct client codes)", reached),)
+
+    def prevention(
+        self, start: dt.date, end: dt.date
+    ) -> tuple[Sequence[Headline], Sequence[Table]]:
+        return prevention_counts(self.run_query, start, end, self.site, layout=self.layout)
+
+    def high_risk(self, start: dt.date, end: dt.date) -> Table:
+        rows = high_risk_without_kit(self.run_query, start, end, self.site, layout=self.layout)
+        return Table(
+            "high_risk_without_kit_by_area",
+            "High-risk people without a kit in the period, by area",
+            ("area", "risk_level"),
+            tuple(rows),
+            ("", "risk_level"),
+        )
 
 
 def _margins(
@@ -162,15 +191,15 @@ def _margins(
     return margins
 
 
-def _table(name: str, title: str, margins: Margins, field: str) -> Table:
-    """One field's counts as a table; rows sorted by count (largest first), then code."""
-    ordered = sorted(margins[field].items(), key=lambda item: (-item[1], item[0] or ""))
-    vocab = {
-        "interventions": "intervention",
-        "referrals": "referral_to",
-        "ambulance_called": "yes_no_unknown",
-    }.get(field, field)
-    return Table(name, title, (field,), tuple(((code,), n) for code, n in ordered), (vocab,))
+def _table(spec: ReportTable, margins: Margins) -> Table:
+    """One field's counts as a table; rows sorted by count (largest first), then code. A
+    repeat-reason table leaves out the first kits (no reason)."""
+    counts = margins[spec.field]
+    if spec.field == "resupply_reason":
+        counts = Counter({reason: n for reason, n in counts.items() if reason is not None})
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
+    rows = tuple(((code,), n) for code, n in ordered)
+    return Table(spec.name, spec.title, (spec.field,), rows, (spec.vocab,))
 
 
 class _Sql:
@@ -293,7 +322,7 @@ def store_runner(conn: Any) -> RunQuery:
 def store_counts(store: Store, start: dt.date, end: dt.date, site: str | None = None) -> CountSet:
     """The count set from an unlocked store, for a role that may read every type it counts
     (NotPermitted otherwise: a pharmacy user cannot export contact counts)."""
-    store.require(Action.READ, *COUNTED_TYPES)
+    store.require(Action.READ, *READ_TYPES)
     return local_counts(store.conn, start, end, site)
 
 

@@ -47,7 +47,7 @@ def about_csv(counts: CountSet) -> str:
     writer.writerow(("site", counts.site or "all sites"))
     writer.writerow(("published", "yes" if counts.published else "no (exact counts)"))
     if counts.published:
-        writer.writerow(("disclosure_control", INDEPENDENT_TOTALS_NOTE))
+        writer.writerow(("disclosure_control", counts.disclosure or INDEPENDENT_TOTALS_NOTE))
     if counts.note:
         writer.writerow(("not_exact", " ".join(counts.not_exact)))
         writer.writerow(("note", counts.note))

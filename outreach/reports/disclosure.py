@@ -8,6 +8,7 @@ NHS Digital's practice ("totals are rounded independently and may not equal the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,20 +23,50 @@ INDEPENDENT_TOTALS_NOTE = (
 Published = int | str
 
 
-def publish_value(value: int) -> Published:
+EXACT = "exact (not for publication)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """The rule's two numbers; a deployment sets its own in reference data (`DisclosureRule`)."""
+
+    suppress_at_most: int = SUPPRESS_AT_MOST
+    round_to: int = ROUND_TO
+
+    def __post_init__(self) -> None:
+        if self.suppress_at_most < 0 or self.round_to < 1:
+            raise ValueError("disclosure rule: suppress at most ≥ 0, round to ≥ 1")
+
+    @property
+    def note(self) -> str:
+        """What every published output says about itself."""
+        return (
+            f"Published with disclosure control: 1-{self.suppress_at_most} shown as *, other "
+            f"values rounded to the nearest {self.round_to}; totals are rounded independently "
+            "and may not equal the sum of the rows."
+        )
+
+
+NHS_DIGITAL = Rule()
+
+
+def publish_value(value: int, rule: Rule = NHS_DIGITAL) -> Published:
     """One count under the rule: 0 → 0, 1–7 → "*", else the nearest multiple of 5."""
     if value < 0:
         raise ValueError("a count cannot be negative")
     if value == 0:
         return 0
-    if value <= SUPPRESS_AT_MOST:
+    if value <= rule.suppress_at_most:
         return SUPPRESSED
-    return ((value + ROUND_TO // 2) // ROUND_TO) * ROUND_TO
+    step = rule.round_to
+    return ((value + step // 2) // step) * step
 
 
-def publish_rows(rows: Iterable[Mapping[str, Any]], column: str = "count") -> list[dict[str, Any]]:
+def publish_rows(
+    rows: Iterable[Mapping[str, Any]], column: str = "count", rule: Rule = NHS_DIGITAL
+) -> list[dict[str, Any]]:
     """Copies of `rows` with `column` published; other columns unchanged."""
-    return [{**row, column: publish_value(int(row[column]))} for row in rows]
+    return [{**row, column: publish_value(int(row[column]), rule)} for row in rows]
 
 
 def as_number(value: Published) -> int:

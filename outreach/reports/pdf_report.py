@@ -77,7 +77,7 @@ def _cover(counts: CountSet, service_name: str, vocab: Vocabulary) -> list[objec
     if service_name:
         lines.append(_para(f"Service: {service_name}", "Normal"))
     status = (
-        f"For publication. {INDEPENDENT_TOTALS_NOTE}"
+        f"For publication. {counts.disclosure or INDEPENDENT_TOTALS_NOTE}"
         if counts.published
         else "Exact counts: NOT for publication (small numbers are not suppressed)."
     )

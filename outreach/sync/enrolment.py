@@ -85,7 +85,8 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
     if parsed.url.startswith("https") and parsed.tls:
         cert_pem = _fetch_certificate(parsed.url, parsed.tls)
     public = b64e(raw_public(key.public_key()))
-    message = EnrolRequest(parsed.token, store.device_id, public, role=store.role)
+    # The role is the hub operator's, in the code (checked against the hub's signature below).
+    message = EnrolRequest(parsed.token, store.device_id, public, role=parsed.role)
     with make_client(parsed.url, cert_pem, policy) as client:
         try:
             response = request(
@@ -98,18 +99,7 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
             )
         except httpx.InvalidURL as exc:
             raise SyncError(f"bad hub URL: {exc}", kind=SyncErrorKind.PROTOCOL) from None
-    try:
-        answer = msgspec.json.decode(response.content, type=EnrolResponse)
-        fingerprint = hub_fingerprint(b64d(answer.hub_kem_key), b64d(answer.hub_sign_key))
-    except (msgspec.DecodeError, ProtocolError) as exc:
-        raise SyncError(
-            f"the hub's answer is malformed: {exc}", kind=SyncErrorKind.PROTOCOL
-        ) from None
-    if fingerprint != parsed.hub:
-        raise SyncError(
-            "the hub's keys do not match the enrolment code: not enrolled",
-            kind=SyncErrorKind.AUTH,
-        )
+    answer, fingerprint = _checked_answer(response.content, parsed)
     now = dt.datetime.now(dt.UTC)
     pins = state.HubPins(
         parsed.url,
@@ -119,6 +109,7 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
         parsed.tls,
         now.isoformat(timespec="seconds"),
         cert_pem,
+        parsed.role,
     )
     with store.transaction():
         unlinked = _codes_from_local_key(store, answer.reference.service_key)
@@ -131,6 +122,28 @@ def enrol(store: Store, code: str, *, policy: RetryPolicy = DEFAULT_POLICY) -> E
     if unlinked:
         log.warning("%d records carry client codes from the local key", unlinked)
     return EnrolmentInfo(parsed.url, store.device_id, fingerprint, now, unlinked)
+
+
+def _checked_answer(content: bytes, parsed: EnrolmentCode) -> tuple[EnrolResponse, str]:
+    """The hub's answer and key fingerprint, if they are the keys the code pinned and the code
+    (its role) carries their signature; SyncError otherwise."""
+    try:
+        answer = msgspec.json.decode(content, type=EnrolResponse)
+        fingerprint = hub_fingerprint(b64d(answer.hub_kem_key), b64d(answer.hub_sign_key))
+    except (msgspec.DecodeError, ProtocolError) as exc:
+        raise SyncError(
+            f"the hub's answer is malformed: {exc}", kind=SyncErrorKind.PROTOCOL
+        ) from None
+    if fingerprint != parsed.hub:
+        raise SyncError(
+            "the hub's keys do not match the enrolment code: not enrolled",
+            kind=SyncErrorKind.AUTH,
+        )
+    try:
+        parsed.verify(b64d(answer.hub_sign_key))
+    except ProtocolError as exc:
+        raise SyncError(str(exc), kind=SyncErrorKind.AUTH) from None
+    return answer, fingerprint
 
 
 def _codes_from_local_key(store: Store, hub_key: str | None) -> int:

@@ -25,6 +25,7 @@ CLOCK_SKEW_SECONDS = 300
 _RECEIPT_SIGNED = b"outreach-receipt-v1\x00"
 _REQUEST_SIGNED = b"outreach-request-v1\x00"
 _REVOCATION_SIGNED = b"outreach-revocation-v1\x00"
+_CODE_SIGNED = b"outreach-enrolment-code-v1\x00"
 _SUMMARIES_SIGNED = b"outreach-summaries-v1\x00"
 # A summary page never decompresses beyond this (a zstd bomb from a fake hub or file);
 # a page of the hub's largest size (limits.SUMMARY_PAGE_MAX) is a few MiB.
@@ -61,6 +62,30 @@ class EnrolmentCode(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     token: str
     hub: str  # hub_fingerprint
     tls: str | None = None  # sha256 of the hub's TLS certificate (DER), hex
+    # The role the hub operator gave this code (`outreach-hub enrol --role`), and the hub's
+    # Ed25519 signature over the code, so the role cannot be changed on the way.
+    role: str = "worker"
+    signature: str = ""
+
+    def signed_bytes(self) -> bytes:
+        """What the hub signs: every field but the signature."""
+        return _CODE_SIGNED + msgspec.json.encode(
+            [self.url, self.token, self.hub, self.tls, self.role]
+        )
+
+    def verify(self, hub_sign_key: bytes) -> None:
+        """ProtocolError unless the hub (whose key the fingerprint pinned) signed this code. A
+        code without a signature (older hubs) is accepted for the worker role only."""
+        if not self.signature:
+            if self.role != "worker":
+                raise ProtocolError("the enrolment code's role is not signed by the hub")
+            return
+        try:
+            Ed25519PublicKey.from_public_bytes(hub_sign_key).verify(
+                b64d(self.signature), self.signed_bytes()
+            )
+        except (InvalidSignature, ValueError):
+            raise ProtocolError("the enrolment code's signature does not verify") from None
 
     def text(self) -> str:
         return CODE_PREFIX + b64e(msgspec.json.encode(self))
@@ -83,6 +108,14 @@ class EnrolRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     role: str = "worker"
 
 
+class DisclosureRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Small-number control for published counts, per deployment (default NHS Digital's):
+    0 stays 0, 1 to `suppress_at_most` shows as *, the rest round to the nearest `round_to`."""
+
+    suppress_at_most: int = 7
+    round_to: int = 5
+
+
 class Reference(msgspec.Struct, frozen=True):
     """What a device pulls: code list additions, products, service key and retention policy."""
 
@@ -91,6 +124,7 @@ class Reference(msgspec.Struct, frozen=True):
     products: list[Product] = []
     service_key: str = ""  # hex; empty when the hub has none
     retention_days: int = 30
+    disclosure: DisclosureRule = DisclosureRule()
     # Client summaries are sent for codes active in this many months (issue 12).
     summary_months: int = 18
 
@@ -192,6 +226,33 @@ def sign_request(
         TIME_HEADER: str(timestamp),
         SIGNATURE_HEADER: b64e(signature),
     }
+
+
+class ServiceTable(msgspec.Struct, frozen=True):
+    """One table of the hub's service-wide count set: key columns then the count."""
+
+    name: str
+    title: str
+    columns: list[str]
+    vocab_lists: list[str]
+    rows: list[list[str | int | None]]
+
+
+class ServiceCounts(msgspec.Struct, frozen=True):
+    """`GET /v1/service/commissioner`: the commissioner set of every device's records.
+
+    `status` says which it is: published under the deployment's disclosure rule (its text), or
+    "exact (not for publication)". Read into the reports' `CountSet` with
+    `CountSet.from_wire(msgspec.to_builtins(answer))`."""
+
+    start: str
+    end: str
+    site: str | None
+    area: str | None
+    published: bool
+    status: str
+    headlines: list[tuple[str, str, int | str]]
+    tables: list[ServiceTable]
 
 
 class SummaryEntry(msgspec.Struct, frozen=True, array_like=True):

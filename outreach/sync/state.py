@@ -41,6 +41,7 @@ class HubPins(msgspec.Struct, frozen=True):
     tls: str | None
     enrolled_at: str
     cert_pem: str | None = None  # the pinned TLS certificate, fetched and checked at enrolment
+    role: str = "worker"  # the hub role the enrolment code gave this device
 
     def kem_public(self) -> X25519PublicKey:
         return X25519PublicKey.from_public_bytes(b64d(self.kem_key))

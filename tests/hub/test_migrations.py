@@ -21,7 +21,8 @@ from outreach.hub.migrations import h0003_pg_functions
 from outreach.hub.service import Hub
 from outreach.hub.sql import PROJECTION_LOCK
 from tests.hub.fixtures.make_hub_fixtures import counts
-from tests.hub.harness import BACKENDS, Device, contacts, hub_on, postgres_database
+from tests.hub.harness import BACKENDS, Device, contacts, hub_on, postgres_database, void
+from tests.reports.test_commissioner_hub import assert_rollup_matches_facts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -55,19 +56,23 @@ def schema(engine: sa.Engine) -> list[tuple[Any, ...]]:
 
 
 @contextlib.contextmanager
-def old_hub(backend: str, home: Path) -> Iterator[Hub]:
-    """The fixture hub (made by the code before recorded migrations), opened by today's code
-    with new keys (the fixture keeps none) and not yet upgraded."""
+def old_hub(backend: str, home: Path, made_by: str = "") -> Iterator[Hub]:
+    """A fixture hub (made by the code before recorded migrations, or `made_by` "-h0003": by
+    the code of h0003, before coordinator roles and the roll-up), opened by today's code with
+    new keys (the fixture keeps none) and not yet upgraded."""
     if backend == "sqlite":
         home.mkdir(parents=True)
-        shutil.copy(FIXTURES / "hub.sqlite", home / "hub.db")
+        shutil.copy(FIXTURES / f"hub{made_by}.sqlite", home / "hub.db")
         engine = db.make_engine(f"sqlite:///{home / 'hub.db'}")
         yield Hub(engine, create_keys(home))
         engine.dispose()
         return
     with postgres_database() as url:
         subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(FIXTURES / "hub.pg.sql")],
+            [
+                *("psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", url),
+                *("-f", str(FIXTURES / f"hub{made_by}.pg.sql")),
+            ],
             check=True,
             capture_output=True,
         )
@@ -95,11 +100,41 @@ def test_an_old_hub_upgrades_to_a_fresh_hubs_schema_and_counts(
         assert {key: got[key] for key in expected} == expected
         # types added since the fixture was made (overdose events…) count nothing on it
         assert all(got[key] in ([], [[0]]) for key in got.keys() - expected.keys())
+        assert_rollup_matches_facts(hub.engine)
         device = Device(hub, "dev-new")
         hub.ingest(device.batch(contacts(2)))
         after = counts(hub)
         assert after["contact:"] == [[expected["contact:"][0][0] + 2]]
         assert hub.upgrade() == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_hub_made_before_the_roll_up_upgrades_and_counts_the_same(
+    backend: str, tmp_path: Path
+) -> None:
+    """The hub made by the code of h0003 (before coordinator roles and the service roll-up)
+    runs only the steps after it, ends with a fresh hub's schema, answers every count it
+    answered, its devices keep their roles, and the roll-up it fills from the facts (the
+    fixture's void and correction included) equals the facts, also after new batches and a
+    void."""
+    expected = json.loads((FIXTURES / "counts-h0003.json").read_text())
+    with hub_on(backend, tmp_path / "fresh") as fresh:
+        fresh_schema = schema(fresh.engine)
+    with old_hub(backend, tmp_path / "old", "-h0003") as hub:
+        assert hub.upgrade() == [s.name for s in migrations.STEPS[3:]]  # after h0003
+        assert schema(hub.engine) == fresh_schema
+        got = counts(hub)
+        assert {key: got[key] for key in expected} == expected
+        assert all(got[key] in ([], [[0]]) for key in got.keys() - expected.keys())
+        assert {d["role"] for d in hub.list_devices()} == {"worker"}
+        assert_rollup_matches_facts(hub.engine)
+        device = Device(hub, "dev-new")
+        first, second = contacts(2)
+        hub.ingest(device.batch([first, second]))
+        hub.ingest(device.batch([void(first.id)]))
+        assert_rollup_matches_facts(hub.engine)
+        after = counts(hub)
+        assert after["contact:"] == [[expected["contact:"][0][0] + 1]]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -72,6 +72,17 @@ def test_export_csv_zip_and_published_pdf(cli_dir: Path, tmp_path: Path) -> None
     assert CODE_A not in shown
 
 
+def test_export_by_financial_quarter(cli_dir: Path, tmp_path: Path) -> None:
+    """`--period "FY2025-26 Q4"` is January to March 2026: the January kits are in it."""
+    zipped = tmp_path / "q4.zip"
+    result = run(cli_dir, "export", "csv", "--period", "FY2025-26 Q4", "--out", str(zipped))
+    assert result.returncode == 0, result.stderr
+    assert "nyxoid_1_8mg_nasal,9" in archive_text(zipped)
+    with zipfile.ZipFile(zipped) as archive:
+        about = archive.read("about.csv").decode()
+    assert "period_start,2026-01-01" in about and "period_end,2026-03-31" in about
+
+
 def archive_text(path: Path) -> str:
     with zipfile.ZipFile(path) as archive:
         return archive.read("kits_by_product.csv").decode()
@@ -109,6 +120,12 @@ def test_card_command_writes_a_pdf(tmp_path: Path) -> None:
                 "/no/such/x.zip",
             ),
             "does not exist",
+        ),
+        (("export", "csv", "--period", "FY2026-28", "--out", "x.zip"), "next year"),
+        (("export", "csv", "--out", "x.zip"), "give --from and --to, or --period"),
+        (
+            ("export", "csv", "--period", "2026-01", "--from", "2026-01-01", "--out", "x.zip"),
+            "not both",
         ),
     ],
 )

@@ -27,6 +27,10 @@ def dashboard(make_window, ui_data_dir: Path, qtbot: QtBot) -> DashboardPage:
     page: DashboardPage = window.workspace.show_page("DashboardPage")
     page.set_period(*JANUARY)
     qtbot.waitUntil(lambda: page.counts is not None and page.counts.start == JANUARY[0])
+    assert headline(page, "kits") == "*"  # published until "exact" is chosen (issue 13)
+    assert "published (small numbers suppressed)" in page.message.text()
+    page.exact.setChecked(True)
+    assert "exact (not for publication)" in page.message.text()
     return page
 
 
@@ -49,15 +53,15 @@ def test_headlines_chart_and_at_risk_list(dashboard: DashboardPage) -> None:
 
 
 def test_publication_box_suppresses_small_numbers(dashboard: DashboardPage) -> None:
-    """Ticking "For publication" turns 1-7 into * everywhere on screen."""
+    """Unticking "Exact (not for publication)" turns 1-7 into * everywhere on screen."""
     dashboard.chart_choice.setCurrentIndex(dashboard.chart_choice.findData("kits_by_product"))
-    dashboard.publish.setChecked(True)
+    dashboard.exact.setChecked(False)
     assert headline(dashboard, "kits") == "*"
     assert dashboard.at_risk.item(0, 2).text() == "*"
     assert [value for _, value in dashboard.chart_values()] == ["*", "*"]
     assert chart_categories(dashboard) == ["Prenoxad 2 mg syringe", "Nyxoid 1.8 mg nasal spray"]
     assert dashboard.chart_value_labels() == ["*", "*"]
-    dashboard.publish.setChecked(False)
+    dashboard.exact.setChecked(True)
     assert headline(dashboard, "kits") == "4"
 
 
@@ -182,6 +186,7 @@ def purged_dashboard(make_window, ui_data_dir: Path, qtbot: QtBot, tmp_path: Pat
     page: DashboardPage = window.workspace.show_page("DashboardPage")
     page.set_period(*JANUARY)
     qtbot.waitUntil(lambda: page.counts is not None and page.counts.start == JANUARY[0])
+    page.exact.setChecked(True)
     return page
 
 
@@ -200,7 +205,9 @@ def test_after_a_purge_counts_stay_and_people_counts_say_they_are_not_exact(
     assert not headline(page, "kits").endswith("†")
     assert page.note.isVisible() and "have left this laptop" in page.note.text()
     assert "hub's report has the full figures" in page.note.text()
-    assert page.message.text().startswith("Counts exact except those marked †, ")
+    assert page.message.text().startswith(
+        "This laptop: counts exact (not for publication) except those marked †, "
+    )
     from outreach.reports.csv_export import about_csv
 
     assert "not_exact,people_reached high_risk_without_kit" in about_csv(page.counts)
@@ -208,3 +215,18 @@ def test_after_a_purge_counts_stay_and_people_counts_say_they_are_not_exact(
     page.set_period(june, dt.date(2026, 6, 30))  # no purged record occurred in June
     qtbot.waitUntil(lambda: page.counts is not None and page.counts.start == june)
     assert not page.note.isVisible() and page.counts.not_exact == ()
+
+
+def test_whole_service_on_a_laptop_not_enrolled_says_so(
+    dashboard: DashboardPage, qtbot: QtBot
+) -> None:
+    """No hub to ask: a clear message, no traceback, and no figures standing for the service."""
+    dashboard.scope_service.setChecked(True)
+    qtbot.waitUntil(lambda: dashboard.message.text().startswith("Whole service not shown"))
+    assert "not enrolled with a hub" in dashboard.message.text()
+    assert "Traceback" not in dashboard.message.text() and dashboard.counts is None
+    assert headline(dashboard, "kits") == "–" and dashboard.at_risk.rowCount() == 0
+    assert dashboard.chart_values() == []
+    dashboard.scope_laptop.setChecked(True)
+    qtbot.waitUntil(lambda: dashboard.counts is not None)
+    assert headline(dashboard, "kits") == "4"

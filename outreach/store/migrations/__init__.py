@@ -23,6 +23,7 @@ from outreach.store.migrations import (
     m0004_summaries,
     m0005_purge,
     m0006_overdose,
+    m0007_service_counts,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0004_summaries.upgrade,
     m0005_purge.upgrade,
     m0006_overdose.upgrade,
+    m0007_service_counts.upgrade,
 ]
 LATEST = len(MIGRATIONS)
 # What the roll-up of the latest step that installs one counts: a type or field outside it is

@@ -1,27 +1,29 @@
-"""Dashboard (coordinator): period and site, headline numbers, a chart per count, the at-risk list
-by area, and CSV / PDF exports with progress. Counting runs on the store thread; exports write
-files from the counts already taken, so the numbers on screen are the numbers exported.
+"""Dashboard (coordinator): scope (this laptop or the whole service from the hub), period and
+site, headline numbers, a chart per count, the at-risk list by area, and CSV / PDF exports with
+progress. Counting and fetching run off the UI thread; exports write files from the counts
+already taken, so the numbers on screen are the numbers exported. Figures are published (small
+numbers suppressed) unless "Exact (not for publication)" is ticked, and every export says which.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QPointF, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QGraphicsSimpleTextItem,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QRadioButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -29,33 +31,17 @@ from PySide6.QtWidgets import (
 )
 
 from outreach.reports.countset import CountSet, Table
-from outreach.reports.disclosure import Published, as_number
+from outreach.reports.disclosure import EXACT
 from outreach.store.store import Changes, Store
 from outreach.ui.context import AppContext
 from outreach.ui.dates import QT_DATE_FORMAT, format_date, month_span
+from outreach.ui.pages.dashboard_chart import ChartMixin, integer_axis
+from outreach.ui.pages.dashboard_service import ServiceScopeMixin
 from outreach.ui.task import Task
 
-if TYPE_CHECKING:  # QtCharts is imported on first use: it is slow to load
-    from PySide6.QtCharts import QAbstractSeries, QChart
+__all__ = ["DashboardPage", "integer_axis", "month_span"]
 
 AT_RISK = "high_risk_without_kit_by_area"
-MAX_TICKS = 6  # value-axis labels, counting 0
-
-
-def integer_axis(largest: int) -> tuple[int, int]:
-    """(top, tick count) for a count axis from 0: whole-number ticks 1, 2 or 5 × 10^k apart.
-
-    Qt's default five ticks over 0..2 are 0, 0.5, 1, 1.5, 2, printed "0 0 1 1 2" as integers.
-    """
-    largest = max(largest, 1)
-    step = 1
-    while True:
-        for factor in (1, 2, 5):
-            candidate = step * factor
-            if -(-largest // candidate) <= MAX_TICKS - 1:
-                top = -(-largest // candidate) * candidate
-                return top, top // candidate + 1
-        step *= 10
 
 
 def _date_edit(name: str, day: dt.date) -> QDateEdit:
@@ -71,7 +57,7 @@ def _to_date(edit: QDateEdit) -> dt.date:
     return dt.date(date.year(), date.month(), date.day())
 
 
-class DashboardPage(QWidget):
+class DashboardPage(ServiceScopeMixin, ChartMixin, QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -85,12 +71,26 @@ class DashboardPage(QWidget):
         self.site.addItem("All sites", None)
         for code in ctx.vocab.codes("site"):
             self.site.addItem(ctx.vocab.label("site", code), code)
-        self.publish = QCheckBox("For &publication (suppress small numbers)")
+        self.scope_laptop = QRadioButton("T&his laptop")
+        self.scope_service = QRadioButton("Whole ser&vice")
+        self.scope_laptop.setChecked(True)
+        self.scope = QButtonGroup(self)
+        self.scope.addButton(self.scope_laptop)
+        self.scope.addButton(self.scope_service)
+        self.exact = QCheckBox("E&xact (not for publication)")
+        self.exact.setAccessibleDescription(
+            "Unticked, small numbers are suppressed as they are in anything published"
+        )
         self.refresh_button = QPushButton("&Refresh")
         self.export_csv_button = QPushButton("Export &CSV…")
         self.export_pdf_button = QPushButton("Export &PDF…")
+        self.return_button = QPushButton("Quarterly &return…")
+        self.return_button.setToolTip(
+            "Take-home naloxone return for the financial-year quarter the period ends in"
+        )
         self.message = QLabel()
         self.message.setAccessibleName("Dashboard message")
+        self.message.setWordWrap(True)  # a long status must not widen the window
         self.note = QLabel()  # when a retention purge removed some of the period's records
         self.note.setAccessibleName("Counts not exact")
         self.note.setWordWrap(True)
@@ -108,10 +108,16 @@ class DashboardPage(QWidget):
 
         self._lay_out()
         self.counts: CountSet | None = None
+        self._init_service_scope()
         self._connect()
 
     def _lay_out(self) -> None:
         # Period and filters on two rows, so that the page fits a 1080p screen at 200% scaling.
+        scope = QHBoxLayout()
+        scope.addWidget(QLabel("Counts of"))
+        scope.addWidget(self.scope_laptop)
+        scope.addWidget(self.scope_service)
+        scope.addStretch(1)
         period = QHBoxLayout()
         for widget in (QLabel("From"), self.start, QLabel("to"), self.end):
             period.addWidget(widget)
@@ -120,23 +126,27 @@ class DashboardPage(QWidget):
         period.addStretch(1)
         filters = QHBoxLayout()
         filters.addWidget(self.site)
-        filters.addWidget(self.publish)
+        filters.addWidget(self.exact)
         filters.addStretch(1)
         filters.addWidget(self.refresh_button)
         exports = QHBoxLayout()
         exports.addWidget(self.message, 1)
         exports.addWidget(self.export_csv_button)
         exports.addWidget(self.export_pdf_button)
+        exports.addWidget(self.return_button)
         charts = QVBoxLayout()
         charts.addWidget(self.chart_choice)
         charts.addWidget(self.chart_view, 1)
         risk = QVBoxLayout()
-        risk.addWidget(QLabel("High-risk people without a kit in the period"))
+        self.at_risk_title = QLabel("High-risk people without a kit in the period")
+        self.at_risk_title.setWordWrap(True)
+        risk.addWidget(self.at_risk_title)
         risk.addWidget(self.at_risk, 1)
         lower = QHBoxLayout()
         lower.addLayout(charts, 3)
         lower.addLayout(risk, 2)
         layout = QVBoxLayout(self)
+        layout.addLayout(scope)
         layout.addLayout(period)
         layout.addLayout(filters)
         layout.addLayout(self.headline_grid)
@@ -148,7 +158,9 @@ class DashboardPage(QWidget):
         self.this_month.clicked.connect(lambda: self.set_period(*month_span(dt.date.today())))
         self.last_month.clicked.connect(lambda: self.set_period(*month_span(dt.date.today(), 1)))
         self.refresh_button.clicked.connect(self.refresh)
-        self.publish.toggled.connect(lambda _: self._show(self.counts))
+        self.exact.toggled.connect(lambda _: self._exact_toggled())
+        self.scope_service.toggled.connect(lambda _: self.refresh())
+        self.return_button.clicked.connect(self._ask_and_export_return)
         self.site.currentIndexChanged.connect(lambda _: self.refresh())
         self.chart_choice.currentIndexChanged.connect(lambda _: self._draw_chart())
         self.export_csv_button.clicked.connect(lambda: self._ask_and_export("csv"))
@@ -185,6 +197,10 @@ class DashboardPage(QWidget):
             self.message.setText("The period starts after it ends.")
             return
         site = self.site.currentData()
+        if self.scope_service.isChecked():
+            self.fetch_service(start, end, site)
+            return
+        self._request += 1  # an answer from the hub still on its way is now stale
 
         def count(store: Store) -> CountSet:
             from outreach.reports.commissioner import local_counts
@@ -193,34 +209,38 @@ class DashboardPage(QWidget):
 
         self.ctx.ops.store(count).success(self._counted).owner(self).run()
 
+    def _exact_toggled(self) -> None:
+        """The laptop's counts are published here; the hub publishes the service's itself."""
+        if self.scope_service.isChecked():
+            self.refresh()
+        else:
+            self._show(self.counts)
+
     def _counted(self, counts: CountSet) -> None:
         """New counts: redrawn only when they differ from those shown (showing the page again
         recounts, and redrawing the chart is most of what that would cost)."""
+        self.service_as_of = None
         if counts != self.counts:
             self._show(counts)
         else:
             self._say_what_is_shown()
 
     def shown(self) -> CountSet | None:
-        """What the screen shows: the counts, published when the box is ticked."""
+        """What the screen shows: the counts, published unless "exact" is ticked (the hub's
+        answer is already one or the other)."""
         if self.counts is None:
             return None
-        return self.counts.for_publication() if self.publish.isChecked() else self.counts
+        return self.counts if self.exact.isChecked() else self.counts.for_publication()
 
     def _show(self, counts: CountSet | None) -> None:
         self.counts = counts
         shown = self.shown()
         if shown is None:
             return
-        for index, headline in enumerate(shown.headlines):
-            label = self.headline_labels.get(headline.name)
-            if label is None:
-                label = QLabel()
-                label.setAccessibleName(headline.title)
-                label.setTextFormat(Qt.TextFormat.RichText)
-                label.setWordWrap(True)
-                self.headline_labels[headline.name] = label
-                self.headline_grid.addWidget(label, index // 5, index % 5)
+        self._lay_out_headlines([h.name for h in shown.headlines])
+        for headline in shown.headlines:
+            label = self.headline_labels[headline.name]
+            label.setAccessibleName(headline.title)
             mark = " †" if headline.name in shown.not_exact else ""
             label.setText(
                 f"<b style='font-size:16pt'>{headline.value}{mark}</b><br>{headline.title}"
@@ -228,6 +248,7 @@ class DashboardPage(QWidget):
         self.note.setText(shown.note)
         self.note.setVisible(bool(shown.note))
         self._fill_at_risk(shown.table(AT_RISK))
+        self.at_risk_title.setText(shown.table(AT_RISK).title)
         current = self.chart_choice.currentData()
         self.chart_choice.blockSignals(True)
         self.chart_choice.clear()
@@ -240,15 +261,32 @@ class DashboardPage(QWidget):
         self._draw_chart()
         self._say_what_is_shown()
 
+    def _lay_out_headlines(self, names: list[str]) -> None:
+        """One label per headline, five to a row, in the set's order; laid out again only when
+        the names change (the hub's set has more headlines than the laptop's)."""
+        if names == list(self.headline_labels):
+            return
+        for label in self.headline_labels.values():
+            self.headline_grid.removeWidget(label)
+            label.deleteLater()
+        self.headline_labels = {}
+        for index, name in enumerate(names):
+            label = QLabel()
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setWordWrap(True)
+            self.headline_labels[name] = label
+            self.headline_grid.addWidget(label, index // 5, index % 5)
+
     def _say_what_is_shown(self) -> None:
         shown = self.shown()
         if shown is None:
             return
-        what = "published (small numbers suppressed)" if shown.published else "exact"
+        what = "published (small numbers suppressed)" if shown.published else EXACT
         what += " except those marked †" if shown.not_exact else ""
+        when = self.service_when() or f"counted at {dt.datetime.now():%H:%M:%S}"
         self.message.setText(
-            f"Counts {what}, {format_date(shown.start)} to {format_date(shown.end)}"
-            f" (counted at {dt.datetime.now():%H:%M:%S})."
+            f"{self.scope_name()}: counts {what}, {format_date(shown.start)} to "
+            f"{format_date(shown.end)} ({when})."
         )
 
     def _fill_at_risk(self, table: Table) -> None:
@@ -257,103 +295,6 @@ class DashboardPage(QWidget):
             cells = (area or "Not recorded", (level or "").replace("_", " ").capitalize(), str(n))
             for column, text in enumerate(cells):
                 self.at_risk.setItem(row, column, QTableWidgetItem(text))
-
-    # -- chart (QtCharts is imported on first use: it is slow to load) -----------------------
-
-    def _make_chart_view(self) -> QWidget:
-        from PySide6.QtCharts import QChart, QChartView
-        from PySide6.QtGui import QPainter
-
-        chart = QChart()
-        chart.legend().hide()
-        view = QChartView(chart)
-        view.setAccessibleName("Chart of the chosen count")
-        view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        view.setMinimumHeight(220)
-        self.value_labels: list[QGraphicsSimpleTextItem] = []
-        self._labels_follow = False
-        return view
-
-    def chart_values(self) -> list[tuple[str, Published]]:
-        """The bars now drawn: (label, value as shown), suppressed cells as "*"."""
-        shown = self.shown()
-        name = self.chart_choice.currentData()
-        if shown is None or name is None:
-            return []
-        table = shown.table(name)
-        list_name = table.vocab_lists[0] if table.vocab_lists else ""
-        return [
-            (
-                self.ctx.vocab.label(list_name, key[0]) if key[0] else "Not recorded",
-                n,
-            )
-            for key, n in table.rows
-        ]
-
-    def _draw_chart(self) -> None:
-        from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QHorizontalBarSeries, QValueAxis
-
-        chart = self.chart_view.chart()  # type: ignore[attr-defined]
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        self._clear_value_labels()
-        values = list(reversed(self.chart_values()))
-        chart.setTitle(self.chart_choice.currentText())
-        if not values:
-            return
-        bars = QBarSet("count")
-        bars.append([float(as_number(v)) for _, v in values])
-        series = QHorizontalBarSeries()
-        series.append(bars)
-        chart.addSeries(series)
-        categories = QBarCategoryAxis()
-        categories.append([name for name, _ in values])
-        chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(categories)
-        axis = QValueAxis()
-        top, ticks = integer_axis(max(as_number(v) for _, v in values))
-        axis.setRange(0, top)
-        axis.setTickCount(ticks)
-        axis.setLabelFormat("%d")
-        chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis)
-        self._add_value_labels(chart, series, values)
-
-    # Each bar is labelled with its value as shown: a suppressed cell reads "*" where a bar of no
-    # length would say nothing (Qt's own bar labels can show numbers only).
-
-    def _clear_value_labels(self) -> None:
-        for item in self.value_labels:
-            scene = item.scene()
-            if scene is not None:
-                scene.removeItem(item)  # and from the chart, its parent
-        self.value_labels = []
-
-    def _add_value_labels(
-        self, chart: QChart, series: QAbstractSeries, values: list[tuple[str, Published]]
-    ) -> None:
-        for index, (_, value) in enumerate(values):
-            item = QGraphicsSimpleTextItem(str(value), chart)
-            item.setData(0, (as_number(value), index))
-            self.value_labels.append(item)
-        if not self._labels_follow:
-            chart.plotAreaChanged.connect(lambda _area: self._place_value_labels())
-            self._labels_follow = True
-        self._series = series
-        self._place_value_labels()
-
-    def _place_value_labels(self) -> None:
-        chart = self.chart_view.chart()  # type: ignore[attr-defined]
-        for item in self.value_labels:
-            length, index = item.data(0)
-            at = chart.mapToPosition(QPointF(length, index), self._series)
-            box = item.boundingRect()
-            item.setPos(at.x() + 4, at.y() - box.height() / 2)
-
-    def chart_value_labels(self) -> list[str]:
-        """The value written at each bar, bottom to top (as drawn)."""
-        return [item.text() for item in self.value_labels]
 
     # -- exports ---------------------------------------------------------------------------
 
@@ -381,7 +322,7 @@ class DashboardPage(QWidget):
             else:
                 from outreach.reports.pdf_report import write_pdf
 
-                write_pdf(shown, path, vocab=self.ctx.vocab)
+                write_pdf(shown, path, vocab=self.ctx.vocab, service_name=self.scope_name())
             task.report(1, 1, "Done")
             return path
 

@@ -13,7 +13,7 @@ import datetime as dt
 
 import msgspec
 
-__all__ = ["STICKY_FACTORS", "ClientSummary", "StickyFactor"]
+__all__ = ["STICKY_FACTORS", "ClientSummary", "StickyFactor", "SummaryHead"]
 
 STICKY_FACTORS: tuple[str, ...] = (
     "previous_overdose",
@@ -60,3 +60,16 @@ class ClientSummary(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     def kits_held(self, today: dt.date) -> int:
         """Kits supplied, not known used, and not expired on `today`."""
         return sum(1 for expiry in self.held_kit_expiries if expiry >= today)
+
+
+class SummaryHead(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields of a `ClientSummary` a device reads when it stores one: its code (checked
+    against the entry's) and the days `summarise.last_active` reads. Decoding only these from
+    a hub-signed page is a fifth of the cost of the whole summary (docs/benchmarks.md); the
+    rest is decoded, as a `ClientSummary`, when the client panel shows it."""
+
+    client_code: str
+    first_seen: dt.date
+    last_contact: dt.date | None = None
+    last_kit: dt.date | None = None
+    last_naloxone_use: dt.date | None = None

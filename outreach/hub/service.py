@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from outreach.domain.client_code import new_service_key
 from outreach.domain.vocab import Vocabulary
-from outreach.hub import db, enrolment, pending, quarantine, summaries
+from outreach.hub import alerts, checks, db, enrolment, pending, quarantine, summaries
 from outreach.hub.errors import (
     BadEnvelope,
     BadToken,
@@ -33,7 +33,7 @@ from outreach.hub.errors import (
 from outreach.hub.ingest import BatchWriter, Checked, CheckedBatch, Refused
 from outreach.hub.ingest import now as _now
 from outreach.hub.keys import HubKeys
-from outreach.hub.limits import MAX_BATCH_PLAINTEXT, MAX_RECORD_BYTES, MAX_SEQ
+from outreach.hub.limits import MAX_BATCH_PLAINTEXT, MAX_RECORD_BYTES
 from outreach.hub.quarantine import Released
 from outreach.hub.reference_watch import ReferenceWatch
 from outreach.hub.sql import Sql
@@ -45,7 +45,6 @@ from outreach.sync.envelope import (
     PayloadTooLarge,
     envelope_hash,
     open_envelope,
-    read_header,
     verify_header,
 )
 from outreach.sync.protocol import (
@@ -74,7 +73,6 @@ __all__ = [
     "UnknownDevice",
 ]
 FUTURE_SKEW = dt.timedelta(days=1)  # device clocks run ahead; the domain rule allows minutes
-ALERT_EVERY = dt.timedelta(hours=1)  # the same alert for the same device, at most this often
 
 
 def _alert_detail(batch: CheckedBatch, exc: HubError) -> str:
@@ -266,7 +264,7 @@ class Hub:
         key = self._device_keys.get(header.device_id)
         if key is None:
             key = await anyio.to_thread.run_sync(self._signing_key, header.device_id)
-        with self._refusing_bad_envelopes():
+        with checks.refusing_bad_envelopes():
             return verify_header(envelope, key)
 
     async def close_async(self) -> None:
@@ -275,26 +273,8 @@ class Hub:
             await self._async_pool.close()
 
     @staticmethod
-    @contextlib.contextmanager
-    def _refusing_bad_envelopes() -> Iterator[None]:
-        try:
-            yield
-        except EnvelopeError as exc:
-            log.warning("refused a batch: %s", exc)
-            raise BadEnvelope(str(exc)) from None
-
-    def header(self, envelope: bytes, *, unreadable: type[HubError] = BadEnvelope) -> Header:
-        """The batch's clear header, refused unless its seqs are 1 ≤ first ≤ last < 2^63 (the
-        databases' BIGINT; seqs start at 1, so a 0 or negative seq is no device's). A header
-        that cannot be read raises `unreadable` (an upload answers `bad_request` for it)."""
-        try:
-            header = read_header(envelope)
-        except EnvelopeError as exc:
-            log.warning("refused a batch: %s", exc)
-            raise unreadable(str(exc)) from None
-        if not 1 <= header.first_seq <= header.last_seq <= MAX_SEQ:
-            raise BadEnvelope(f"batch seqs must be from 1 to {MAX_SEQ}, first ≤ last")
-        return header
+    def header(envelope: bytes, *, unreadable: type[HubError] = BadEnvelope) -> Header:
+        return checks.checked_header(envelope, unreadable=unreadable)
 
     def _open_and_check(
         self, header: Header, envelope: bytes, via: str, max_plaintext: int
@@ -364,23 +344,7 @@ class Hub:
         return bytes(receipt)
 
     def _alert(self, kind: str, device_id: str | None, detail: str) -> None:
-        """Record an alert for the coordinator: one per device and kind an hour, so that a
-        device repeating a refused batch cannot fill the table."""
-        log.warning("hub alert %s: %s", kind, detail)
-        since = (dt.datetime.now(dt.UTC) - ALERT_EVERY).isoformat(timespec="seconds")
-        alerts = db.alerts.c
-        with self.engine.begin() as conn:
-            recent = conn.execute(
-                sa.select(alerts.alert)
-                .where(alerts.kind == kind, alerts.device_id == device_id, alerts.at >= since)
-                .limit(1)
-            ).first()
-            if recent is None:
-                conn.execute(
-                    sa.insert(db.alerts).values(
-                        at=_now(), kind=kind, device_id=device_id, detail=detail
-                    )
-                )
+        alerts.record(self.engine, kind, device_id, detail)
 
     def _check(
         self, pairs: Sequence[tuple[int, bytes]]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 import msgspec
 
@@ -99,22 +100,44 @@ def _risk_of(
 def _active(
     code: str, records: Iterable[Record]
 ) -> tuple[list[Contact], list[KitIssue], list[NaloxoneUse]]:
-    """This code's counted contacts and kits (oldest first) and the uses that name its kits."""
-    records = list(records)
-    retired = {rid for r in records if (rid := facts.retired_id(r)) is not None}
-    live = [r for r in records if r.id not in retired and not isinstance(r, Void)]
-    contacts = [r for r in live if isinstance(r, Contact) and r.client_code == code]
-    kits = [r for r in live if isinstance(r, KitIssue) and r.client_code == code]
-    successor = {r.supersedes: r.id for r in records if r.supersedes is not None}
-    kit_ids = {kit.id for kit in kits}
+    """This code's counted contacts and kits (oldest first) and the uses that name its kits.
+    Two passes over the records: the hub runs this for every code a batch touches."""
+    records = records if isinstance(records, list) else list(records)
+    retired: set[str] = set()
+    successor: dict[str, str] = {}
+    for record in records:
+        if isinstance(record, Void):
+            retired.add(record.target)  # what `facts.retired_id` says, inlined
+        elif record.supersedes is not None:
+            retired.add(record.supersedes)
+        if record.supersedes is not None:
+            successor[record.supersedes] = record.id
+    contacts: list[Contact] = []
+    kits: list[KitIssue] = []
+    named: list[NaloxoneUse] = []
+    for record in records:
+        if record.id in retired:
+            continue
+        if isinstance(record, Contact):
+            if record.client_code == code:
+                contacts.append(record)
+        elif isinstance(record, KitIssue):
+            if record.client_code == code:
+                kits.append(record)
+        elif isinstance(record, NaloxoneUse) and record.kit_issue_id is not None:
+            named.append(record)
     uses: list[NaloxoneUse] = []
-    for use in live:
-        if isinstance(use, NaloxoneUse) and use.kit_issue_id is not None:
-            named = _latest(use.kit_issue_id, successor)
-            if named in kit_ids:
-                uses.append(msgspec.structs.replace(use, kit_issue_id=named))
+    if named and kits:
+        kit_ids = {kit.id for kit in kits}
+        for use in named:
+            kit_id = _latest(use.kit_issue_id or "", successor)
+            if kit_id in kit_ids:
+                uses.append(msgspec.structs.replace(use, kit_issue_id=kit_id))
     order = lambda r: (r.occurred_at, r.id)  # noqa: E731 - one sort key, three lists
-    return sorted(contacts, key=order), sorted(kits, key=order), sorted(uses, key=order)
+    for found in (contacts, kits, uses):
+        if len(found) > 1:
+            found.sort(key=order)
+    return contacts, kits, uses
 
 
 def _latest(record_id: str, successor: dict[str, str]) -> str:
@@ -151,25 +174,26 @@ def summarise(code: str, records: Iterable[Record], today: dt.date) -> ClientSum
         return None
     days = [r.occurred_at.date() for r in (*contacts, *kits)]
     days += [event.occurred_on for event in overdoses]
-    summary = ClientSummary(
-        client_code=code,
-        first_seen=min(days),
-        kits_total=len(kits),
-        held_kit_expiries=_held(kits, uses),
-        last_naloxone_use=max((use.occurred_on for use in uses), default=None),
-        overdoses=overdoses,
-    )
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {
+        "first_seen": min(days),
+        "kits_total": len(kits),
+        "held_kit_expiries": _held(kits, uses) if kits else (),
+        "last_naloxone_use": max((use.occurred_on for use in uses), default=None),
+    }
+    if overdoses:
+        fields["overdoses"] = overdoses
+        fields["last_overdose"] = max(
+            max(e.occurred_on, e.followed_up_at.date() if e.followed_up_at else e.occurred_on)
+            for e in overdoses
+        )
     if kits:
         last = kits[-1]
-        fields.update(
-            last_kit=last.occurred_at.date(),
-            last_kit_product=last.product,
-            last_kit_expiry=last.expiry,
-        )
+        fields["last_kit"] = last.occurred_at.date()
+        fields["last_kit_product"] = last.product
+        fields["last_kit_expiry"] = last.expiry
     if contacts:
         fields.update(_contact_fields(contacts, today))
-    return _replace(summary, fields)
+    return ClientSummary(client_code=code, **fields)
 
 
 def overdose_follow_ups(
@@ -248,14 +272,34 @@ def _replace(summary: ClientSummary, fields: dict[str, object]) -> ClientSummary
     return msgspec.structs.replace(summary, **fields)
 
 
-def last_active(summary: ClientSummary) -> dt.date:
+class Dated(Protocol):
+    """What `last_active` reads: a `ClientSummary`, or the device's `SummaryHead` of one."""
+
+    @property
+    def first_seen(self) -> dt.date: ...
+    @property
+    def last_contact(self) -> dt.date | None: ...
+    @property
+    def last_kit(self) -> dt.date | None: ...
+    @property
+    def last_naloxone_use(self) -> dt.date | None: ...
+    @property
+    def last_overdose(self) -> dt.date | None: ...
+
+
+def last_active(summary: Dated) -> dt.date:
     """The last day anything happened for the code: what the pull's scope (N months) reads."""
-    days = [summary.first_seen, summary.last_contact, summary.last_kit, summary.last_naloxone_use]
-    for event in summary.overdoses:
-        days.append(event.occurred_on)
-        if event.followed_up_at is not None:
-            days.append(event.followed_up_at.date())
-    return max(day for day in days if day is not None)
+    latest = summary.first_seen
+    days = (
+        summary.last_contact,
+        summary.last_kit,
+        summary.last_naloxone_use,
+        summary.last_overdose,
+    )
+    for day in days:
+        if day is not None and day > latest:
+            latest = day
+    return latest
 
 
 def visible_to(summary: ClientSummary, role: str) -> ClientSummary | None:
@@ -264,7 +308,7 @@ def visible_to(summary: ClientSummary, role: str) -> ClientSummary | None:
     if not permissions.permitted(role, Action.READ, "kit_issue"):
         return None
     if summary.overdoses and not permissions.permitted(role, Action.READ, "overdose_event"):
-        summary = _replace(summary, {"overdoses": ()})
+        summary = _replace(summary, {"overdoses": (), "last_overdose": None})
     if permissions.permitted(role, Action.READ, "contact"):
         return summary
     blank = ClientSummary(client_code=summary.client_code, first_seen=summary.first_seen)

@@ -227,3 +227,19 @@ def test_counts_by_status_worked_by_hand() -> None:
     # d's window closes 21 Nov 12:00: not done after that
     later = tally([a, b, corrected, d, e, f], done, at("2026-11-21T12:01"))
     assert later == {"due": 4, "done_in_window": 2, "done_late": 1, "not_done": 1}
+
+
+def test_a_recent_overdose_keeps_an_old_code_active_and_the_device_head_reads_it() -> None:
+    """A code last seen at a contact a year and a half ago overdoses now: the summary is active
+    now (pull scope, the device's list index), and the device's head of it says so."""
+    from outreach.records.client_summary import SummaryHead
+
+    event = overdose("2026-11-18")
+    summary = summarise(
+        CODE, [contact("2025-05-01"), event, follow(event, "2026-11-19T22:00")], TODAY
+    )
+    assert summary is not None and summary.last_overdose == dt.date(2026, 11, 19)
+    head = msgspec.msgpack.decode(msgspec.msgpack.encode(summary), type=SummaryHead)
+    assert last_active(head) == last_active(summary) == dt.date(2026, 11, 19)
+    pharmacy = visible_to(summary, "pharmacy")
+    assert pharmacy is not None and pharmacy.last_overdose is None

@@ -56,6 +56,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 $(BIN)/python -m outreach.ui.screenshots \
 		docs/screenshots --suffix @2x --only record-contact
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m outreach.ui.screenshots_prevention docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m outreach.ui.screenshots_follow_ups docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshot_devices.py docs/screenshots
 
 bench: $(STAMP)

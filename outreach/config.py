@@ -28,6 +28,7 @@ class Settings(msgspec.Struct, kw_only=True):
     default_site: str | None = None
     default_area: str | None = None
     default_setting: str | None = None
+    follow_up_areas: str | None = None  # areas this device covers, e.g. "LS6, LS7" (issue 15)
     last_user: str | None = None
     retention_days: int = 30
 

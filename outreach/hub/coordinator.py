@@ -147,7 +147,13 @@ def add_routes(
         if (end - start).days >= limits.MAX_REPORT_DAYS:
             raise HubError(f"a period is at most {limits.MAX_REPORT_DAYS} days")
         counts = await run_in_threadpool(
-            service_counts, hub.engine, start, end, site or None, area or None
+            service_counts,
+            hub.engine,
+            start,
+            end,
+            site or None,
+            area or None,
+            hub.reference().follow_up,
         )
         if exact != "1":
             counts = counts.for_publication(await run_in_threadpool(disclosure_rule, hub))

@@ -158,7 +158,7 @@ class BatchWriter:
             if body is None:
                 raw.rollback()
                 return None
-            changed = summaries.changes(inputs.fetchall())
+            changed = summaries.changes(inputs.fetchall(), known=summaries.known(batch.good))
             if changed:
                 raw.execute(*summaries.put_call(changed))
             raw.execute(self.sql.text(_KEEP_RECEIPT), (body, batch.header.batch_id))
@@ -175,7 +175,7 @@ class BatchWriter:
             if body is None:
                 await conn.rollback()
                 return None
-            changed = summaries.changes(await inputs.fetchall())
+            changed = summaries.changes(await inputs.fetchall(), known=summaries.known(batch.good))
             if changed:
                 await conn.execute(*summaries.put_call(changed))
             await conn.execute(self.sql.text(_KEEP_RECEIPT), (body, batch.header.batch_id))
@@ -241,7 +241,8 @@ class BatchWriter:
             )
         new = self._records(conn, device_id, batch_id, good)  # 6
         project(sql, conn, new)  # 7 (8 is `_advance`, below)
-        summaries.upkeep_sqlite(sql, conn, [item.record for item in new])  # 7b
+        known = summaries.known(good)
+        summaries.upkeep_sqlite(sql, conn, [item.record for item in new], known)  # 7b
         return Stored("stored", len(new), self._advance(conn, device_id, int(acked), claim))
 
     def _quarantine_full(self, conn: sa.Connection, held: int, added: int, batch_id: str) -> bool:

@@ -40,9 +40,12 @@ BODY_MIN_RATE = 100 * 1024
 MAX_REPORT_DAYS = 3700
 MAX_CONNECTIONS = 512  # open at once per hub process; more get 503 from uvicorn
 # Client summaries a page of `GET /v1/summaries` holds at most (a device asks for fewer with
-# `limit`): ~150 bytes each in msgpack, so a page is ~1.5 MiB in the hub's memory before zstd,
-# and one indexed range read of `client_summaries`. A device pulls pages until caught up.
-SUMMARY_PAGE_MAX = 10_000
+# `limit`): ~150 bytes each in msgpack, so a page is ~3.8 MiB before zstd (~1 MB after); building
+# one peaks at ~31 MiB of the hub's memory (tracemalloc, 2026-12-02), one indexed range read of
+# `client_summaries`. A device pulls pages until caught up. 25,000 (was 10,000): a first pull of
+# a large service is two pages and two store transactions, not five, each rewriting most of the
+# device's table (device CPU for 50,000: 1.07 s -> 0.7-0.9 s, docs/benchmarks.md).
+SUMMARY_PAGE_MAX = 25_000
 # Enrolment codes a coordinator device may have the hub make (`POST /v1/service/enrolment-codes`):
 # each is one `enrol_tokens` row; at most this many unused and unexpired at once, each valid at
 # most ENROLMENT_CODE_MAX_DAYS, its label at most DEVICE_LABEL_MAX characters.

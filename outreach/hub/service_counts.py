@@ -22,8 +22,9 @@ import msgspec
 import sqlalchemy as sa
 
 from outreach.records import decode_record
+from outreach.records.follow_up import DEFAULT_WINDOW, FollowUpWindow
 from outreach.records.naloxone_use import NaloxoneUse
-from outreach.reports.commissioner import HIGH_RISK, Margins, build_count_set
+from outreach.reports.commissioner import HIGH_RISK, Margins, RunQuery, build_count_set
 from outreach.reports.countset import Cell, CountSet, Headline, Table
 from outreach.reports.overdoses import prevention_counts
 from outreach.store.counts import Layout, count_query
@@ -40,6 +41,9 @@ class HubSource:
 
     def _rows(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
         return self.conn.execute(sa.text(sql), params).all()
+
+    def facts(self) -> tuple[RunQuery, Layout]:
+        return self._rows, "arrays" if self.postgres else "json"
 
     def _where(self, params: dict[str, Any], *, site: str, area: str | None) -> str:
         """Site and area conditions on the columns named, with their parameters."""
@@ -236,8 +240,10 @@ def service_counts(
     end: dt.date,
     site: str | None = None,
     area: str | None = None,
+    window: FollowUpWindow = DEFAULT_WINDOW,
 ) -> CountSet:
     """The commissioner set of every device's records, exact (publish it with
-    `CountSet.for_publication`). One transaction: the set reads one snapshot on PostgreSQL."""
+    `CountSet.for_publication`). One transaction: the set reads one snapshot on PostgreSQL.
+    `window` is the reference data's follow-up window (issue 15)."""
     with engine.begin() as conn:
-        return build_count_set(HubSource(conn, site, area), start, end, site, area)
+        return build_count_set(HubSource(conn, site, area), start, end, site, area, window)

@@ -15,7 +15,7 @@ referrals count back from that day (docs/sync-protocol.md).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import msgspec
@@ -64,23 +64,34 @@ def links(records: Iterable[Record]) -> Links:
     return found
 
 
+def known(good: Iterable[tuple[int, bytes, Any]]) -> dict[bytes, Record]:
+    """A batch's checked records (seq, stored bytes, projected) by their bytes: what `changes`
+    need not decode again when the code's records are read back."""
+    return {body: item.record for _, body, item in good}
+
+
 def changes(
-    rows: Iterable[tuple[str, bytes | None, int]], today: dt.date | None = None
+    rows: Iterable[tuple[str, bytes | None, int]],
+    today: dt.date | None = None,
+    known: Mapping[bytes, Record] | None = None,
 ) -> list[Change]:
     """The summaries that changed, from (code, body, current) rows: a linked record's body
-    (current 0) or the code's stored summary (current 1, body None for a dropped one)."""
+    (current 0) or the code's stored summary (current 1, body None for a dropped one).
+    `known`: records already decoded (the batch's, by their stored bytes), not decoded again."""
     today = today or dt.datetime.now(dt.UTC).date()
-    bodies: dict[str, list[bytes]] = {}
+    known = known or {}
+    bodies: dict[str, list[Record]] = {}
     held: dict[str, bytes | None] = {}
     for code, body, current in rows:
         if current:
             held[code] = None if body is None else bytes(body)
-        else:
-            bodies.setdefault(code, []).append(bytes(body or b""))
+            continue
+        data = bytes(body or b"")
+        record = known.get(data)
+        bodies.setdefault(code, []).append(record if record is not None else decode_record(data))
     found: list[Change] = []
     for code in sorted(bodies.keys() | held.keys()):
-        records = [decode_record(body) for body in bodies.get(code, [])]
-        summary = summarise(code, records, today)
+        summary = summarise(code, bodies.get(code, []), today)
         body = None if summary is None else _encode(summary)
         if (code in held and body == held[code]) or (code not in held and body is None):
             continue  # unchanged, or nothing to say about a code never summarised
@@ -99,19 +110,28 @@ _PUT = (
 )
 
 
-def upkeep_sqlite(sql: Sql, conn: sa.Connection, records: Sequence[Record]) -> int:
+def upkeep_sqlite(
+    sql: Sql, conn: sa.Connection, records: Sequence[Record], known: Mapping[bytes, Record]
+) -> int:
     """Link, recompute and write the summaries `records` (just stored) touch; returns how many
-    changed. One writer at a time on SQLite, so no locks."""
-    return upkeep(sql, conn, records)
+    changed. `known`: the batch's records by their stored bytes (not decoded again). One writer
+    at a time on SQLite, so no locks."""
+    return upkeep(sql, conn, records, known)
 
 
-def upkeep(sql: Sql, conn: sa.Connection, records: Sequence[Record]) -> int:
+def upkeep(
+    sql: Sql,
+    conn: sa.Connection,
+    records: Sequence[Record],
+    known: Mapping[bytes, Record] | None = None,
+) -> int:
     """`upkeep_sqlite` on either backend, statement by statement: for records stored outside a
     batch (e.g. released from quarantine). On PostgreSQL the touched codes are locked in order
-    first, as `outreach_summary_inputs` does."""
+    first, as `outreach_summary_inputs` does. The records are new, so their own links are the
+    codes they bear; only those that refer to others are looked up after linking."""
     found = links(records)
     link(sql, conn, found)
-    codes = sorted(_codes_of(sql, conn, [*found.ids, *found.ref_by]))
+    codes = sorted(set(found.codes) | _codes_of(sql, conn, found.ref_by))
     if sql.postgres:
         cursor = sql.cursor(conn)
         for code in codes:
@@ -119,7 +139,7 @@ def upkeep(sql: Sql, conn: sa.Connection, records: Sequence[Record]) -> int:
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                 ("outreach-summary:" + code,),
             )
-    return recompute(sql, conn, codes)
+    return recompute(sql, conn, codes, known)
 
 
 def link(sql: Sql, conn: sa.Connection, found: Links) -> None:
@@ -147,12 +167,17 @@ def link(sql: Sql, conn: sa.Connection, found: Links) -> None:
             break
 
 
-def recompute(sql: Sql, conn: sa.Connection, codes: Sequence[str]) -> int:
+def recompute(
+    sql: Sql,
+    conn: sa.Connection,
+    codes: Sequence[str],
+    known: Mapping[bytes, Record] | None = None,
+) -> int:
     """Recompute and write the summaries of `codes` that changed; returns how many."""
     rows: list[tuple[str, bytes | None, int]] = []
     for start in range(0, len(codes), CHUNK):
         rows += _inputs(sql, conn, codes[start : start + CHUNK])
-    found = changes(rows)
+    found = changes(rows, known=known)
     if sql.postgres and found:
         sql.cursor(conn).execute(*put_call(found))
         return len(found)

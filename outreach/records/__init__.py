@@ -10,6 +10,7 @@ import msgspec
 from outreach.records import registry
 from outreach.records.base import SCHEMA_VERSION, BaseRecord, RecordType, Referral
 from outreach.records.contact import Contact
+from outreach.records.follow_up import FollowUp
 from outreach.records.kit_issue import KitIssue
 from outreach.records.naloxone_use import NaloxoneUse
 from outreach.records.overdose_event import OverdoseEvent
@@ -18,12 +19,22 @@ from outreach.records.stock_movement import StockMovement
 from outreach.records.void import Void
 
 # The built-in types, for type checking; at run time a record may be of any registered type.
-Record = Contact | KitIssue | NaloxoneUse | StockMovement | Void | OverdoseEvent | ReferralOutcome
+Record = (
+    Contact
+    | KitIssue
+    | NaloxoneUse
+    | StockMovement
+    | Void
+    | OverdoseEvent
+    | ReferralOutcome
+    | FollowUp
+)
 
 __all__ = [
     "SCHEMA_VERSION",
     "BaseRecord",
     "Contact",
+    "FollowUp",
     "KitIssue",
     "NaloxoneUse",
     "OverdoseEvent",

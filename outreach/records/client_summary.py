@@ -13,7 +13,7 @@ import datetime as dt
 
 import msgspec
 
-__all__ = ["STICKY_FACTORS", "ClientSummary", "StickyFactor"]
+__all__ = ["STICKY_FACTORS", "ClientSummary", "OverdoseFollowUp", "StickyFactor", "SummaryHead"]
 
 STICKY_FACTORS: tuple[str, ...] = (
     "previous_overdose",
@@ -32,6 +32,20 @@ class StickyFactor(msgspec.Struct, frozen=True, array_like=True):
 
     code: str
     last_reported: dt.date
+
+
+class OverdoseFollowUp(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A non-fatal overdose of this code in the last year and its follow-up (issue 15, item 2):
+    the event's day, time of day if known, and area; the follow-up's moment and outcome once a
+    `follow_up` record names the event. The window is applied where it is read (reference
+    data), so changing it needs no summary recomputed."""
+
+    event_id: str
+    occurred_on: dt.date
+    occurred_time: str | None = None
+    area: str = ""
+    followed_up_at: dt.datetime | None = None
+    follow_up_outcome: str | None = None
 
 
 class ClientSummary(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -56,7 +70,26 @@ class ClientSummary(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     last_naloxone_use: dt.date | None = None
     open_referrals: tuple[str, ...] = ()
     """Referral codes given to this client with no outcome recorded yet."""
+    last_overdose: dt.date | None = None
+    """The latest day of `overdoses` (an event or its follow-up): what `last_active` reads."""
+    overdoses: tuple[OverdoseFollowUp, ...] = ()
+    """Non-fatal overdoses recorded with this code in the last 365 days, oldest first, each
+    with its follow-up if one was recorded (only roles that read overdose events see them)."""
 
     def kits_held(self, today: dt.date) -> int:
         """Kits supplied, not known used, and not expired on `today`."""
         return sum(1 for expiry in self.held_kit_expiries if expiry >= today)
+
+
+class SummaryHead(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields of a `ClientSummary` a device reads when it stores one: its code (checked
+    against the entry's) and the days `summarise.last_active` reads. Decoding only these from
+    a hub-signed page is a fifth of the cost of the whole summary (docs/benchmarks.md); the
+    rest is decoded, as a `ClientSummary`, when the client panel shows it."""
+
+    client_code: str
+    first_seen: dt.date
+    last_contact: dt.date | None = None
+    last_kit: dt.date | None = None
+    last_naloxone_use: dt.date | None = None
+    last_overdose: dt.date | None = None

@@ -27,6 +27,7 @@ BUILT_IN = (
     "void",
     "overdose_event",
     "referral_outcome",
+    "follow_up",
 )
 
 _types: dict[str, RecordType] = {}

@@ -20,6 +20,9 @@ Rules, in the order a reader asks about them:
   before that resupply (first in, first out; none held: nothing is used up). A use whose kit was
   corrected follows the correction; one whose kit is voided, or not this client's, is not this
   client's.
+* Overdoses (issue 15, item 2): the code's non-fatal overdose events of the last 365 days, oldest
+  first, each with the earliest `follow_up` that names it (or its correction). A code known
+  only from an overdose has a summary too, so its follow-up reaches every device.
 """
 
 from __future__ import annotations
@@ -27,14 +30,30 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 import msgspec
 
 from outreach.domain.risk import assess_recorded
 from outreach.domain.roles import Action
 from outreach.errors import InvalidRecord
-from outreach.records import Contact, KitIssue, NaloxoneUse, Record, Void, facts, permissions
-from outreach.records.client_summary import STICKY_FACTORS, ClientSummary, StickyFactor
+from outreach.records import (
+    Contact,
+    FollowUp,
+    KitIssue,
+    NaloxoneUse,
+    OverdoseEvent,
+    Record,
+    Void,
+    facts,
+    permissions,
+)
+from outreach.records.client_summary import (
+    STICKY_FACTORS,
+    ClientSummary,
+    OverdoseFollowUp,
+    StickyFactor,
+)
 
 __all__ = ["CONTACT_FIELDS", "last_active", "summarise", "visible_to"]
 
@@ -81,22 +100,44 @@ def _risk_of(
 def _active(
     code: str, records: Iterable[Record]
 ) -> tuple[list[Contact], list[KitIssue], list[NaloxoneUse]]:
-    """This code's counted contacts and kits (oldest first) and the uses that name its kits."""
-    records = list(records)
-    retired = {rid for r in records if (rid := facts.retired_id(r)) is not None}
-    live = [r for r in records if r.id not in retired and not isinstance(r, Void)]
-    contacts = [r for r in live if isinstance(r, Contact) and r.client_code == code]
-    kits = [r for r in live if isinstance(r, KitIssue) and r.client_code == code]
-    successor = {r.supersedes: r.id for r in records if r.supersedes is not None}
-    kit_ids = {kit.id for kit in kits}
+    """This code's counted contacts and kits (oldest first) and the uses that name its kits.
+    Two passes over the records: the hub runs this for every code a batch touches."""
+    records = records if isinstance(records, list) else list(records)
+    retired: set[str] = set()
+    successor: dict[str, str] = {}
+    for record in records:
+        if isinstance(record, Void):
+            retired.add(record.target)  # what `facts.retired_id` says, inlined
+        elif record.supersedes is not None:
+            retired.add(record.supersedes)
+        if record.supersedes is not None:
+            successor[record.supersedes] = record.id
+    contacts: list[Contact] = []
+    kits: list[KitIssue] = []
+    named: list[NaloxoneUse] = []
+    for record in records:
+        if record.id in retired:
+            continue
+        if isinstance(record, Contact):
+            if record.client_code == code:
+                contacts.append(record)
+        elif isinstance(record, KitIssue):
+            if record.client_code == code:
+                kits.append(record)
+        elif isinstance(record, NaloxoneUse) and record.kit_issue_id is not None:
+            named.append(record)
     uses: list[NaloxoneUse] = []
-    for use in live:
-        if isinstance(use, NaloxoneUse) and use.kit_issue_id is not None:
-            named = _latest(use.kit_issue_id, successor)
-            if named in kit_ids:
-                uses.append(msgspec.structs.replace(use, kit_issue_id=named))
+    if named and kits:
+        kit_ids = {kit.id for kit in kits}
+        for use in named:
+            kit_id = _latest(use.kit_issue_id or "", successor)
+            if kit_id in kit_ids:
+                uses.append(msgspec.structs.replace(use, kit_issue_id=kit_id))
     order = lambda r: (r.occurred_at, r.id)  # noqa: E731 - one sort key, three lists
-    return sorted(contacts, key=order), sorted(kits, key=order), sorted(uses, key=order)
+    for found in (contacts, kits, uses):
+        if len(found) > 1:
+            found.sort(key=order)
+    return contacts, kits, uses
 
 
 def _latest(record_id: str, successor: dict[str, str]) -> str:
@@ -126,28 +167,75 @@ def _held(kits: list[KitIssue], uses: list[NaloxoneUse]) -> tuple[dt.date, ...]:
 
 def summarise(code: str, records: Iterable[Record], today: dt.date) -> ClientSummary | None:
     """The summary of `code` from the records that bear on it (see the module docstring)."""
+    records = list(records)
     contacts, kits, uses = _active(code, records)
-    if not contacts and not kits:
+    overdoses = overdose_follow_ups(code, records, today)
+    if not contacts and not kits and not overdoses:
         return None
     days = [r.occurred_at.date() for r in (*contacts, *kits)]
-    summary = ClientSummary(
-        client_code=code,
-        first_seen=min(days),
-        kits_total=len(kits),
-        held_kit_expiries=_held(kits, uses),
-        last_naloxone_use=max((use.occurred_on for use in uses), default=None),
-    )
-    fields: dict[str, object] = {}
+    days += [event.occurred_on for event in overdoses]
+    fields: dict[str, Any] = {
+        "first_seen": min(days),
+        "kits_total": len(kits),
+        "held_kit_expiries": _held(kits, uses) if kits else (),
+        "last_naloxone_use": max((use.occurred_on for use in uses), default=None),
+    }
+    if overdoses:
+        fields["overdoses"] = overdoses
+        fields["last_overdose"] = max(
+            max(e.occurred_on, e.followed_up_at.date() if e.followed_up_at else e.occurred_on)
+            for e in overdoses
+        )
     if kits:
         last = kits[-1]
-        fields.update(
-            last_kit=last.occurred_at.date(),
-            last_kit_product=last.product,
-            last_kit_expiry=last.expiry,
-        )
+        fields["last_kit"] = last.occurred_at.date()
+        fields["last_kit_product"] = last.product
+        fields["last_kit_expiry"] = last.expiry
     if contacts:
         fields.update(_contact_fields(contacts, today))
-    return _replace(summary, fields)
+    return ClientSummary(client_code=code, **fields)
+
+
+def overdose_follow_ups(
+    code: str, records: Iterable[Record], today: dt.date
+) -> tuple[OverdoseFollowUp, ...]:
+    """The code's active non-fatal overdoses of the last 365 days (oldest first), each with the
+    earliest active follow-up naming it or an event it corrected."""
+    records = list(records)
+    retired = {rid for r in records if (rid := facts.retired_id(r)) is not None}
+    live = [r for r in records if r.id not in retired and not isinstance(r, Void)]
+    successor = {r.supersedes: r.id for r in records if r.supersedes is not None}
+    done: dict[str, FollowUp] = {}
+    for follow_up in sorted(
+        (r for r in live if isinstance(r, FollowUp) and r.client_code == code),
+        key=lambda r: (r.occurred_at, r.id),
+    ):
+        done.setdefault(_latest(follow_up.overdose_event_id, successor), follow_up)
+    events = sorted(
+        (
+            r
+            for r in live
+            if isinstance(r, OverdoseEvent)
+            and r.client_code == code
+            and r.outcome != "died"
+            and today - YEAR < r.occurred_on
+        ),
+        key=lambda r: (r.occurred_on, r.occurred_time or "", r.id),
+    )
+    found = []
+    for event in events:
+        closing = done.get(event.id)
+        found.append(
+            OverdoseFollowUp(
+                event_id=event.id,
+                occurred_on=event.occurred_on,
+                occurred_time=event.occurred_time,
+                area=event.area,
+                followed_up_at=None if closing is None else closing.occurred_at,
+                follow_up_outcome=None if closing is None else closing.outcome,
+            )
+        )
+    return tuple(found)
 
 
 def _contact_fields(contacts: list[Contact], today: dt.date) -> dict[str, object]:
@@ -184,10 +272,34 @@ def _replace(summary: ClientSummary, fields: dict[str, object]) -> ClientSummary
     return msgspec.structs.replace(summary, **fields)
 
 
-def last_active(summary: ClientSummary) -> dt.date:
+class Dated(Protocol):
+    """What `last_active` reads: a `ClientSummary`, or the device's `SummaryHead` of one."""
+
+    @property
+    def first_seen(self) -> dt.date: ...
+    @property
+    def last_contact(self) -> dt.date | None: ...
+    @property
+    def last_kit(self) -> dt.date | None: ...
+    @property
+    def last_naloxone_use(self) -> dt.date | None: ...
+    @property
+    def last_overdose(self) -> dt.date | None: ...
+
+
+def last_active(summary: Dated) -> dt.date:
     """The last day anything happened for the code: what the pull's scope (N months) reads."""
-    days = [summary.first_seen, summary.last_contact, summary.last_kit, summary.last_naloxone_use]
-    return max(day for day in days if day is not None)
+    latest = summary.first_seen
+    days = (
+        summary.last_contact,
+        summary.last_kit,
+        summary.last_naloxone_use,
+        summary.last_overdose,
+    )
+    for day in days:
+        if day is not None and day > latest:
+            latest = day
+    return latest
 
 
 def visible_to(summary: ClientSummary, role: str) -> ClientSummary | None:
@@ -195,6 +307,8 @@ def visible_to(summary: ClientSummary, role: str) -> ClientSummary | None:
     contacts (a pharmacy sees kits and uses), nothing without the right to read kit issues."""
     if not permissions.permitted(role, Action.READ, "kit_issue"):
         return None
+    if summary.overdoses and not permissions.permitted(role, Action.READ, "overdose_event"):
+        summary = _replace(summary, {"overdoses": (), "last_overdose": None})
     if permissions.permitted(role, Action.READ, "contact"):
         return summary
     blank = ClientSummary(client_code=summary.client_code, first_seen=summary.first_seen)

@@ -19,6 +19,7 @@ from outreach.domain.roles import Action
 from outreach.domain.vocab import USE_REASONS
 from outreach.records.facts import ITEM_FIELDS
 from outreach.reports.countset import Cell, CountSet, Headline, Table
+from outreach.reports.follow_ups import DEFAULT_WINDOW, FollowUpWindow, follow_up_counts
 from outreach.reports.overdoses import prevention_counts
 from outreach.reports.report_tables import TABLES, ReportTable, counted_fields
 from outreach.store.counts import LIST_VALUES, PLAIN_LAYOUTS, Layout, count_query
@@ -34,7 +35,7 @@ Margins = dict[str, Counter[Cell]]
 
 COUNTED_TYPES = tuple(dict.fromkeys(table.kind for table in TABLES))  # counted by field
 # what the set reads: also the prevention types (outreach.reports.overdoses, issue 15)
-READ_TYPES = (*COUNTED_TYPES, "overdose_event", "referral_outcome")
+READ_TYPES = (*COUNTED_TYPES, "overdose_event", "referral_outcome", "follow_up")
 
 
 class CountSource(Protocol):
@@ -58,6 +59,11 @@ class CountSource(Protocol):
         """Overdose events and referral outcomes (`reports.overdoses`)."""
         ...
 
+    def facts(self) -> tuple[RunQuery, Layout]:
+        """The per-record counting tables and their layout (follow-ups, `reports.follow_ups`;
+        not narrowed by area)."""
+        ...
+
 
 def commissioner_counts(
     run_query: RunQuery,
@@ -77,6 +83,7 @@ def build_count_set(
     end: dt.date,
     site: str | None = None,
     area: str | None = None,
+    window: FollowUpWindow = DEFAULT_WINDOW,
 ) -> CountSet:
     """The set from any source: the tables, then the headlines read off them.
 
@@ -92,8 +99,15 @@ def build_count_set(
         Headline("high_risk_without_kit", at_risk.title, sum(int(n) for _, n in at_risk.rows)),
     )
     more_headlines, more_tables = source.prevention(start, end)
+    run_query, layout = source.facts()
+    due_headlines, due_table = follow_up_counts(run_query, start, end, site, layout, window)
     return CountSet(
-        start, end, site, (*headlines, *more_headlines), (*tables, at_risk, *more_tables), area=area
+        start,
+        end,
+        site,
+        (*headlines, *more_headlines, *due_headlines),
+        (*tables, at_risk, *more_tables, due_table),
+        area=area,
     )
 
 
@@ -148,6 +162,9 @@ class FactSource:
         self, start: dt.date, end: dt.date
     ) -> tuple[Sequence[Headline], Sequence[Table]]:
         return prevention_counts(self.run_query, start, end, self.site, layout=self.layout)
+
+    def facts(self) -> tuple[RunQuery, Layout]:
+        return self.run_query, self.layout
 
     def high_risk(self, start: dt.date, end: dt.date) -> Table:
         rows = high_risk_without_kit(self.run_query, start, end, self.site, layout=self.layout)

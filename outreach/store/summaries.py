@@ -11,16 +11,17 @@ The revocation wipe destroys them with the rest of the store.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import msgspec
 
 from outreach.domain.roles import Action
 from outreach.errors import NotPermitted, SyncError, SyncErrorKind
 from outreach.records import permissions
-from outreach.records.client_summary import ClientSummary
+from outreach.records.client_summary import ClientSummary, SummaryHead
 from outreach.records.summarise import last_active, visible_to
 from outreach.store.connection import Connection
 from outreach.store.store import Store, _corruption_is_an_error
@@ -36,6 +37,7 @@ __all__ = [
     "summary_count",
 ]
 
+log = logging.getLogger(__name__)
 CURSOR = "summaries.cursor"  # the hub's change_seq up to which every change is applied
 AS_OF = "summaries.as_of"  # when the last page was applied (UTC, ISO)
 HUB = "summaries.hub"  # the fingerprint of the hub the summaries came from
@@ -43,14 +45,14 @@ _decode = msgspec.msgpack.Decoder(ClientSummary).decode
 _encode = msgspec.msgpack.Encoder().encode
 
 
-@dataclasses.dataclass(frozen=True)
-class SummaryChange:
+class SummaryChange(NamedTuple):
     """One code's new summary at hub change `change_seq`; None: the hub holds nothing for it
     now (every record voided, or no longer in the pull's scope)."""
 
     client_code: str
     change_seq: int
-    summary: ClientSummary | None
+    summary: ClientSummary | SummaryHead | None
+    """The summary, or (pulled: `body` given) only the head of it the store reads."""
     body: bytes | None = None
     """The summary's msgpack as received, stored as is (else `summary` is encoded)."""
 
@@ -78,7 +80,8 @@ def put_summaries(
     than the stored summaries' unless it starts from nothing (re-enrolled: the old hub's are
     dropped). A row is never replaced by an older change of it. Rows last active before
     `active_since` (the hub's scope) are dropped."""
-    if through < after or any(not after < c.change_seq <= through for c in changes):
+    seqs = [c.change_seq for c in changes]
+    if through < after or (seqs and not (after < min(seqs) and max(seqs) <= through)):
         raise _refused("the page's changes are outside its own range")
     changed = 0
     with store.transaction() as conn:
@@ -113,21 +116,20 @@ def _apply(store: Store, changes: Sequence[SummaryChange]) -> int:
     """Write a page's rows in code order (neighbouring b-tree pages: a page of 10,000 took a
     third of the time it took in arrival order); returns how many rows changed."""
     conn = store.conn
-    ordered = sorted(changes, key=lambda change: change.client_code)
-    for change in ordered:
-        if change.summary is not None and change.summary.client_code != change.client_code:
-            raise _refused(f"the change for {change.client_code} holds another code's summary")
-    dropped = [(c.client_code, c.change_seq) for c in ordered if c.summary is None]
-    kept = [
-        (
-            c.client_code,
-            c.change_seq,
-            last_active(c.summary).isoformat(),
-            c.body if c.body is not None else _encode(c.summary),
-        )
-        for c in ordered
-        if c.summary is not None
-    ]
+    dropped: list[tuple[str, int]] = []
+    kept: list[tuple[str, int, str, bytes]] = []
+    for c in sorted(changes, key=lambda change: change.client_code):
+        if c.summary is None:
+            dropped.append((c.client_code, c.change_seq))
+            continue
+        if c.summary.client_code != c.client_code:
+            raise _refused(f"the change for {c.client_code} holds another code's summary")
+        body = c.body
+        if body is None:
+            if not isinstance(c.summary, ClientSummary):
+                raise ValueError("a summary's head is stored only with its body")
+            body = _encode(c.summary)
+        kept.append((c.client_code, c.change_seq, last_active(c.summary).isoformat(), body))
     changed = 0
     if dropped:
         changed += conn.executemany(
@@ -171,7 +173,11 @@ def service_summary(store: Store | Connection, client_code: str) -> ClientSummar
     ).fetchone()
     if row is None:
         return None
-    summary = _decode(row[0])
+    try:
+        summary = _decode(row[0])
+    except msgspec.DecodeError:  # only its head was checked when pulled (hub-signed)
+        log.warning("the service summary of a client code cannot be read; not shown")
+        return None
     return summary if role is None else visible_to(summary, role)
 
 

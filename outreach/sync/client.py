@@ -31,6 +31,7 @@ from outreach.sync.transport import (
     RetryPolicy,
     RevocationClaim,
     Revoked,
+    RouteMissing,
     make_client,
     request,
 )
@@ -38,6 +39,7 @@ from outreach.sync.wipe import wipe_store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+SUMMARIES_MISSING = "the hub is older and does not send the service's client history yet"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,10 +53,28 @@ class SyncResult:
     duplicates: int = 0
     purged: int = 0
     summaries: int = 0  # client summary changes pulled after the batches went up
+    notes: tuple[str, ...] = ()  # what the user should know though the sync succeeded
 
 
 def _malformed(what: str, exc: Exception) -> SyncError:
     return SyncError(f"the hub's {what} is malformed: {exc}", kind=SyncErrorKind.PROTOCOL)
+
+
+def _pull_summaries(
+    store: Store,
+    client: httpx.Client,
+    ident: state.Identity,
+    offset: float,
+    policy: RetryPolicy,
+    cancel: threading.Event | None,
+) -> tuple[int, tuple[str, ...]]:
+    """`pull_summaries` after the batches went up. A hub older than the summary pull answers
+    404: the batches are receipted, so the sync still succeeds, with a note saying so."""
+    try:
+        return pull_summaries(store, client, ident, offset, policy, cancel), ()
+    except RouteMissing:
+        log.info("the hub does not offer client summaries (an older hub)")
+        return 0, (SUMMARIES_MISSING,)
 
 
 def _clock_offset(
@@ -190,7 +210,7 @@ def sync_now(
                 duplicates += dup
                 if progress:
                     progress(min(sent, total), total)
-            summaries = pull_summaries(store, client, ident, offset, policy, cancel)
+            summaries, notes = _pull_summaries(store, client, ident, offset, policy, cancel)
     except RevocationClaim as claim:
         revocation.verify(claim.body, ident)  # raises SyncError(AUTH), wiping nothing, if not
         wipe_store(store)
@@ -210,6 +230,7 @@ def sync_now(
         duplicates=duplicates,
         purged=purged,
         summaries=summaries,
+        notes=notes,
     )
 
 

@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from outreach.domain.vocab import Code, Product
+from outreach.records.follow_up import FollowUpWindow
 
 _T = TypeVar("_T")
 
@@ -127,6 +128,8 @@ class Reference(msgspec.Struct, frozen=True):
     disclosure: DisclosureRule = DisclosureRule()
     # Client summaries are sent for codes active in this many months (issue 12).
     summary_months: int = 18
+    # When a follow-up after a non-fatal overdose is due (issue 15, item 2).
+    follow_up: FollowUpWindow = FollowUpWindow()
 
 
 class EnrolResponse(msgspec.Struct, frozen=True):

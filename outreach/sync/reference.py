@@ -10,6 +10,7 @@ import logging
 
 from outreach.domain.client_code import new_service_key
 from outreach.domain.vocab import Vocabulary
+from outreach.records.follow_up import DEFAULT_WINDOW, FollowUpWindow
 from outreach.store import vocabulary
 from outreach.store.store import Store
 from outreach.sync import state
@@ -41,3 +42,9 @@ def service_key(store: Store) -> bytes:
 def retention_days(store: Store) -> int:
     ref = state.reference(store)
     return ref.retention_days if ref is not None else 0
+
+
+def follow_up_window(store: Store) -> FollowUpWindow:
+    """When a follow-up after a non-fatal overdose is due: the hub's, else the default."""
+    ref = state.reference(store)
+    return ref.follow_up if ref is not None else DEFAULT_WINDOW

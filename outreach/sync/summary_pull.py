@@ -19,7 +19,7 @@ import httpx
 import msgspec
 
 from outreach.errors import SyncError, SyncErrorKind
-from outreach.records.client_summary import ClientSummary
+from outreach.records.client_summary import SummaryHead
 from outreach.store.store import Store
 from outreach.store.summaries import (
     SummaryChange,
@@ -38,9 +38,9 @@ from outreach.sync.protocol import (
 from outreach.sync.transport import DEFAULT_POLICY, RetryPolicy, request
 
 log = logging.getLogger(__name__)
-PAGE = 10_000  # summaries asked for per page (the hub may cap it lower)
+PAGE = 25_000  # summaries asked for per page (the hub may cap it lower)
 MAX_PAGES = 10_000  # a hub that never says "complete" cannot keep a sync going for ever
-_decode = msgspec.msgpack.Decoder(ClientSummary).decode
+_head = msgspec.msgpack.Decoder(SummaryHead).decode
 
 
 def _refused(message: str) -> SyncError:
@@ -67,8 +67,8 @@ def apply_page(
             SummaryChange(
                 entry.client_code,
                 entry.change_seq,
-                None if entry.summary is None else _decode(entry.summary),
-                entry.summary,  # stored as received: it decoded as a ClientSummary
+                None if entry.summary is None else _head(entry.summary),
+                entry.summary,  # stored as received (hub-signed; its head decoded)
             )
             for entry in page.entries
         ]

@@ -43,6 +43,10 @@ class Revoked(SyncError):
         super().__init__(message, kind=SyncErrorKind.REVOKED)
 
 
+class RouteMissing(SyncError):
+    """The hub answered 404: it does not offer this route (an older hub)."""
+
+
 class RevocationClaim(SyncError):
     """An answer saying "revoked", not yet verified: until `revocation.verify` accepts it, it is
     only an AUTH error and wipes nothing (anyone on the path can send these words)."""
@@ -152,4 +156,6 @@ def _raise_for(response: httpx.Response) -> None:
         raise SyncError(f"the hub refused a batch: {message}", kind=SyncErrorKind.CONFLICT)
     if response.status_code in (401, 403):
         raise SyncError(f"the hub refused this device: {message}", kind=SyncErrorKind.AUTH)
+    if response.status_code == 404:
+        raise RouteMissing(f"the hub does not offer this: {message}", kind=SyncErrorKind.PROTOCOL)
     raise SyncError(f"the hub refused the request: {message}", kind=SyncErrorKind.PROTOCOL)

@@ -113,13 +113,21 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve_in_thread(
-    hub: Hub, *, rate: float = 0.0, tls: tuple[Path, Path] | None = None, port: int = 0
+    hub: Hub,
+    *,
+    rate: float = 0.0,
+    tls: tuple[Path, Path] | None = None,
+    port: int = 0,
+    without: Sequence[str] = (),
 ) -> Iterator[str]:
-    """The hub's app under uvicorn in this process (TLS with (cert, key)); yields the base URL."""
+    """The hub's app under uvicorn in this process (TLS with (cert, key)); yields the base URL.
+    `without`: paths whose routes are taken out, so they answer 404 (an older hub's surface)."""
     sock = free_socket(port)
     port = sock.getsockname()[1]
+    app = create_app(hub, rate=rate, burst=max(rate, 1))
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", "") not in without]
     config = uvicorn.Config(
-        create_app(hub, rate=rate, burst=max(rate, 1)),
+        app,
         log_level="warning",
         ssl_certfile=str(tls[0]) if tls else None,
         ssl_keyfile=str(tls[1]) if tls else None,

@@ -43,7 +43,14 @@ def test_every_code_list_a_type_uses_exists(kind: str) -> None:
 def test_the_new_lists_are_documented_code_for_code() -> None:
     lists = json.loads((ROOT / "resources" / "vocab" / "v1.json").read_text())["lists"]
     table = DICTIONARY.split("## Code lists added for issue 15", 1)[1]
-    for name in ("overdose_source", "kit_owner", "referral_outcome", "outcome_source"):
+    for name in (
+        "overdose_source",
+        "kit_owner",
+        "referral_outcome",
+        "outcome_source",
+        "follow_up_outcome",
+        "follow_up_status",
+    ):
         row = re.search(rf"^\| `{name}` \| (.*) \|$", table, re.M)
         assert row, name
         assert re.findall(r"`([a-z_]+)`", row.group(1)) == [e["code"] for e in lists[name]]

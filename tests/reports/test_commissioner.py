@@ -34,6 +34,8 @@ def test_headline_numbers_match_hand_counts(seeded: Store) -> None:
         "overdose_deaths": 0,
         "referrals_attended": 0,
         "referrals_started_treatment": 0,
+        "follow_ups_due": 0,  # issue 15 item 2 (tests/reports/test_follow_ups.py)
+        "follow_ups_in_window": 0,
     }
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from outreach.errors import NotPermitted, SyncError
-from outreach.records.client_summary import ClientSummary, StickyFactor
+from outreach.records.client_summary import ClientSummary, StickyFactor, SummaryHead
 from outreach.store.session import unlock_store
 from outreach.store.store import Store
 from outreach.store.summaries import (
@@ -184,3 +185,26 @@ def test_a_bare_connection_reads_below_the_role_line(tmp_path: Path) -> None:
         assert summary_codes_matching(store.conn, "KX") == ["KX7F2"]
         seen = service_summary(store, "KX7F2")
         assert seen is not None and seen.risk_level is None
+
+
+def test_a_pulled_summary_is_stored_from_its_head_and_an_unreadable_one_is_not_shown(
+    store: Store,
+) -> None:
+    """A pull decodes only the head (code, days) of a hub-signed summary and stores its bytes;
+    a body the full decoder then refuses is not shown (no traceback), the others are."""
+    good = msgspec.msgpack.encode(_summary("KX7F2"))
+    broken = msgspec.msgpack.encode(
+        {"client_code": "AB123", "first_seen": "2026-01-05", "risk_reasons": 7}
+    )
+    head = msgspec.msgpack.Decoder(SummaryHead).decode
+    changes = [
+        SummaryChange("KX7F2", 3, head(good), good),
+        SummaryChange("AB123", 4, head(broken), broken),
+    ]
+    assert put_summaries(store, changes, hub=HUB, after=0, through=4) == 2
+    assert service_summary(store, "KX7F2") == _summary("KX7F2")
+    assert service_summary(store, "AB123") is None
+    active = store.conn.execute("SELECT last_active FROM summaries ORDER BY client_code")
+    assert [row[0] for row in active] == ["2026-01-05", "2026-11-12"]
+    with pytest.raises(ValueError, match="head"):
+        put_summaries(store, [SummaryChange("KX7F2", 5, head(good))], hub=HUB, after=4, through=5)

@@ -73,7 +73,7 @@ def device(hub: Hub, hub_url: str, tmp_path: Path) -> Callable[..., Store]:
 
     def make(name: str, role: str = "worker") -> Store:
         store, _ = create_store(tmp_path / name, name, role, PASSPHRASE, kdf=FAST_KDF)
-        enrol(store, hub.new_enrolment(hub_url).text())
+        enrol(store, hub.new_enrolment(hub_url, role=role).text())
         made.append(store)
         return store
 

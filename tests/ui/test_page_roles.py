@@ -10,7 +10,17 @@ from outreach.ui.pages import pages_for
 @pytest.mark.parametrize(
     ("role", "titles"),
     [
-        ("worker", ["Record contact", "Issue naloxone", "History", "Sync", "Record overdose"]),
+        (
+            "worker",
+            [
+                "Record contact",
+                "Issue naloxone",
+                "History",
+                "Sync",
+                "Record overdose",
+                "Follow-ups due",
+            ],
+        ),
         ("pharmacy", ["Issue naloxone", "Stock", "Sync"]),
         (
             "coordinator",
@@ -24,6 +34,7 @@ from outreach.ui.pages import pages_for
                 "Record overdose",
                 "Referral outcomes",
                 "Overdose review",
+                "Follow-ups due",
                 "Devices",
             ],
         ),

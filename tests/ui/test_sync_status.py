@@ -61,3 +61,33 @@ def test_status_bar_follows_enrolment_and_sync(
         # The Sync page heard of the sync from the status bar through the one changes signal.
         qtbot.waitUntil(lambda: "0 waiting" in page.state.text(), timeout=5000)
     hub.engine.dispose()
+
+
+def test_a_sync_with_an_older_hub_says_so_beside_hub_reachable(
+    qtbot: QtBot, make_window: type[MainWindow], existing_store: Path, tmp_path: Path
+) -> None:
+    """A hub without `/v1/summaries` (404 over real HTTP): the sync succeeds and the bar says
+    the service's client history is not sent by this hub yet."""
+    hub = make_hub(tmp_path / "hub")
+    with serve_in_thread(hub, without=("/v1/summaries",)) as url:
+        window = make_window()
+        unlock(qtbot, window)
+        status = window.status
+        assert status is not None
+        window.ops.store(lambda s: s.add_new(CONTACT)).run().result(timeout=5)
+        page = window.workspace.show_page("SyncPage")
+        assert isinstance(page, SyncPage)
+        dialog = page.open_enrol()
+        dialog.code.setPlainText(hub.new_enrolment(url).text())
+        with qtbot.waitSignal(dialog.enrolled, timeout=10_000):
+            dialog.enrol()
+        qtbot.waitUntil(lambda: status.sync_button.isEnabled(), timeout=5000)
+        status.sync(background=True)
+        qtbot.waitUntil(lambda: status.last.text().startswith("Last sync"), timeout=15_000)
+        text = status.connection.text()
+        assert "sent 1. The hub is older" in text and "client history" in text
+        window.resize(1366, 768)
+        qtbot.wait(50)
+        label = status.connection
+        assert label.isVisible() and label.width() >= label.sizeHint().width()  # not clipped
+        assert label.mapTo(window, label.rect().topRight()).x() <= window.width()

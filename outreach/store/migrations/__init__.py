@@ -24,6 +24,7 @@ from outreach.store.migrations import (
     m0005_purge,
     m0006_overdose,
     m0007_service_counts,
+    m0008_follow_ups,
 )
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,12 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m0005_purge.upgrade,
     m0006_overdose.upgrade,
     m0007_service_counts.upgrade,
+    m0008_follow_ups.upgrade,  # issue 15 item 2 (branch followups)
 ]
 LATEST = len(MIGRATIONS)
 # What the roll-up of the latest step that installs one counts: a type or field outside it is
 # counted from the fact rows (exact, slower) until a migration rolls it up too.
-ROLLUP = m0006_overdose.FIELDS
+ROLLUP = m0008_follow_ups.FIELDS
 
 
 def schema_version(conn: Connection) -> int:

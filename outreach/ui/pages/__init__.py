@@ -110,6 +110,12 @@ REGISTRY: tuple[PageEntry, ...] = (
         "Overdose review",  # the coordinator's list of fatal events (reviews after a death)
         COORDINATORS & _who(Action.READ, "overdose_event"),
     ),
+    PageEntry(
+        "outreach.ui.pages.follow_ups",
+        "FollowUpsPage",
+        "Follow-ups due",  # survivors of a non-fatal overdose (issue 15 item 2)
+        _who(Action.RECORD, "follow_up") & _who(Action.READ, "overdose_event"),
+    ),
     # The hub's devices: enrolment codes, revocation (issue 13 item 5; the hub answers coordinator
     # devices only). Last, so that the other pages keep their Ctrl+number.
     PageEntry("outreach.ui.pages.devices_page", "DevicesPage", "Devices", COORDINATORS),

@@ -139,6 +139,7 @@ class SyncStatus(QWidget):
         sent = getattr(result, "sent", "?")
         quarantined = getattr(result, "quarantined", 0)
         note = f"; {quarantined} quarantined" if quarantined else ""
+        note += "".join(f". {text[:1].upper()}{text[1:]}" for text in getattr(result, "notes", ()))
         self._say(f"Hub reachable: sent {sent}{note}")
         self.refresh()
 

@@ -57,6 +57,7 @@ screenshots: $(STAMP)
 		docs/screenshots --suffix @2x --only record-contact
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m outreach.ui.screenshots_prevention docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m outreach.ui.screenshots_follow_ups docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshot_devices.py docs/screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

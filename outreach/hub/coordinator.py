@@ -23,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from outreach.errors import InvalidRecord
-from outreach.hub import db, limits
+from outreach.hub import db, device_admin, limits
 from outreach.hub.errors import Forbidden, HubError, Unauthorised
 from outreach.hub.ingest import now as _now
 from outreach.hub.service import Hub
@@ -161,13 +161,7 @@ def add_routes(
         await run_in_threadpool(audit, hub, who, "commissioner", detail)
         return _json(counts.as_wire())
 
-    @app.get("/v1/service/devices", responses={401: {}, 403: {}})
-    async def devices(request: Request) -> Response:
-        """Enrolled devices (label, role, last acknowledged seq, revoked) for a coordinator."""
-        who = await run_in_threadpool(coordinator, request)
-        rows = await run_in_threadpool(hub.list_devices)
-        await run_in_threadpool(audit, hub, who, "devices", f"{len(rows)} devices")
-        return _json({"devices": rows})
+    device_admin.add_routes(app, hub, coordinator, audit)
 
 
 def _json(data: Any) -> Response:

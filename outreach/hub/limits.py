@@ -46,6 +46,15 @@ MAX_CONNECTIONS = 512  # open at once per hub process; more get 503 from uvicorn
 # a large service is two pages and two store transactions, not five, each rewriting most of the
 # device's table (device CPU for 50,000: 1.07 s -> 0.7-0.9 s, docs/benchmarks.md).
 SUMMARY_PAGE_MAX = 25_000
+# Enrolment codes a coordinator device may have the hub make (`POST /v1/service/enrolment-codes`):
+# each is one `enrol_tokens` row; at most this many unused and unexpired at once, each valid at
+# most ENROLMENT_CODE_MAX_DAYS, its label at most DEVICE_LABEL_MAX characters.
+OPEN_ENROLMENT_CODES_MAX = 100
+ENROLMENT_CODE_MAX_DAYS = 30
+DEVICE_LABEL_MAX = 60
+# Groups (device, reason) `GET /v1/service/quarantine` lists at most, largest first: one grouped
+# read of `quarantine` (at most 256 MiB in all by its own cap), bodies never sent.
+QUARANTINE_GROUPS_MAX = 500
 
 
 def quarantine_bytes(refused: Sequence[tuple[int, bytes, str]]) -> int:

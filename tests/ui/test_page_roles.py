@@ -35,6 +35,7 @@ from outreach.ui.pages import pages_for
                 "Referral outcomes",
                 "Overdose review",
                 "Follow-ups due",
+                "Devices",
             ],
         ),
     ],

@@ -116,6 +116,9 @@ REGISTRY: tuple[PageEntry, ...] = (
         "Follow-ups due",  # survivors of a non-fatal overdose (issue 15 item 2)
         _who(Action.RECORD, "follow_up") & _who(Action.READ, "overdose_event"),
     ),
+    # The hub's devices: enrolment codes, revocation (issue 13 item 5; the hub answers coordinator
+    # devices only). Last, so that the other pages keep their Ctrl+number.
+    PageEntry("outreach.ui.pages.devices_page", "DevicesPage", "Devices", COORDINATORS),
 )
 
 

@@ -6,17 +6,18 @@ python -m outreach.ui.screenshots [OUT_DIR] [--suffix @2x]   # QT_SCALE_FACTOR=2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QRect, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from outreach import paths  # noqa: E402
@@ -215,6 +216,52 @@ def _issue_kit(window: MainWindow, workspace: Workspace, out: Path, suffix: str)
     kit.reason.set_selected(["lost"])
     kit.save()
     wait_for(lambda: "Saved" in kit.banner.label.text())
+
+
+def both_sizes(window: QWidget, out: Path, name: str) -> None:
+    """The window as it is (1100x800), then as it opens on a 1366x768 screen: NAME.png and
+    NAME-1366x768.png."""
+    from outreach.ui.main_window import ASSUMED_FRAME, fitted_geometry
+
+    for shown_as, geometry in ((name, None), (f"{name}-1366x768", QRect(0, 0, 1366, 768))):
+        before = window.geometry()
+        if geometry is not None:
+            window.setGeometry(fitted_geometry(geometry, ASSUMED_FRAME))
+        settle(200)
+        window.grab().save(str(out / f"{shown_as}.png"))
+        log.info("wrote %s", out / f"{shown_as}.png")
+        window.setGeometry(before)
+    settle()
+
+
+@contextlib.contextmanager
+def unlocked_workspace(
+    seed: Callable[[Path], None], passphrase: str
+) -> Iterator[tuple[MainWindow, Workspace, Path]]:
+    """A window unlocked on a throw-away data folder that `seed` filled (a store and settings);
+    closed, and the folder gone, afterwards."""
+    from outreach.ui.main_window import MainWindow
+    from outreach.ui.screens.unlock import UnlockScreen
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        paths.set_data_dir(data)
+        seed(data)
+        window = MainWindow(data, kdf=QUICK_KDF)
+        window.resize(1100, 800)
+        window.show()
+        unlock = window.stack.currentWidget()
+        assert isinstance(unlock, UnlockScreen)
+        unlock.passphrase.setText(passphrase)
+        unlock.try_unlock()
+        wait_for(lambda: window.workspace is not None)
+        assert window.workspace is not None
+        try:
+            yield window, window.workspace, data
+        finally:
+            window.close()
+            window.ops.shutdown()
+            paths.set_data_dir(None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -20,12 +19,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from outreach import config, paths  # noqa: E402
+from outreach import config  # noqa: E402
 from outreach.domain.client_code import make_client_code  # noqa: E402
 from outreach.records.follow_up import UK  # noqa: E402
 from outreach.store.session import create_store  # noqa: E402
-from outreach.ui.screenshots import QUICK_KDF, wait_for  # noqa: E402
-from outreach.ui.screenshots_prevention import _both_sizes  # noqa: E402
+from outreach.ui.screenshots import (  # noqa: E402
+    QUICK_KDF,
+    both_sizes,
+    unlocked_workspace,
+    wait_for,
+)
 
 log = logging.getLogger(__name__)
 PASSPHRASE = "correct horse battery staple"
@@ -62,36 +65,18 @@ def _seed(data: Path) -> None:
 
 
 def capture(out: Path) -> None:
-    from outreach.ui.main_window import MainWindow
     from outreach.ui.pages.follow_ups import FollowUpsPage
-    from outreach.ui.screens.unlock import UnlockScreen
 
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        paths.set_data_dir(data)
-        _seed(data)
-        window = MainWindow(data, kdf=QUICK_KDF)
-        window.resize(1100, 800)
-        window.show()
-        unlock = window.stack.currentWidget()
-        assert isinstance(unlock, UnlockScreen)
-        unlock.passphrase.setText(PASSPHRASE)
-        unlock.try_unlock()
-        wait_for(lambda: window.workspace is not None)
-        workspace = window.workspace
-        assert workspace is not None
+    with unlocked_workspace(_seed, PASSPHRASE) as (window, workspace, _):
         page = workspace.show_page("FollowUpsPage")
         assert isinstance(page, FollowUpsPage)
         wait_for(lambda: page.table.rowCount() > 0)
-        _both_sizes(window, out, "follow-ups")
+        both_sizes(window, out, "follow-ups")
         page.table.setCurrentCell(0, 0)
         page.choose()
         page.outcome.set_selected(["kit_supplied"])
-        _both_sizes(window, out, "follow-up-form")
-        window.close()
-        window.ops.shutdown()
-        paths.set_data_dir(None)
+        both_sizes(window, out, "follow-up-form")
 
 
 def main(argv: list[str] | None = None) -> int:

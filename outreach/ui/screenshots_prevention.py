@@ -11,17 +11,21 @@ import datetime as dt
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QRect  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from outreach import config, paths  # noqa: E402
+from outreach import config  # noqa: E402
 from outreach.store.session import create_store  # noqa: E402
-from outreach.ui.screenshots import QUICK_KDF, settle, wait_for  # noqa: E402
+from outreach.ui.screenshots import (  # noqa: E402
+    QUICK_KDF,
+    both_sizes,
+    unlocked_workspace,
+    wait_for,
+)
 
 log = logging.getLogger(__name__)
 PASSPHRASE = "correct horse battery staple"
@@ -31,25 +35,6 @@ BAD_CSV = (
     "R-7K2M-Q9XE,cured,2026-11-04\n"
     "R-AAAA-0001,Started treatment,31/11/2026\n"
 )
-
-
-def _save(widget: QWidget, out: Path, name: str) -> None:
-    settle(200)
-    path = out / f"{name}.png"
-    widget.grab().save(str(path))
-    log.info("wrote %s", path)
-
-
-def _both_sizes(window: QWidget, out: Path, name: str) -> None:
-    """The usual 1100x800 window, and the whole window as it opens on a 1366x768 screen."""
-    from outreach.ui.main_window import ASSUMED_FRAME, fitted_geometry
-
-    _save(window, out, name)
-    before = window.geometry()
-    window.setGeometry(fitted_geometry(QRect(0, 0, 1366, 768), ASSUMED_FRAME))
-    _save(window, out, f"{name}-1366x768")
-    window.setGeometry(before)
-    settle()
 
 
 def _seed(data: Path) -> None:
@@ -90,28 +75,12 @@ def _seed(data: Path) -> None:
 
 
 def capture(out: Path) -> None:
-    from outreach.ui.main_window import MainWindow
     from outreach.ui.pages.overdose_review import OverdoseReviewPage
     from outreach.ui.pages.record_overdose import RecordOverdosePage
     from outreach.ui.pages.referral_outcomes import ReferralOutcomesPage
-    from outreach.ui.screens.unlock import UnlockScreen
 
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        paths.set_data_dir(data)
-        _seed(data)
-        window = MainWindow(data, kdf=QUICK_KDF)
-        window.resize(1100, 800)
-        window.show()
-        unlock = window.stack.currentWidget()
-        assert isinstance(unlock, UnlockScreen)
-        unlock.passphrase.setText(PASSPHRASE)
-        unlock.try_unlock()
-        wait_for(lambda: window.workspace is not None)
-        workspace = window.workspace
-        assert workspace is not None
-
+    with unlocked_workspace(_seed, PASSPHRASE) as (window, workspace, data):
         page = workspace.show_page("RecordOverdosePage")
         assert isinstance(page, RecordOverdosePage)
         page.occurred_time.setText("21:40")
@@ -128,7 +97,7 @@ def capture(out: Path) -> None:
         ):
             group.set_selected(codes)
         page.doses.setValue(2)
-        _both_sizes(window, out, "record-overdose")
+        both_sizes(window, out, "record-overdose")
 
         outcomes = workspace.show_page("ReferralOutcomesPage")
         assert isinstance(outcomes, ReferralOutcomesPage)
@@ -138,15 +107,12 @@ def capture(out: Path) -> None:
         wait_for(lambda: outcomes.problems.count() > 0)
         outcomes.code.setText("R-7K2M-Q9XD")
         outcomes.outcome.set_selected(["started_treatment"])
-        _both_sizes(window, out, "referral-outcomes")
+        both_sizes(window, out, "referral-outcomes")
 
         review = workspace.show_page("OverdoseReviewPage")
         assert isinstance(review, OverdoseReviewPage)
         wait_for(lambda: review.table.rowCount() > 0)
-        _both_sizes(window, out, "overdose-review")
-        window.close()
-        window.ops.shutdown()
-        paths.set_data_dir(None)
+        both_sizes(window, out, "overdose-review")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ import msgspec
 
 from outreach.errors import SyncError, SyncErrorKind
 from outreach.store.store import Store
-from outreach.sync import outbox, state
+from outreach.sync import state, status
 from outreach.sync.envelope import raw_public
 from outreach.sync.protocol import (
     EnrolmentCode,
@@ -29,6 +29,11 @@ from outreach.sync.reference import LOCAL_SERVICE_KEY
 from outreach.sync.transport import DEFAULT_POLICY, RetryPolicy, check_url, make_client, request
 
 log = logging.getLogger(__name__)
+# The store-only sync reads (no network stack) are `status`'s; named here for their callers.
+is_enrolled = status.is_enrolled
+last_sync = status.last_sync
+pending_count = status.pending_count
+unlinked_client_codes = status.unlinked_client_codes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,25 +183,6 @@ def local_codes_through(store: Store) -> int:
     """The last store seq whose client code (if any) was made with this laptop's own key before
     enrolment; 0 if there were none. History marks those records "not linked"."""
     return int(store.meta(state.LOCAL_CODES_THROUGH, "0") or 0)
-
-
-def unlinked_client_codes(store: Store) -> int:
-    """How many records kept client codes from the local key at enrolment (see `enrol`)."""
-    return int(store.meta(state.UNLINKED_CODES, "0") or 0)
-
-
-def is_enrolled(store: Store) -> bool:
-    return state.hub_pins(store) is not None
-
-
-def pending_count(store: Store) -> int:
-    """Records this device holds that the hub has not acknowledged yet."""
-    return outbox.pending_count(store)
-
-
-def last_sync(store: Store) -> dt.datetime | None:
-    stored = store.meta(state.LAST_SYNC)
-    return dt.datetime.fromisoformat(stored) if stored else None
 
 
 def receipt_history(store: Store, limit: int = 200) -> list[ReceiptInfo]:
